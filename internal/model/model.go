@@ -243,3 +243,22 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // Operation looks an operation up by its exact name, as AWS does.
 func (s *Service) Operation(name string) *Operation { return s.Operations[name] }
+
+// TargetMatches reports whether an X-Amz-Target prefix names this service.
+// botocore sends the model's full targetPrefix
+// ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"), while
+// Smithy-based SDKs (aws-sdk-go-v2) send only its last component
+// ("CloudTrail_20131101"); AWS accepts both.
+func (m Metadata) TargetMatches(prefix string) bool {
+	return prefix != "" && (prefix == m.TargetPrefix || prefix == ShortTarget(m.TargetPrefix))
+}
+
+// ShortTarget is the last dot-separated component of a target prefix.
+func ShortTarget(prefix string) string {
+	for i := len(prefix) - 1; i >= 0; i-- {
+		if prefix[i] == '.' {
+			return prefix[i+1:]
+		}
+	}
+	return prefix
+}
