@@ -11,7 +11,6 @@ import (
 // excluded lists vectors that test client-only behaviour; VECTORS.md gives
 // the reasons.
 var excluded = map[string]string{
-	"input/Idempotency_token_auto_fill/1":          "client fills the token; the server only sees what was sent",
 	"output/Ignores_extra_data/0":                  "client tolerates unmodeled response members; a server never sends them",
 	"output/unmodeled_non-json_response_payload/0": "client tolerates a non-JSON success body; a server never sends one",
 	"output/unmodeled_non-json_response_payload/1": "client tolerates a non-object success body; a server never sends one",

@@ -89,7 +89,13 @@ func DecodeBound(req *protocol.Request, op *model.Operation, labels map[string]s
 			if !ok {
 				continue
 			}
-			v, err := parseMulti(ref, vals, ISO8601)
+			var v any
+			var err error
+			if ref.JSONValue {
+				v, err = parsePlainJSON(vals[0])
+			} else {
+				v, err = parseMulti(ref, vals, ISO8601)
+			}
 			if err != nil {
 				return perr(m, name, strings.Join(vals, ","), err)
 			}

@@ -157,6 +157,16 @@ func parseJSONValue(s string) (any, error) {
 	return v, nil
 }
 
+// parsePlainJSON reads a jsonvalue member from the query string, where,
+// unlike in headers, it travels as plain JSON.
+func parsePlainJSON(s string) (any, error) {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, fmt.Errorf("%w: query parameter is not JSON", ErrType)
+	}
+	return v, nil
+}
+
 func formatJSONValue(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {

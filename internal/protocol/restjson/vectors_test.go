@@ -9,9 +9,6 @@ import (
 // excluded lists vectors that test client-only behaviour; see
 // ../jsonrpc/VECTORS.md for the reasons.
 var excluded = map[string]string{
-	"input/Idempotency_token_auto_fill/1": "client fills the token; the server only sees what was sent",
-	"input/JSON_value_trait/0": "rest.DecodeBound base64-decodes every jsonvalue; only headers are base64, " +
-		"query strings carry plain JSON (fix requested in package rest)",
 	"output/Scalar_members/0": "vector (aws-sdk-go v1 era) expects an iso8601 body timestamp; restJson1 sends " +
 		"epoch seconds, which aws-sdk-go-v2 requires (it rejects a string)",
 	"output/Ignores_extra_data/0":       "client tolerates unmodeled response members; a server never sends them",

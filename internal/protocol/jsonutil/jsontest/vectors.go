@@ -52,20 +52,6 @@ func Vectors(t *testing.T, kind, proto string, newCodec func() protocol.Codec, e
 	t.Logf("vectors %s %s: %d/%d passed (%d excluded)", proto, kind, passed, total, skipped)
 }
 
-func decodeJSON(t *testing.T, raw json.RawMessage) any {
-	t.Helper()
-	if len(raw) == 0 {
-		return map[string]any{}
-	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 func runInput(t *testing.T, s *protocoltest.Suite, c *protocoltest.Case, cd protocol.Codec,
 	prepare func(*model.Service, *model.Operation, *http.Request)) {
 	svc, op, err := build(t, s, c)
@@ -101,9 +87,9 @@ func runInput(t *testing.T, s *protocoltest.Suite, c *protocoltest.Case, cd prot
 			in[k] = b
 		}
 	}
-	var want any = map[string]any{}
-	if op.Input != nil {
-		want = Normalize(op.Input, decodeJSON(t, c.Params))
+	want, err := protocoltest.NormalizeInput(c.Params, op)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if d := Diff(want, in); d != "" {
 		t.Errorf("decoded params differ: %s", d)
@@ -117,7 +103,9 @@ func runOutput(t *testing.T, s *protocoltest.Suite, c *protocoltest.Case, cd pro
 	}
 	var out map[string]any
 	if op.Output != nil {
-		out, _ = Normalize(op.Output, decodeJSON(t, c.Result)).(map[string]any)
+		if out, err = protocoltest.Normalize(c.Result, op.Output.Shape); err != nil {
+			t.Fatal(err)
+		}
 	}
 	hr := httptest.NewRequest(op.HTTP.Method, "/", strings.NewReader(""))
 	req := &protocol.Request{HTTP: hr, Service: svc}
