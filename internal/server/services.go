@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"hakoniwa/internal/api"
+	"hakoniwa/internal/clock"
+	"hakoniwa/internal/ids"
+	"hakoniwa/internal/sigv4"
+	"hakoniwa/internal/store"
+	"hakoniwa/internal/trail"
+
+	cloudtrailapi "hakoniwa/internal/api/cloudtrail"
+	stsapi "hakoniwa/internal/api/sts"
+	cloudtrailsvc "hakoniwa/internal/service/cloudtrail"
+	stssvc "hakoniwa/internal/service/sts"
+)
+
+// deps are what services may be built from. Each service takes only what
+// it needs; cross-service calls go through interfaces the consumer owns.
+type deps struct {
+	store    store.Store
+	clock    clock.Clock
+	ids      *ids.Source
+	recorder *trail.Recorder
+
+	sts *stssvc.Service
+}
+
+// credentialSources are the services that issue keys the verifier must
+// check strictly.
+func (d *deps) credentialSources() []sigv4.Credentials {
+	var out []sigv4.Credentials
+	if d.sts != nil {
+		out = append(out, d.sts)
+	}
+	return out
+}
+
+// factory builds one service's binding.
+type factory func(d *deps) *api.Binding
+
+// implemented lists the services with hand-written handlers. Every other
+// generated service is served by its Unimplemented base, so its operations
+// answer an AWS-shaped NotImplemented error naming the operation.
+var implemented = map[string]factory{
+	"sts": func(d *deps) *api.Binding {
+		d.sts = stssvc.New(d.store, d.clock, d.ids)
+		return stsapi.Bind(d.sts)
+	},
+	"cloudtrail": func(d *deps) *api.Binding {
+		return cloudtrailapi.Bind(cloudtrailsvc.New(d.recorder))
+	},
+}
+
+// buildServices builds the enabled services; ids empty means all.
+func buildServices(want []string, d *deps) ([]*api.Binding, error) {
+	all := generated()
+	if len(want) == 0 {
+		for id := range all {
+			want = append(want, id)
+		}
+		slices.Sort(want)
+	}
+	var out []*api.Binding
+	for _, id := range want {
+		id = strings.TrimSpace(strings.ToLower(id))
+		if id == "" {
+			continue
+		}
+		if f, ok := implemented[id]; ok {
+			out = append(out, f(d))
+			continue
+		}
+		stub, ok := all[id]
+		if !ok {
+			return nil, fmt.Errorf("unknown service %q (hakoniwa has: %s)", id, strings.Join(sortedIDs(all), ", "))
+		}
+		out = append(out, stub)
+	}
+	return out, nil
+}
+
+func sortedIDs(m map[string]*api.Binding) []string {
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// IsImplemented reports whether a service has real handlers.
+func IsImplemented(id string) bool { _, ok := implemented[id]; return ok }
+
+// chain asks each source in turn.
+type chain []sigv4.Credentials
+
+func credentialChain(srcs ...sigv4.Credentials) chain { return chain(srcs) }
+
+func (c chain) Lookup(ctx context.Context, id string) (sigv4.Credential, bool, error) {
+	for _, src := range c {
+		cred, ok, err := src.Lookup(ctx, id)
+		if err != nil || ok {
+			return cred, ok, err
+		}
+	}
+	return sigv4.Credential{}, false, nil
+}
+
+// staticKey is the configured root key pair, checked like issued keys in
+// strict mode.
+type staticKey sigv4.Credential
+
+func rootKey(id, secret, account string) staticKey {
+	return staticKey{AccessKeyID: id, SecretAccessKey: secret, Account: account,
+		PrincipalARN: "arn:aws:iam::" + account + ":root", UserID: account, Active: true}
+}
+
+func (k staticKey) Lookup(_ context.Context, id string) (sigv4.Credential, bool, error) {
+	if id == k.AccessKeyID {
+		return sigv4.Credential(k), true, nil
+	}
+	return sigv4.Credential{}, false, nil
+}
+
+func knownIDs() map[string]bool {
+	out := map[string]bool{}
+	for id := range generated() {
+		out[id] = true
+	}
+	return out
+}

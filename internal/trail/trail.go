@@ -1,0 +1,250 @@
+// Package trail records every API call as a CloudTrail management event and
+// answers event-history lookups.
+//
+// Recording is asynchronous, as it is in AWS (event history lags calls by
+// minutes there): events are queued and written in batches, so a read-only
+// call never waits for an fsync. A lookup first flushes what is queued, so a
+// caller always finds its own earlier calls.
+package trail
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"hakoniwa/internal/clock"
+	"hakoniwa/internal/store"
+)
+
+// Retention is how long event history keeps an event.
+const Retention = 90 * 24 * time.Hour
+
+// UserIdentity is CloudTrail's userIdentity element.
+type UserIdentity struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId,omitempty"`
+	ARN         string `json:"arn,omitempty"`
+	AccountID   string `json:"accountId,omitempty"`
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+	UserName    string `json:"userName,omitempty"`
+}
+
+// Resource is one resource an event touched.
+type Resource struct {
+	Type string `json:"type,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// Event is one CloudTrail record, in the JSON form CloudTrail writes.
+type Event struct {
+	EventVersion       string       `json:"eventVersion"`
+	UserIdentity       UserIdentity `json:"userIdentity"`
+	EventTime          time.Time    `json:"eventTime"`
+	EventSource        string       `json:"eventSource"`
+	EventName          string       `json:"eventName"`
+	AWSRegion          string       `json:"awsRegion"`
+	SourceIPAddress    string       `json:"sourceIPAddress"`
+	UserAgent          string       `json:"userAgent"`
+	ErrorCode          string       `json:"errorCode,omitempty"`
+	ErrorMessage       string       `json:"errorMessage,omitempty"`
+	RequestParameters  any          `json:"requestParameters"`
+	ResponseElements   any          `json:"responseElements"`
+	RequestID          string       `json:"requestID"`
+	EventID            string       `json:"eventID"`
+	ReadOnly           bool         `json:"readOnly"`
+	Resources          []Resource   `json:"resources,omitempty"`
+	EventType          string       `json:"eventType"`
+	ManagementEvent    bool         `json:"managementEvent"`
+	RecipientAccountID string       `json:"recipientAccountId"`
+	EventCategory      string       `json:"eventCategory"`
+}
+
+// Username is what LookupEvents reports as the event's user name.
+func (e *Event) Username() string {
+	switch e.UserIdentity.Type {
+	case "Root":
+		return "root"
+	case "AssumedRole":
+		if i := strings.LastIndexByte(e.UserIdentity.ARN, '/'); i >= 0 {
+			return e.UserIdentity.ARN[i+1:]
+		}
+	}
+	return e.UserIdentity.UserName
+}
+
+// Recorder queues events and writes them to the store in batches.
+type Recorder struct {
+	st    store.Store
+	clock clock.Clock
+	log   *slog.Logger
+
+	queue chan item
+	done  chan struct{}
+	once  sync.Once
+
+	// lastPrune limits retention sweeps to one per bucket per hour.
+	lastPrune map[store.Bucket]time.Time
+}
+
+type item struct {
+	ev    *Event
+	flush chan struct{}
+}
+
+const (
+	queueSize = 8192
+	batchMax  = 512
+	batchWait = 50 * time.Millisecond
+)
+
+// NewRecorder starts a recorder writing into st. Close stops it.
+func NewRecorder(st store.Store, c clock.Clock, log *slog.Logger) *Recorder {
+	r := &Recorder{
+		st: st, clock: c, log: log,
+		queue:     make(chan item, queueSize),
+		done:      make(chan struct{}),
+		lastPrune: map[store.Bucket]time.Time{},
+	}
+	go r.run()
+	return r
+}
+
+// Record queues ev. When the queue is full it blocks: back-pressure is
+// better than losing an audit record.
+func (r *Recorder) Record(ev *Event) { r.queue <- item{ev: ev} }
+
+// Flush returns once every event recorded before the call is stored.
+func (r *Recorder) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case r.queue <- item{flush: done}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops the recorder.
+func (r *Recorder) Close() {
+	r.once.Do(func() {
+		close(r.queue)
+		<-r.done
+	})
+}
+
+func (r *Recorder) run() {
+	defer close(r.done)
+	var batch []*Event
+	var waiters []chan struct{}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	write := func() {
+		if len(batch) > 0 {
+			if err := r.write(batch); err != nil {
+				r.log.Error("cloudtrail: events not stored", "count", len(batch), "err", err)
+			}
+			batch = batch[:0]
+		}
+		for _, w := range waiters {
+			close(w)
+		}
+		waiters = waiters[:0]
+	}
+	for {
+		select {
+		case it, ok := <-r.queue:
+			if !ok {
+				write()
+				return
+			}
+			if it.flush != nil {
+				waiters = append(waiters, it.flush)
+				write()
+				continue
+			}
+			if len(batch) == 0 {
+				timer.Reset(batchWait)
+			}
+			batch = append(batch, it.ev)
+			if len(batch) >= batchMax {
+				write()
+			}
+		case <-timer.C:
+			write()
+		}
+	}
+}
+
+func bucketFor(account, region string) store.Bucket {
+	return store.Bucket{Account: account, Region: region, Service: "cloudtrail", Kind: "event"}
+}
+
+// eventKey orders events newest first under an ascending scan.
+func eventKey(t time.Time, id string) string {
+	return fmt.Sprintf("%016x/%s", uint64(math.MaxInt64-t.UnixNano()), id)
+}
+
+func (r *Recorder) write(batch []*Event) error {
+	type row struct {
+		b   store.Bucket
+		key string
+		val []byte
+	}
+	rows := make([]row, 0, len(batch))
+	for _, ev := range batch {
+		val, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{bucketFor(ev.RecipientAccountID, ev.AWSRegion), eventKey(ev.EventTime, ev.EventID), val})
+	}
+	now := r.clock.Now()
+	var prune []store.Bucket
+	for _, rw := range rows {
+		if last, ok := r.lastPrune[rw.b]; !ok || now.Sub(last) > time.Hour {
+			r.lastPrune[rw.b] = now
+			prune = append(prune, rw.b)
+		}
+	}
+	return r.st.Update(context.Background(), func(tx store.Tx) error {
+		for _, rw := range rows {
+			if err := tx.Put(rw.b, rw.key, rw.val); err != nil {
+				return err
+			}
+		}
+		for _, b := range prune {
+			if err := pruneBucket(tx, b, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// pruneBucket deletes events past retention: they sort last.
+func pruneBucket(tx store.Tx, b store.Bucket, now time.Time) error {
+	var old []string
+	err := tx.Scan(b, "", eventKey(now.Add(-Retention), ""), func(k string, _ []byte) bool {
+		old = append(old, k)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := tx.Delete(b, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package trail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"hakoniwa/internal/clock"
+	"hakoniwa/internal/store"
+)
+
+const acct = "000000000000"
+
+func newRecorder(t *testing.T) (*Recorder, *clock.Manual, store.Store) {
+	t.Helper()
+	st := store.OpenMemory()
+	c := clock.NewManual(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	r := NewRecorder(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { r.Close(); st.Close() })
+	return r, c, st
+}
+
+func event(c clock.Clock, i int, name string) *Event {
+	return &Event{
+		EventTime: c.Now(), EventName: name, EventID: fmt.Sprintf("id-%03d", i),
+		EventSource: "sts.amazonaws.com", AWSRegion: "us-east-1", RecipientAccountID: acct,
+		ReadOnly:     name == "GetCallerIdentity",
+		UserIdentity: UserIdentity{Type: "Root", ARN: "arn:aws:iam::" + acct + ":root", AccessKeyID: "test"},
+		Resources:    []Resource{{Type: "AWS::IAM::User", Name: fmt.Sprintf("user%d", i%2)}},
+	}
+}
+
+func ids(evs []*Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.EventID
+	}
+	return out
+}
+
+func TestLookupNewestFirstWithPagination(t *testing.T) {
+	r, c, _ := newRecorder(t)
+	for i := 0; i < 7; i++ {
+		r.Record(event(c, i, "GetCallerIdentity"))
+		c.Advance(time.Second)
+	}
+	ctx := context.Background()
+	var got []string
+	token := ""
+	pages := 0
+	for {
+		evs, next, err := r.Lookup(ctx, Query{Account: acct, Region: "us-east-1", Max: 3, Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ids(evs)...)
+		pages++
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	want := []string{"id-006", "id-005", "id-004", "id-003", "id-002", "id-001", "id-000"}
+	if fmt.Sprint(got) != fmt.Sprint(want) || pages != 3 {
+		t.Fatalf("got %v in %d pages, want %v in 3", got, pages, want)
+	}
+	// Another account or region sees none of it.
+	for _, q := range []Query{{Account: "111122223333", Region: "us-east-1", Max: 50}, {Account: acct, Region: "eu-west-1", Max: 50}} {
+		if evs, _, _ := r.Lookup(ctx, q); len(evs) != 0 {
+			t.Fatalf("%+v sees %v", q, ids(evs))
+		}
+	}
+}
+
+func TestLookupAttributes(t *testing.T) {
+	r, c, _ := newRecorder(t)
+	for i, name := range []string{"GetCallerIdentity", "GetSessionToken", "GetCallerIdentity", "CreateUser"} {
+		r.Record(event(c, i, name))
+		c.Advance(time.Second)
+	}
+	cases := []struct {
+		attr, value string
+		want        []string
+	}{
+		{"EventName", "GetCallerIdentity", []string{"id-002", "id-000"}},
+		{"EventId", "id-001", []string{"id-001"}},
+		{"ReadOnly", "false", []string{"id-003", "id-001"}},
+		{"Username", "root", []string{"id-003", "id-002", "id-001", "id-000"}},
+		{"EventSource", "sts.amazonaws.com", []string{"id-003", "id-002", "id-001", "id-000"}},
+		{"AccessKeyId", "test", []string{"id-003", "id-002", "id-001", "id-000"}},
+		{"ResourceName", "user1", []string{"id-003", "id-001"}},
+		{"ResourceType", "AWS::IAM::User", []string{"id-003", "id-002", "id-001", "id-000"}},
+		{"EventName", "NoSuchThing", []string{}},
+	}
+	for _, tc := range cases {
+		evs, _, err := r.Lookup(context.Background(), Query{Account: acct, Region: "us-east-1", Max: 50, Attribute: tc.attr, Value: tc.value})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ids(evs)) != fmt.Sprint(tc.want) {
+			t.Errorf("%s=%s: got %v want %v", tc.attr, tc.value, ids(evs), tc.want)
+		}
+	}
+}
+
+func TestLookupTimeRange(t *testing.T) {
+	r, c, _ := newRecorder(t)
+	start := c.Now()
+	for i := 0; i < 5; i++ {
+		r.Record(event(c, i, "GetCallerIdentity"))
+		c.Advance(time.Minute)
+	}
+	evs, _, err := r.Lookup(context.Background(), Query{Account: acct, Region: "us-east-1", Max: 50,
+		Start: start.Add(time.Minute), End: start.Add(3 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ids(evs)); got != "[id-003 id-002 id-001]" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	r, c, st := newRecorder(t)
+	r.Record(event(c, 0, "GetCallerIdentity"))
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(Retention + time.Hour)
+	r.Record(event(c, 1, "GetCallerIdentity"))
+	evs, _, err := r.Lookup(context.Background(), Query{Account: acct, Region: "us-east-1", Max: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ids(evs)); got != "[id-001]" {
+		t.Fatalf("after 90 days: %s", got)
+	}
+	// The expired event is gone from the store, not merely hidden.
+	var n int
+	st.View(context.Background(), func(tx store.Tx) error {
+		n, err = tx.Count(bucketFor(acct, "us-east-1"), "")
+		return err
+	})
+	if n != 1 {
+		t.Fatalf("%d events stored, want 1", n)
+	}
+}
+
+func TestBadToken(t *testing.T) {
+	r, _, _ := newRecorder(t)
+	for _, tok := range []string{"garbage!", "Zm9v"} {
+		if _, _, err := r.Lookup(context.Background(), Query{Account: acct, Region: "us-east-1", Max: 5, Token: tok}); !errors.Is(err, ErrBadToken) {
+			t.Errorf("token %q: %v", tok, err)
+		}
+	}
+}
+
+func TestCloseWritesQueuedEvents(t *testing.T) {
+	st := store.OpenMemory()
+	defer st.Close()
+	c := clock.NewManual(time.Now())
+	r := NewRecorder(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for i := 0; i < 100; i++ {
+		r.Record(event(c, i, "GetCallerIdentity"))
+	}
+	r.Close()
+	var n int
+	st.View(context.Background(), func(tx store.Tx) error {
+		var err error
+		n, err = tx.Count(bucketFor(acct, "us-east-1"), "")
+		return err
+	})
+	if n != 100 {
+		t.Fatalf("%d of 100 events stored after Close", n)
+	}
+}
