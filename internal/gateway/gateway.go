@@ -276,7 +276,7 @@ func (g *Gateway) finish(c *call, elapsed time.Duration) {
 	}
 	attrs := []any{
 		"service", c.info.Service, "op", c.info.Operation, "status", c.w.status(),
-		"dur", elapsed.Round(time.Microsecond), "id", c.info.RequestID,
+		"dur", elapsed.Round(time.Microsecond), "id", c.info.RequestID, "proto", c.info.Protocol,
 	}
 	if c.err != nil {
 		attrs = append(attrs, "error", c.err.Code)
