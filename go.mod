@@ -16,6 +16,7 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/google/btree v1.1.3
+	github.com/klauspost/compress v1.20.3
 	go.etcd.io/bbolt v1.5.0
 )
 

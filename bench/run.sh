@@ -69,4 +69,9 @@ printf "%-38s %8s MiB\n" "after the throughput runs" "$loaded_rss"
 kill -INT $H; wait $H || true
 
 echo "== 4. durable writes, 32 concurrent writers"
-go test -run '^$' -bench 'BenchmarkUpdate(GroupCommit|PerWriteFsync)$' -benchtime 3s ./internal/store | tee "$T/store.bench"
+go test -run '^$' -bench 'BenchmarkUpdate(GroupCommit|PerWriteFsync)$' -benchtime 3s ./internal/store > "$T/store.bench"
+nsop() { awk -v n="$1" '$1 ~ "^"n"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($(i+1) == "ns/op") print $i }' "$T/store.bench"; }
+gc=$(nsop BenchmarkUpdateGroupCommit); pw=$(nsop BenchmarkUpdatePerWriteFsync)
+[ -n "$gc" ] && [ -n "$pw" ] || { cat "$T/store.bench"; exit 1; }
+printf "%-38s %10.0f writes/s\n" "one fsync per write" "$(awk -v x="$pw" 'BEGIN { print 1e9 / x }')"
+printf "%-38s %10.0f writes/s  = %s x per-write\n" "group commit" "$(awk -v x="$gc" 'BEGIN { print 1e9 / x }')" "$(ratio "$pw" "$gc")"

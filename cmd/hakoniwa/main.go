@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,13 +133,26 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logOut := newLogBuffer(stderr)
+	defer logOut.Close()
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{
 		Listen: addrs, DataDir: *dataDir, Ephemeral: *ephemeral, Region: *region,
 		StrictAuth: *strict, RootAccessKey: *rootKey, RootSecretKey: *rootSecret, Log: log,
 	}
 	if *services != "" {
 		cfg.Services = strings.Split(*services, ",")
+	}
+	if path := os.Getenv("HAKONIWA_CPUPROFILE"); path != "" {
+		// For performance work: profile the whole life of the server.
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

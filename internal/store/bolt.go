@@ -67,6 +67,9 @@ func Open(path string, opts Options) (Store, error) {
 		// The freelist is synced (the default) so Open reads it instead of
 		// scanning every page: start-up stays in milliseconds at any size.
 		InitialMmapSize: initialMmapSize,
+		// The hashmap freelist allocates and frees in O(1); the default array
+		// freelist is linear in free pages, paid on every commit.
+		FreelistType: bolt.FreelistMapType,
 	})
 	switch {
 	case errors.Is(err, bolterr.ErrTimeout):
@@ -275,8 +278,15 @@ func (t *boltTx) createBucket(b Bucket) (*bolt.Bucket, error) {
 			return nil, fmt.Errorf("store: create bucket %s: %w", b, err)
 		}
 	}
+	// Pages split at bbolt's default 50% leave append-ordered kinds (audit
+	// events, time-keyed records) half empty, doubling file size and bytes
+	// written per commit. Random inserts lose little at 90%: bbolt rewrites
+	// every touched page on commit anyway.
+	cur.FillPercent = fillPercent
 	return cur, nil
 }
+
+const fillPercent = 0.9
 
 func (b Bucket) path() [4][]byte {
 	region := []byte(b.Region)
@@ -358,6 +368,37 @@ func (t *boltTx) Scan(b Bucket, prefix, start string, fn func(string, []byte) bo
 	p := []byte(prefix)
 	c := kb.Cursor()
 	for k, v := c.Seek([]byte(scanStart(prefix, start))); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if !fn(string(k), cloneBytes(v)) {
+			break
+		}
+	}
+	return nil
+}
+
+func (t *boltTx) ScanReverse(b Bucket, prefix, before string, fn func(string, []byte) bool) error {
+	if err := t.checkRead(); err != nil {
+		return err
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	kb := t.bucket(b)
+	if kb == nil {
+		return nil
+	}
+	t.scanning++
+	defer func() { t.scanning-- }()
+	p := []byte(prefix)
+	c := kb.Cursor()
+	var k, v []byte
+	if bound, ok := reverseBound(prefix, before); !ok {
+		k, v = c.Last()
+	} else if k, v = c.Seek([]byte(bound)); k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, p); k, v = c.Prev() {
 		if !fn(string(k), cloneBytes(v)) {
 			break
 		}

@@ -37,6 +37,9 @@ type memItem struct {
 	value []byte
 }
 
+// afterAllKeys sorts after every key a bucket can hold.
+var afterAllKeys = strings.Repeat("\xff", MaxKeySize+1)
+
 func lessItem(x, y memItem) bool {
 	if x.b != y.b {
 		bx, by := x.b.Value(), y.b.Value()
@@ -200,6 +203,36 @@ func (t *memTx) Scan(b Bucket, prefix, start string, fn func(string, []byte) boo
 			return false
 		}
 		return fn(it.key, cloneBytes(it.value))
+	})
+	return nil
+}
+
+func (t *memTx) ScanReverse(b Bucket, prefix, before string, fn func(string, []byte) bool) error {
+	if err := t.checkRead(); err != nil {
+		return err
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	t.scanning++
+	defer func() { t.scanning-- }()
+	h := unique.Make(b)
+	visit := func(it memItem) bool {
+		if it.b != h || !strings.HasPrefix(it.key, prefix) {
+			return false
+		}
+		return fn(it.key, cloneBytes(it.value))
+	}
+	bound, ok := reverseBound(prefix, before)
+	if !ok {
+		// Greater than any valid key: keys are at most MaxKeySize bytes.
+		bound = afterAllKeys
+	}
+	t.t.DescendLessOrEqual(memItem{b: h, key: bound}, func(it memItem) bool {
+		if it.b == h && it.key == bound {
+			return true // the bound is exclusive
+		}
+		return visit(it)
 	})
 	return nil
 }

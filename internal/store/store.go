@@ -101,6 +101,12 @@ type Tx interface {
 	// order, beginning at the first such key >= start ("" = from the first),
 	// until fn returns false. fn must not call Put or Delete.
 	Scan(b Bucket, prefix, start string, fn func(key string, value []byte) bool) error
+	// ScanReverse calls fn for each key that starts with prefix, in
+	// descending byte order, beginning at the last such key < before
+	// ("" = from the last), until fn returns false. The exclusive bound
+	// lets a pager pass the last key it returned. fn must not call Put or
+	// Delete.
+	ScanReverse(b Bucket, prefix, before string, fn func(key string, value []byte) bool) error
 	// Count returns how many keys start with prefix.
 	Count(b Bucket, prefix string) (int, error)
 }
@@ -221,6 +227,35 @@ func (s *txState) checkWrite() error {
 // every key before prefix lacks it.
 func scanStart(prefix, start string) string {
 	return max(prefix, start)
+}
+
+// reverseBound is the exclusive upper bound of a reverse scan: the smaller
+// of before and the first key past every key with prefix. ok is false when
+// there is no bound (scan from the very last key).
+func reverseBound(prefix, before string) (bound string, ok bool) {
+	end, hasEnd := prefixEnd(prefix)
+	switch {
+	case before == "" && !hasEnd:
+		return "", false
+	case before == "":
+		return end, true
+	case !hasEnd:
+		return before, true
+	}
+	return min(before, end), true
+}
+
+// prefixEnd is the least key greater than every key starting with prefix;
+// ok is false when there is none (prefix empty or all 0xff).
+func prefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
 }
 
 func cloneBytes(v []byte) []byte {

@@ -44,6 +44,7 @@ func TestConformance(t *testing.T) {
 		{"PutGetDelete", testPutGetDelete},
 		{"BucketsAreDisjoint", testBucketsDisjoint},
 		{"Scan", testScan},
+		{"ScanReverse", testScanReverse},
 		{"Count", testCount},
 		{"ReadOwnWrites", testReadOwnWrites},
 		{"RollbackOnError", testRollback},
@@ -239,6 +240,52 @@ func testScan(t *testing.T, s Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func testScanReverse(t *testing.T, s Store) {
+	for _, k := range scanKeys {
+		put(t, s, vpcs, k, "v-"+k)
+	}
+	// Neighbouring buckets on both sides must never leak into the scan.
+	put(t, s, Bucket{Account: vpcs.Account, Region: vpcs.Region, Service: vpcs.Service, Kind: "vpca"}, "a", "later kind")
+	put(t, s, Bucket{Account: vpcs.Account, Region: vpcs.Region, Service: vpcs.Service, Kind: "vp"}, "zz", "earlier kind")
+	rev := slices.Clone(scanKeys)
+	slices.Reverse(rev)
+	cases := []struct {
+		prefix, before string
+		limit          int
+		want           []string
+	}{
+		{want: rev},
+		{prefix: "b", want: []string{"b\xff", "bb", "bab", "ba", "b"}},
+		{prefix: "ba", want: []string{"bab", "ba"}},
+		{prefix: "b", before: "bb", want: []string{"bab", "ba", "b"}}, // exclusive
+		{prefix: "b", before: "bac", want: []string{"bab", "ba", "b"}}, // need not exist
+		{prefix: "b", before: "z", want: []string{"b\xff", "bb", "bab", "ba", "b"}},
+		{prefix: "b", before: "b", want: nil},
+		{before: "bb", want: []string{"bab", "ba", "b", "a"}},
+		{prefix: "\xff", want: nil},
+		{prefix: "z", want: nil},
+		{limit: 2, want: []string{"cc", "c"}},
+	}
+	for _, c := range cases {
+		var got []string
+		err := s.View(ctx, func(tx Tx) error {
+			return tx.ScanReverse(vpcs, c.prefix, c.before, func(k string, v []byte) bool {
+				if string(v) != "v-"+k {
+					t.Errorf("ScanReverse value of %q = %q", k, v)
+				}
+				got = append(got, k)
+				return c.limit == 0 || len(got) < c.limit
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ScanReverse(prefix %q, before %q, limit %d) = %q, want %q", c.prefix, c.before, c.limit, got, c.want)
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package trail
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -27,25 +26,41 @@ type Query struct {
 // ErrBadToken means the NextToken was not one Lookup issued.
 var ErrBadToken = errors.New("trail: invalid next token")
 
+// A token names where the previous page stopped: a batch key and the index
+// of the next (older) event to return in it.
+func makeToken(batch string, next int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("k:" + batch + "#" + strconv.Itoa(next)))
+}
+
+func parseToken(tok string) (batch string, next int, err error) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || !strings.HasPrefix(string(raw), "k:") {
+		return "", 0, ErrBadToken
+	}
+	batch, idx, ok := strings.Cut(string(raw[2:]), "#")
+	n, err := strconv.Atoi(idx)
+	if _, okKey := batchNewest(batch); !ok || err != nil || n < 0 || !okKey {
+		return "", 0, ErrBadToken
+	}
+	return batch, n, nil
+}
+
 // Lookup returns matching events newest first and a token for the next
 // page ("" when there is none).
 func (r *Recorder) Lookup(ctx context.Context, q Query) ([]*Event, string, error) {
+	resume, resumeAt := "", 0
+	before := ""
+	if q.Token != "" {
+		var err error
+		if resume, resumeAt, err = parseToken(q.Token); err != nil {
+			return nil, "", err
+		}
+		before = resume + "\x00" // include the batch the last page stopped in
+	}
 	if err := r.Flush(ctx); err != nil {
 		return nil, "", err
 	}
-	now := r.clock.Now()
-	start := ""
-	if !q.End.IsZero() {
-		start = eventKey(q.End, "")
-	}
-	if q.Token != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(q.Token)
-		if err != nil || !strings.HasPrefix(string(raw), "k:") {
-			return nil, "", ErrBadToken
-		}
-		start = string(raw[2:])
-	}
-	oldest := now.Add(-Retention)
+	oldest := r.clock.Now().Add(-Retention)
 	if q.Start.After(oldest) {
 		oldest = q.Start
 	}
@@ -53,25 +68,30 @@ func (r *Recorder) Lookup(ctx context.Context, q Query) ([]*Event, string, error
 	next := ""
 	var scanErr error
 	err := r.st.View(ctx, func(tx store.Tx) error {
-		return tx.Scan(bucketFor(q.Account, q.Region), "", start, func(k string, v []byte) bool {
-			var ev Event
-			if scanErr = json.Unmarshal(v, &ev); scanErr != nil {
+		return tx.ScanReverse(bucketFor(q.Account, q.Region), "", before, func(k string, v []byte) bool {
+			if newest, _ := batchNewest(k); newest.Before(oldest) {
+				return false // this batch and every older one are out of range
+			}
+			evs, err := decodeBatch(v)
+			if err != nil {
+				scanErr = err
 				return false
 			}
-			if ev.EventTime.Before(oldest) {
-				return false
+			i := len(evs) - 1
+			if k == resume {
+				i = min(resumeAt, len(evs)) - 1
 			}
-			if !q.End.IsZero() && ev.EventTime.After(q.End) {
-				return true
+			for ; i >= 0; i-- {
+				ev := evs[i]
+				if ev.EventTime.Before(oldest) || (!q.End.IsZero() && ev.EventTime.After(q.End)) || !matches(ev, q.Attribute, q.Value) {
+					continue
+				}
+				if len(out) == q.Max {
+					next = makeToken(k, i+1)
+					return false
+				}
+				out = append(out, ev)
 			}
-			if !matches(&ev, q.Attribute, q.Value) {
-				return true
-			}
-			if len(out) == q.Max {
-				next = base64.RawURLEncoding.EncodeToString([]byte("k:" + k))
-				return false
-			}
-			out = append(out, &ev)
 			return true
 		})
 	})

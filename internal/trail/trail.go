@@ -9,10 +9,8 @@ package trail
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"log/slog"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -85,7 +83,10 @@ type Recorder struct {
 
 	queue chan item
 	done  chan struct{}
-	once  sync.Once
+	// mu guards closed: senders hold it shared, so Close never closes the
+	// queue under a sender.
+	mu     sync.RWMutex
+	closed bool
 
 	// lastPrune limits retention sweeps to one per bucket per hour.
 	lastPrune map[store.Bucket]time.Time
@@ -98,8 +99,8 @@ type item struct {
 
 const (
 	queueSize = 8192
-	batchMax  = 512
-	batchWait = 50 * time.Millisecond
+	batchMax  = 2048
+	batchWait = 100 * time.Millisecond
 )
 
 // NewRecorder starts a recorder writing into st. Close stops it.
@@ -114,16 +115,32 @@ func NewRecorder(st store.Store, c clock.Clock, log *slog.Logger) *Recorder {
 	return r
 }
 
+// ErrClosed is returned by Flush after Close.
+var ErrClosed = errors.New("trail: recorder closed")
+
 // Record queues ev. When the queue is full it blocks: back-pressure is
-// better than losing an audit record.
-func (r *Recorder) Record(ev *Event) { r.queue <- item{ev: ev} }
+// better than losing an audit record. After Close, events are dropped.
+func (r *Recorder) Record(ev *Event) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if !r.closed {
+		r.queue <- item{ev: ev}
+	}
+}
 
 // Flush returns once every event recorded before the call is stored.
 func (r *Recorder) Flush(ctx context.Context) error {
 	done := make(chan struct{})
+	r.mu.RLock()
+	if r.closed {
+		r.mu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case r.queue <- item{flush: done}:
+		r.mu.RUnlock()
 	case <-ctx.Done():
+		r.mu.RUnlock()
 		return ctx.Err()
 	}
 	select {
@@ -136,10 +153,13 @@ func (r *Recorder) Flush(ctx context.Context) error {
 
 // Close writes what is queued and stops the recorder.
 func (r *Recorder) Close() {
-	r.once.Do(func() {
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
 		close(r.queue)
-		<-r.done
-	})
+	}
+	r.mu.Unlock()
+	<-r.done
 }
 
 func (r *Recorder) run() {
@@ -186,27 +206,31 @@ func (r *Recorder) run() {
 }
 
 func bucketFor(account, region string) store.Bucket {
-	return store.Bucket{Account: account, Region: region, Service: "cloudtrail", Kind: "event"}
+	return store.Bucket{Account: account, Region: region, Service: "cloudtrail", Kind: "events"}
 }
 
-// eventKey orders events newest first under an ascending scan.
-func eventKey(t time.Time, id string) string {
-	return fmt.Sprintf("%016x/%s", uint64(math.MaxInt64-t.UnixNano()), id)
-}
-
+// write stores one batch per account and region. Events are small and
+// alike (~700 bytes of mostly repeated JSON), so a batch is stored as one
+// compressed value: at thousands of calls a second, bytes written are
+// what the store pays for.
 func (r *Recorder) write(batch []*Event) error {
+	groups := map[store.Bucket][]*Event{}
+	for _, ev := range batch {
+		b := bucketFor(ev.RecipientAccountID, ev.AWSRegion)
+		groups[b] = append(groups[b], ev)
+	}
 	type row struct {
 		b   store.Bucket
 		key string
 		val []byte
 	}
-	rows := make([]row, 0, len(batch))
-	for _, ev := range batch {
-		val, err := json.Marshal(ev)
+	rows := make([]row, 0, len(groups))
+	for b, evs := range groups {
+		key, val, err := encodeBatch(evs)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, row{bucketFor(ev.RecipientAccountID, ev.AWSRegion), eventKey(ev.EventTime, ev.EventID), val})
+		rows = append(rows, row{b, key, val})
 	}
 	now := r.clock.Now()
 	var prune []store.Bucket
@@ -231,10 +255,15 @@ func (r *Recorder) write(batch []*Event) error {
 	})
 }
 
-// pruneBucket deletes events past retention: they sort last.
+// pruneBucket deletes batches whose newest event is past retention: they
+// sort first.
 func pruneBucket(tx store.Tx, b store.Bucket, now time.Time) error {
 	var old []string
-	err := tx.Scan(b, "", eventKey(now.Add(-Retention), ""), func(k string, _ []byte) bool {
+	cutoff := batchKey(now.Add(-Retention), "")
+	err := tx.Scan(b, "", "", func(k string, _ []byte) bool {
+		if k >= cutoff {
+			return false
+		}
 		old = append(old, k)
 		return true
 	})

@@ -140,12 +140,7 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("after 90 days: %s", got)
 	}
 	// The expired event is gone from the store, not merely hidden.
-	var n int
-	st.View(context.Background(), func(tx store.Tx) error {
-		n, err = tx.Count(bucketFor(acct, "us-east-1"), "")
-		return err
-	})
-	if n != 1 {
+	if n := storedEvents(t, st); n != 1 {
 		t.Fatalf("%d events stored, want 1", n)
 	}
 }
@@ -168,13 +163,68 @@ func TestCloseWritesQueuedEvents(t *testing.T) {
 		r.Record(event(c, i, "GetCallerIdentity"))
 	}
 	r.Close()
-	var n int
-	st.View(context.Background(), func(tx store.Tx) error {
-		var err error
-		n, err = tx.Count(bucketFor(acct, "us-east-1"), "")
-		return err
-	})
-	if n != 100 {
+	if n := storedEvents(t, st); n != 100 {
 		t.Fatalf("%d of 100 events stored after Close", n)
+	}
+	// A closed recorder refuses politely instead of panicking.
+	r.Record(event(c, 100, "GetCallerIdentity"))
+	if err := r.Flush(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Flush after Close = %v", err)
+	}
+}
+
+// storedEvents counts the events in the default bucket by decoding every
+// stored batch.
+func storedEvents(t *testing.T, st store.Store) int {
+	t.Helper()
+	n := 0
+	err := st.View(context.Background(), func(tx store.Tx) error {
+		return tx.Scan(bucketFor(acct, "us-east-1"), "", "", func(_ string, v []byte) bool {
+			evs, err := decodeBatch(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(evs)
+			return true
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestPagesAcrossBatches(t *testing.T) {
+	r, c, _ := newRecorder(t)
+	// Three batches of 4, 1 and 5 events: pages must cross batch
+	// boundaries and resume mid-batch without losing or repeating one.
+	for i, n := 0, 0; i < 3; i++ {
+		for j := 0; j < []int{4, 1, 5}[i]; j++ {
+			r.Record(event(c, n, "GetCallerIdentity"))
+			c.Advance(time.Second)
+			n++
+		}
+		if err := r.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []int{1, 3, 4, 50} {
+		var got []string
+		token := ""
+		for {
+			evs, next, err := r.Lookup(context.Background(), Query{Account: acct, Region: "us-east-1", Max: size, Token: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(evs)...)
+			if next == "" {
+				break
+			}
+			token = next
+		}
+		want := "[id-009 id-008 id-007 id-006 id-005 id-004 id-003 id-002 id-001 id-000]"
+		if fmt.Sprint(got) != want {
+			t.Errorf("page size %d: %v", size, got)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"hakoniwa/internal/awserr"
@@ -142,8 +143,13 @@ func (s *Service) lookup(ctx context.Context, id string) (record, bool, error) {
 	return rec, err == nil, err
 }
 
-// Lookup implements sigv4.Credentials for the keys STS issued.
+// Lookup implements sigv4.Credentials for the keys STS issued. It runs on
+// every signed request, so keys STS cannot have issued (all of its keys
+// start with ASIA) never reach the store.
 func (s *Service) Lookup(ctx context.Context, accessKeyID string) (sigv4.Credential, bool, error) {
+	if !strings.HasPrefix(accessKeyID, "ASIA") {
+		return sigv4.Credential{}, false, nil
+	}
 	rec, ok, err := s.lookup(ctx, accessKeyID)
 	if !ok || err != nil {
 		return sigv4.Credential{}, false, err

@@ -1,0 +1,65 @@
+package trail
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+)
+
+// A batch is the events of one write for one account and region, oldest
+// first, as S2-compressed JSON lines. Its key is the newest event's time
+// (fixed-width hex nanoseconds, so keys sort by time) and the first event's
+// id (unique). Within a batch the order is exact; across batches it is by
+// newest event, so two calls that straddle a batch boundary while running
+// concurrently may list a few milliseconds out of order.
+func batchKey(newest time.Time, id string) string {
+	return fmt.Sprintf("%016x/%s", uint64(newest.UnixNano()), id)
+}
+
+// batchNewest reads the time back out of a batch key.
+func batchNewest(key string) (time.Time, bool) {
+	hexTime, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseUint(hexTime, 16, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(n)).UTC(), true
+}
+
+func encodeBatch(evs []*Event) (key string, val []byte, err error) {
+	slices.SortStableFunc(evs, func(a, b *Event) int { return a.EventTime.Compare(b.EventTime) })
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, ev := range evs {
+		if err := enc.Encode(ev); err != nil {
+			return "", nil, err
+		}
+	}
+	return batchKey(evs[len(evs)-1].EventTime, evs[0].EventID), s2.Encode(nil, buf.Bytes()), nil
+}
+
+func decodeBatch(val []byte) ([]*Event, error) {
+	raw, err := s2.Decode(nil, val)
+	if err != nil {
+		return nil, fmt.Errorf("trail: damaged event batch: %w", err)
+	}
+	var out []*Event
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	for dec.More() {
+		var ev Event
+		if err := dec.Decode(&ev); err != nil {
+			return nil, fmt.Errorf("trail: damaged event batch: %w", err)
+		}
+		out = append(out, &ev)
+	}
+	return out, nil
+}
