@@ -49,12 +49,10 @@ func (g *Gateway) event(c *call) *trail.Event {
 		ev.Resources = append(ev.Resources, trail.Resource{Type: r.Type, Name: r.Name})
 	}
 	if c.op != nil && c.op.Input != nil && len(c.in) > 0 {
-		ev.RequestParameters = auditValue(c.op.Input, c.in)
+		ev.RequestParameters = auditValue(c.op.Input, c.in, true)
 	}
-	// CloudTrail leaves responseElements out for read-only calls: they
-	// would copy the data read into the audit log.
-	if c.err == nil && !ev.ReadOnly && c.op != nil && c.op.Output != nil && len(c.out) > 0 {
-		ev.ResponseElements = auditValue(c.op.Output, c.out)
+	if c.err == nil && recordsResponse(c.info.Service, ev.EventName, ev.ReadOnly) && c.op != nil && c.op.Output != nil && len(c.out) > 0 {
+		ev.ResponseElements = auditValue(c.op.Output, c.out, false)
 	}
 	if c.err != nil {
 		ev.ErrorCode = c.err.Code
@@ -74,10 +72,22 @@ func readOnly(op string) bool {
 	return false
 }
 
+// recordsResponse says whether CloudTrail keeps a call's response. It
+// leaves it out for read-only calls, which would copy the data read into
+// the log, except STS's credential-issuing calls, whose records carry the
+// issued key id and session so credentials can be traced to their source.
+func recordsResponse(service, op string, readOnly bool) bool {
+	if !readOnly {
+		return true
+	}
+	return service == "sts" && (op == "GetSessionToken" || op == "GetFederationToken" || strings.HasPrefix(op, "AssumeRole"))
+}
+
 // auditValue renders a value tree as CloudTrail JSON: member names in
-// lower camel case, timestamps as CloudTrail prints them, sensitive values
-// and binary payloads hidden.
-func auditValue(ref *model.Ref, v any) any {
+// lower camel case, timestamps as CloudTrail prints them. Sensitive request
+// values read HIDDEN_DUE_TO_SECURITY_REASONS; sensitive response values are
+// left out, as CloudTrail leaves out an issued secret key.
+func auditValue(ref *model.Ref, v any, request bool) any {
 	if ref == nil {
 		return nil
 	}
@@ -91,18 +101,20 @@ func auditValue(ref *model.Ref, v any) any {
 		for k, mv := range x {
 			switch s.Type {
 			case "structure":
-				if m := s.Members[k]; m != nil {
-					out[lowerFirst(k)] = auditValue(m, mv)
+				m := s.Members[k]
+				if m == nil || (!request && m.Shape.Sensitive) {
+					continue
 				}
+				out[lowerFirst(k)] = auditValue(m, mv, request)
 			case "map":
-				out[k] = auditValue(s.Value, mv)
+				out[k] = auditValue(s.Value, mv, request)
 			}
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = auditValue(s.Member, e)
+			out[i] = auditValue(s.Member, e, request)
 		}
 		return out
 	case time.Time:

@@ -77,6 +77,20 @@ func missingFirst(format string, rest func(protocol string) renderer) renderer {
 	}
 }
 
+// memberExceptions answers a violation of one of the named top-level
+// members (by the path AWS prints) with that member's own exception, and
+// anything else with rest.
+func memberExceptions(byPath map[string]string, rest renderer) renderer {
+	return func(protocol string, vs []Violation) *awserr.Error {
+		for _, v := range vs {
+			if code, ok := byPath[v.Path]; ok {
+				return awserr.Validation(code, "Value %s for %s is invalid: %s.", shown(v), v.Path, strings.TrimPrefix(v.Message, "Member "))
+			}
+		}
+		return rest(protocol, vs)
+	}
+}
+
 // shown is a violation's value as a message may echo it.
 func shown(v Violation) string {
 	if v.Sensitive {

@@ -34,6 +34,14 @@ var overrides = map[string]renderer{
 	// SQS emulator reproduces.
 	"SQS": missingFirst("The request must contain the parameter %s.", byProtocol),
 
+	// CloudTrail (2013, pre-Smithy) checks some members with dedicated
+	// exceptions its API reference lists per operation, e.g. LookupEvents'
+	// InvalidMaxResultsException "This exception is thrown if the limit
+	// specified is not valid."; other violations are ValidationException.
+	"CloudTrail": memberExceptions(map[string]string{
+		"maxResults": "InvalidMaxResultsException",
+	}, coral("ValidationException")),
+
 	// S3 has no generic validator: see s3Style. "Missing required header
 	// for this request: Content-MD5" (InvalidRequest) and
 	// InvalidStorageClass are documented in the S3 error code list.

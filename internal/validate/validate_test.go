@@ -64,6 +64,16 @@ func TestCheckAndError(t *testing.T) {
 	roleArn := "arn:aws:iam::000000000000:role/test"
 	cases := []errCase{
 		{
+			name: "cloudtrail MaxResults has its own exception", svc: "cloudtrail", op: "LookupEvents",
+			in: map[string]any{"MaxResults": int64(51)}, code: "InvalidMaxResultsException", paths: []string{"maxResults"},
+			msg: "Value 51 for maxResults is invalid: must have value less than or equal to 50.",
+		},
+		{
+			name: "cloudtrail other members stay ValidationException", svc: "cloudtrail", op: "LookupEvents",
+			in: map[string]any{"LookupAttributes": []any{map[string]any{"AttributeKey": "Nope", "AttributeValue": "x"}}},
+			code: "ValidationException", paths: []string{"lookupAttributes.1.member.attributeKey"},
+		},
+		{
 			name: "iam missing UserName", svc: "iam", op: "CreateUser", in: map[string]any{},
 			code: "ValidationError", paths: []string{"userName"},
 			msg: "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null",

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -257,5 +258,75 @@ func TestUnimplementedAndUnknown(t *testing.T) {
 	code, body = httpDo(t, req)
 	if code != http.StatusBadRequest || !strings.Contains(body, "<Code>InvalidAction</Code>") {
 		t.Fatalf("unknown action: %d %s", code, body)
+	}
+}
+
+// TestCloudTrailEventContents checks what a recorded call says: who called,
+// with which parameters, what came back (secrets hidden), and refusals.
+func TestCloudTrailEventContents(t *testing.T) {
+	s := StartServer(t)
+	ctx := context.Background()
+	root := sts.NewFromConfig(s.DefaultConfig())
+	if _, err := root.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(1)}); err == nil {
+		t.Fatal("DurationSeconds=1 accepted")
+	}
+	ct := cloudtrail.NewFromConfig(s.DefaultConfig())
+	out, err := ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("GetSessionToken")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Events) != 2 {
+		t.Fatalf("%d GetSessionToken events, want 2", len(out.Events))
+	}
+	var refused, ok struct {
+		EventSource, EventName, ErrorCode, ErrorMessage string
+		ReadOnly                                       bool
+		UserIdentity                                   struct{ Type, AccountId, Arn string }
+		RequestParameters                              map[string]any
+		ResponseElements                               struct {
+			Credentials map[string]any
+		}
+	}
+	// Newest first: the refused call, then the successful one.
+	if err := json.Unmarshal([]byte(aws.ToString(out.Events[0].CloudTrailEvent)), &refused); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.Events[1].CloudTrailEvent)), &ok); err != nil {
+		t.Fatal(err)
+	}
+	if refused.ErrorCode != "ValidationError" || !strings.Contains(refused.ErrorMessage, "durationSeconds") {
+		t.Fatalf("refused call recorded as %+v", refused)
+	}
+	if ok.ErrorCode != "" || ok.EventSource != "sts.amazonaws.com" || ok.UserIdentity.Type != "Root" || ok.UserIdentity.AccountId != "000000000000" {
+		t.Fatalf("event %+v", ok)
+	}
+	if ok.RequestParameters["durationSeconds"] != float64(900) {
+		t.Fatalf("requestParameters %v", ok.RequestParameters)
+	}
+	// The issued key id and session are recorded; the secret never is.
+	c := ok.ResponseElements.Credentials
+	if _, leaked := c["secretAccessKey"]; leaked || !strings.HasPrefix(fmt.Sprint(c["accessKeyId"]), "ASIA") || c["sessionToken"] == nil {
+		t.Fatalf("responseElements credentials %v", c)
+	}
+	if !ok.ReadOnly {
+		t.Fatal("GetSessionToken recorded as a write")
+	}
+	// Refusals of the lookup itself use CloudTrail's own codes.
+	_, err = ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{MaxResults: aws.Int32(51)})
+	if code := apiCode(t, err); code != "InvalidMaxResultsException" {
+		t.Fatalf("MaxResults=51: %v", err)
+	}
+	_, err = ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{StartTime: aws.Time(time.Now()), EndTime: aws.Time(time.Now().Add(-time.Hour))})
+	if code := apiCode(t, err); code != "InvalidTimeRangeException" {
+		t.Fatalf("start after end: %v", err)
+	}
+	_, err = ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{NextToken: aws.String("not-a-token")})
+	if code := apiCode(t, err); code != "InvalidNextTokenException" {
+		t.Fatalf("bad token: %v", err)
 	}
 }

@@ -40,10 +40,7 @@ func (s *Service) LookupEvents(ctx context.Context, in *ctapi.LookupEventsInput)
 		q.Attribute, q.Value = deref(a.AttributeKey), deref(a.AttributeValue)
 	}
 	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > 50 {
-			return nil, awserr.New(http.StatusBadRequest, "InvalidMaxResultsException", "Value %d for MaxResults is invalid: it must be between 1 and 50.", *in.MaxResults)
-		}
-		q.Max = int(*in.MaxResults)
+		q.Max = int(*in.MaxResults) // 1..50, checked by the model validator
 	}
 	if in.StartTime != nil {
 		q.Start = *in.StartTime
