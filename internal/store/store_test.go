@@ -260,7 +260,7 @@ func testScanReverse(t *testing.T, s Store) {
 		{want: rev},
 		{prefix: "b", want: []string{"b\xff", "bb", "bab", "ba", "b"}},
 		{prefix: "ba", want: []string{"bab", "ba"}},
-		{prefix: "b", before: "bb", want: []string{"bab", "ba", "b"}}, // exclusive
+		{prefix: "b", before: "bb", want: []string{"bab", "ba", "b"}},  // exclusive
 		{prefix: "b", before: "bac", want: []string{"bab", "ba", "b"}}, // need not exist
 		{prefix: "b", before: "z", want: []string{"b\xff", "bb", "bab", "ba", "b"}},
 		{prefix: "b", before: "b", want: nil},

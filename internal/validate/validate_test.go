@@ -70,7 +70,7 @@ func TestCheckAndError(t *testing.T) {
 		},
 		{
 			name: "cloudtrail other members stay ValidationException", svc: "cloudtrail", op: "LookupEvents",
-			in: map[string]any{"LookupAttributes": []any{map[string]any{"AttributeKey": "Nope", "AttributeValue": "x"}}},
+			in:   map[string]any{"LookupAttributes": []any{map[string]any{"AttributeKey": "Nope", "AttributeValue": "x"}}},
 			code: "ValidationException", paths: []string{"lookupAttributes.1.member.attributeKey"},
 		},
 		{

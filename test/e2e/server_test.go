@@ -285,10 +285,10 @@ func TestCloudTrailEventContents(t *testing.T) {
 	}
 	var refused, ok struct {
 		EventSource, EventName, ErrorCode, ErrorMessage string
-		ReadOnly                                       bool
-		UserIdentity                                   struct{ Type, AccountId, Arn string }
-		RequestParameters                              map[string]any
-		ResponseElements                               struct {
+		ReadOnly                                        bool
+		UserIdentity                                    struct{ Type, AccountId, Arn string }
+		RequestParameters                               map[string]any
+		ResponseElements                                struct {
 			Credentials map[string]any
 		}
 	}
