@@ -47,19 +47,38 @@ func encodeBatch(evs []*Event) (key string, val []byte, err error) {
 	return batchKey(evs[len(evs)-1].EventTime, evs[0].EventID), s2.Encode(nil, buf.Bytes()), nil
 }
 
-func decodeBatch(val []byte) ([]*Event, error) {
+// batchLines decompresses a batch into its JSON lines, oldest first, so a
+// lookup decodes only the events it reads (JSON escapes newlines inside
+// strings, so every newline ends an event).
+func batchLines(val []byte) ([][]byte, error) {
 	raw, err := s2.Decode(nil, val)
 	if err != nil {
 		return nil, fmt.Errorf("trail: damaged event batch: %w", err)
 	}
-	var out []*Event
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	for dec.More() {
-		var ev Event
-		if err := dec.Decode(&ev); err != nil {
-			return nil, fmt.Errorf("trail: damaged event batch: %w", err)
+	return bytes.Split(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n")), nil
+}
+
+func decodeLine(line []byte) (*Event, error) {
+	var ev Event
+	if err := json.Unmarshal(line, &ev); err != nil {
+		return nil, fmt.Errorf("trail: damaged event batch: %w", err)
+	}
+	return &ev, nil
+}
+
+// decodeBatch decodes every event of a batch, oldest first.
+func decodeBatch(val []byte) ([]*Event, error) {
+	lines, err := batchLines(val)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Event, 0, len(lines))
+	for _, l := range lines {
+		ev, err := decodeLine(l)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, &ev)
+		out = append(out, ev)
 	}
 	return out, nil
 }

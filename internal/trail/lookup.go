@@ -72,17 +72,21 @@ func (r *Recorder) Lookup(ctx context.Context, q Query) ([]*Event, string, error
 			if newest, _ := batchNewest(k); newest.Before(oldest) {
 				return false // this batch and every older one are out of range
 			}
-			evs, err := decodeBatch(v)
+			lines, err := batchLines(v)
 			if err != nil {
 				scanErr = err
 				return false
 			}
-			i := len(evs) - 1
+			i := len(lines) - 1
 			if k == resume {
-				i = min(resumeAt, len(evs)) - 1
+				i = min(resumeAt, len(lines)) - 1
 			}
 			for ; i >= 0; i-- {
-				ev := evs[i]
+				ev, err := decodeLine(lines[i])
+				if err != nil {
+					scanErr = err
+					return false
+				}
 				if ev.EventTime.Before(oldest) || (!q.End.IsZero() && ev.EventTime.After(q.End)) || !matches(ev, q.Attribute, q.Value) {
 					continue
 				}
