@@ -59,3 +59,13 @@ type Codec interface {
 	// when the operation was never resolved.
 	EncodeError(w http.ResponseWriter, req *Request, op *model.Operation, e *awserr.Error)
 }
+
+// Clip bounds a client-supplied value quoted in an error message, so that
+// whatever the client sent, the answer stays small.
+func Clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}

@@ -9,8 +9,6 @@
 package cbor
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,10 +22,9 @@ import (
 )
 
 const (
-	headerProtocol   = "Smithy-Protocol"
-	protocolValue    = "rpc-v2-cbor"
-	contentType      = "application/cbor"
-	headerQueryError = "X-Amzn-Query-Error"
+	headerProtocol = "Smithy-Protocol"
+	protocolValue  = "rpc-v2-cbor"
+	contentType    = "application/cbor"
 )
 
 type codec struct {
@@ -105,7 +102,7 @@ func unknownOperation() *awserr.Error {
 }
 
 func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]any, error) {
-	body, err := readBody(req.HTTP)
+	body, err := jsonutil.ReadBody(req.HTTP)
 	if err != nil {
 		return nil, err
 	}
@@ -124,22 +121,6 @@ func (c *codec) decodeStructure(body []byte, s *model.Shape) (map[string]any, er
 		return map[string]any{}, nil
 	}
 	return decodeStruct(raw, s, s.Name)
-}
-
-func readBody(r *http.Request) ([]byte, error) {
-	if r == nil || r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
-				"Request body must be no more than %d bytes", tooBig.Limit)
-		}
-		return nil, jsonutil.SerializationError("The request body could not be read")
-	}
-	return body, nil
 }
 
 // Encode writes the output structure. An operation without an output shape
@@ -188,9 +169,7 @@ func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *mo
 			body[f.Name] = v
 		}
 	}
-	if svc != nil && svc.Metadata.AWSQueryCompat {
-		w.Header().Set(headerQueryError, info.QueryCode+";"+jsonutil.Fault(e))
-	}
+	jsonutil.SetQueryError(w.Header(), svc, info, e)
 	b, err := c.enc.Marshal(body)
 	if err != nil {
 		// Only strings and typed scalars are in body; fall back to the bare

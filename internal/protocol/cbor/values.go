@@ -11,6 +11,7 @@ import (
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/model"
 	"hakoniwa/internal/protocol/jsonutil"
+	"hakoniwa/internal/protocol/rest"
 )
 
 // tagEpoch is RFC 8949's tag for epoch-based date/time.
@@ -118,8 +119,7 @@ func decodeValue(raw any, ref *model.Ref, path string) (any, error) {
 			// Untagged epoch seconds: not what the spec says, but
 			// unambiguous, so accept it like the JSON protocols do.
 			if f, ok := toFloat64(raw); ok && !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(f) < 1e13 {
-				sec, frac := math.Modf(f)
-				return time.Unix(int64(sec), int64(math.Round(frac*1e3))*int64(time.Millisecond)).UTC(), nil
+				return rest.EpochTime(f), nil
 			}
 		}
 		return nil, mismatch(path, "a timestamp (tag 1)", raw)
@@ -135,41 +135,32 @@ func decodeValue(raw any, ref *model.Ref, path string) (any, error) {
 	return document(raw), nil
 }
 
+// toInt64 reads a decoded CBOR number as an integer. The plain Go numbers
+// (uint64, int64, float64) are the encoders' coercion, so every protocol
+// agrees on them; only CBOR's own forms are handled here.
 func toInt64(raw any) (int64, bool) {
 	switch v := raw.(type) {
-	case uint64:
-		if v <= math.MaxInt64 {
-			return int64(v), true
-		}
-	case int64:
-		return v, true
 	case big.Int:
 		if v.IsInt64() {
 			return v.Int64(), true
 		}
+		return 0, false
 	case *big.Int:
 		if v != nil && v.IsInt64() {
 			return v.Int64(), true
 		}
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
-			return int64(v), true
-		}
+		return 0, false
 	case float32:
-		return toInt64(float64(v))
+		return jsonutil.ToInt64(float64(v))
 	}
-	return 0, false
+	return jsonutil.ToInt64(raw)
 }
 
+// toFloat64 reads a decoded CBOR number as a float. Unlike toInt64 it takes
+// unsigned integers beyond int64 as well: a double can hold them.
 func toFloat64(raw any) (float64, bool) {
 	switch v := raw.(type) {
-	case float64:
-		return v, true
-	case float32:
-		return float64(v), true
 	case uint64:
-		return float64(v), true
-	case int64:
 		return float64(v), true
 	case big.Int:
 		f, _ := new(big.Float).SetInt(&v).Float64()
@@ -179,8 +170,9 @@ func toFloat64(raw any) (float64, bool) {
 			f, _ := new(big.Float).SetInt(v).Float64()
 			return f, true
 		}
+		return 0, false
 	}
-	return 0, false
+	return jsonutil.ToFloat64(raw)
 }
 
 // document converts a raw CBOR value into the JSON-like document

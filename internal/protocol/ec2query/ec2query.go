@@ -34,15 +34,8 @@ func (c *codec) Resolve(req *protocol.Request) (*model.Operation, error) {
 func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]any, error) {
 	return query.DecodeInput(req, op, c.dec, func(fe *query.FieldError) *awserr.Error {
 		return awserr.New(http.StatusBadRequest, "InvalidParameterValue",
-			"Value (%s) for parameter %s is invalid.", clip(fe.Value), fe.Param)
+			"Value (%s) for parameter %s is invalid.", protocol.Clip(fe.Value), fe.Param)
 	})
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }
 
 func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.Operation, out map[string]any) error {

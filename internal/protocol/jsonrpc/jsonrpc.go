@@ -5,8 +5,6 @@
 package jsonrpc
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,10 +16,9 @@ import (
 )
 
 const (
-	headerTarget     = "X-Amz-Target"
-	headerErrorType  = "X-Amzn-Errortype"
-	headerQueryError = "X-Amzn-Query-Error"
-	contentTypeBase  = "application/x-amz-json-"
+	headerTarget    = "X-Amz-Target"
+	headerErrorType = "X-Amzn-Errortype"
+	contentTypeBase = "application/x-amz-json-"
 )
 
 type codec struct{}
@@ -59,7 +56,7 @@ func unknownOperation() *awserr.Error {
 }
 
 func (codec) Decode(req *protocol.Request, op *model.Operation) (map[string]any, error) {
-	body, err := readBody(req.HTTP)
+	body, err := jsonutil.ReadBody(req.HTTP)
 	if err != nil {
 		return nil, err
 	}
@@ -68,23 +65,6 @@ func (codec) Decode(req *protocol.Request, op *model.Operation) (map[string]any,
 		in = op.Input.Shape
 	}
 	return jsonutil.DecodeStructure(body, in)
-}
-
-// readBody reads the whole request body; the gateway bounds its size.
-func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
-				"Request body must be no more than %d bytes", tooBig.Limit)
-		}
-		return nil, jsonutil.SerializationError("The request body could not be read")
-	}
-	return body, nil
 }
 
 func (codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.Operation, out map[string]any) error {
@@ -100,10 +80,8 @@ func (codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.Oper
 	return nil
 }
 
-// EncodeError writes {"__type": ..., "message": ...}. For awsQueryCompatible
-// services (SQS, CloudWatch) x-amzn-query-error carries the Query-era code,
-// which botocore and aws-sdk-go-v2 report as the error code while still
-// picking the modeled exception from __type.
+// EncodeError writes {"__type": ..., "message": ...}, with x-amzn-query-error
+// for awsQueryCompatible services.
 func (codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *model.Operation, e *awserr.Error) {
 	var svc *model.Service
 	if req != nil {
@@ -112,9 +90,7 @@ func (codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *model
 	info := jsonutil.ResolveError(svc, op, e)
 	h := w.Header()
 	h.Set(headerErrorType, info.Type)
-	if svc != nil && svc.Metadata.AWSQueryCompat {
-		h.Set(headerQueryError, info.QueryCode+";"+jsonutil.Fault(e))
-	}
+	jsonutil.SetQueryError(h, svc, info, e)
 	write(w, req, info.Status, jsonutil.EncodeError(info, e))
 }
 

@@ -1,6 +1,8 @@
 // Package jsonutil turns JSON documents into model value trees and back,
 // driven by shapes. It is the body codec shared by the awsJson1_0/1_1 and
-// rest-json protocols; neither HTTP nor errors-on-the-wire live here.
+// rest-json protocols, and holds what the JSON family (rpcv2Cbor included)
+// agrees on besides: error shapes and codes, and reading an RPC body.
+// Routing and writing responses stay in the codecs.
 //
 // Decoding is tolerant where AWS's own servers are (unknown members are
 // ignored, null means absent, timestamps are read in any wire format) and
@@ -216,7 +218,7 @@ func decodeScalar(raw any, ref *model.Ref, path string) (any, error) {
 			return f, nil
 		case string:
 			// Smithy's JSON protocols spell the non-finite values as strings.
-			if f, ok := NonFinite(v); ok {
+			if f, ok := rest.NonFinite(v); ok {
 				return f, nil
 			}
 		}
@@ -264,19 +266,6 @@ func Int64(s string) (int64, bool) {
 		return 0, false
 	}
 	return r.Num().Int64(), true
-}
-
-// NonFinite reads the string spellings of NaN and the infinities.
-func NonFinite(s string) (float64, bool) {
-	switch s {
-	case "NaN":
-		return math.NaN(), true
-	case "Infinity":
-		return math.Inf(1), true
-	case "-Infinity":
-		return math.Inf(-1), true
-	}
-	return 0, false
 }
 
 // Base64 decodes a blob, accepting padded and unpadded standard encoding:
@@ -347,8 +336,7 @@ func ToTime(v any) (time.Time, bool) {
 		}
 	}
 	if f, ok := ToFloat64(v); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(math.Round(frac*1e3))*int64(time.Millisecond)), true
+		return rest.EpochTime(f), true
 	}
 	return time.Time{}, false
 }

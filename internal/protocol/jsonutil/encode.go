@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -176,7 +177,7 @@ func (e *encoder) value(ref *model.Ref, v any, path string) error {
 		}
 		e.buf = append(e.buf, '{')
 		first := true
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !first {
 				e.buf = append(e.buf, ',')
 			}
@@ -347,13 +348,4 @@ func ToFloat64(v any) (float64, bool) {
 		return float64(i), true
 	}
 	return 0, false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

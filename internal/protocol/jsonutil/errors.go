@@ -1,7 +1,11 @@
 package jsonutil
 
 import (
+	"errors"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,6 +90,35 @@ func findErrorShape(svc *model.Service, op *model.Operation, code string) *model
 	return found
 }
 
+// SetQueryError sets x-amzn-query-error for an awsQueryCompatible service
+// (SQS, CloudWatch): the Query-era code, which botocore and aws-sdk-go-v2
+// report as the error code while still picking the modeled exception from
+// __type.
+func SetQueryError(h http.Header, svc *model.Service, info ErrorInfo, e *awserr.Error) {
+	if svc != nil && svc.Metadata.AWSQueryCompat {
+		h.Set("X-Amzn-Query-Error", info.QueryCode+";"+Fault(e))
+	}
+}
+
+// ReadBody reads a whole request body for the RPC protocols of the JSON
+// family (awsJson, rpcv2Cbor), which have no size limit of their own: the
+// gateway's http.MaxBytesReader bounds it, and hitting that bound is 413.
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r == nil || r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+				"Request body must be no more than %d bytes", tooBig.Limit)
+		}
+		return nil, SerializationError("The request body could not be read")
+	}
+	return body, nil
+}
+
 // Fault is the x-amzn-query-error fault half: who is to blame.
 func Fault(e *awserr.Error) string {
 	if e.Receiver {
@@ -111,7 +144,7 @@ type ErrorField struct {
 func (i ErrorInfo) Fields(e *awserr.Error) []ErrorField {
 	names := e.FieldOrder
 	if len(names) != len(e.Fields) {
-		names = sortedStringKeys(e.Fields)
+		names = slices.Sorted(maps.Keys(e.Fields))
 	}
 	out := make([]ErrorField, 0, len(names))
 	for _, name := range names {
@@ -199,12 +232,4 @@ func EncodeError(info ErrorInfo, e *awserr.Error) []byte {
 		buf = append(buf, v...)
 	}
 	return append(buf, '}')
-}
-
-func sortedStringKeys(m map[string]string) []string {
-	anyMap := make(map[string]any, len(m))
-	for k := range m {
-		anyMap[k] = nil
-	}
-	return sortedKeys(anyMap)
 }

@@ -127,7 +127,7 @@ func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]a
 	return DecodeInput(req, op, c.dec, func(fe *FieldError) *awserr.Error {
 		return awserr.New(http.StatusBadRequest, c.opts.ParseErrorCode,
 			"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s",
-			clip(fe.Value), fe.Param, typeWord(fe.Err))
+			protocol.Clip(fe.Value), fe.Param, typeWord(fe.Err))
 	})
 }
 
@@ -157,13 +157,6 @@ func typeWord(err error) string {
 		return "Member must be a valid " + msg[i+len("valid "):]
 	}
 	return "Member must have a valid type"
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }
 
 func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.Operation, out map[string]any) error {
@@ -203,22 +196,30 @@ func writeHeaders(w http.ResponseWriter, req *protocol.Request) {
 func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *model.Operation, e *awserr.Error) {
 	var b bytes.Buffer
 	b.WriteString(xmlutil.Header)
-	xmlutil.StartElement(&b, "ErrorResponse", Namespace(req.Service))
+	WriteErrorResponse(&b, Namespace(req.Service), e, req.RequestID, WriteFields)
+	writeHeaders(w, req)
+	w.WriteHeader(Status(e))
+	_ = xmlutil.WriteTo(w, &b)
+}
+
+// WriteErrorResponse writes the query protocol's <ErrorResponse> document,
+// which the rest-xml services other than S3 answer errors with as well. ns
+// is its namespace; fields writes e's extra members inside <Error>, where
+// the protocols differ on members set without awserr's With.
+func WriteErrorResponse(b *bytes.Buffer, ns string, e *awserr.Error, requestID string, fields func(*bytes.Buffer, *awserr.Error)) {
+	xmlutil.StartElement(b, "ErrorResponse", ns)
 	b.WriteString("<Error>")
 	kind := "Sender"
 	if e.Receiver {
 		kind = "Receiver"
 	}
-	xmlutil.TextElement(&b, "Type", kind)
-	xmlutil.TextElement(&b, "Code", e.Code)
-	xmlutil.TextElement(&b, "Message", e.Message)
-	WriteFields(&b, e)
+	xmlutil.TextElement(b, "Type", kind)
+	xmlutil.TextElement(b, "Code", e.Code)
+	xmlutil.TextElement(b, "Message", e.Message)
+	fields(b, e)
 	b.WriteString("</Error>")
-	xmlutil.TextElement(&b, "RequestId", req.RequestID)
-	xmlutil.EndElement(&b, "ErrorResponse")
-	writeHeaders(w, req)
-	w.WriteHeader(Status(e))
-	_ = xmlutil.WriteTo(w, &b)
+	xmlutil.TextElement(b, "RequestId", requestID)
+	xmlutil.EndElement(b, "ErrorResponse")
 }
 
 // WriteFields writes an error's extra members as elements, in the order

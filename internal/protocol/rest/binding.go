@@ -1,8 +1,10 @@
 package rest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -21,7 +23,18 @@ type ParseErrorFunc func(member, wireName, value string, err error) *awserr.Erro
 // DefaultParseError is the generic 400 used when a codec has no better code.
 func DefaultParseError(member, wireName, value string, err error) *awserr.Error {
 	return awserr.New(http.StatusBadRequest, "SerializationException",
-		"Invalid value for %s: %q", wireName, truncate(value))
+		"Invalid value for %s: %q", wireName, protocol.Clip(value))
+}
+
+// StreamPayload is the value of a streaming payload member: the request
+// body, handed over unread because the handler reads it itself (PutObject,
+// UploadPart, Lambda Invoke can be large), or an empty reader when the
+// request has none.
+func StreamPayload(req *protocol.Request) io.Reader {
+	if req.HTTP.Body != nil {
+		return req.HTTP.Body
+	}
+	return bytes.NewReader(nil)
 }
 
 // IsBound reports whether a member travels outside the body.

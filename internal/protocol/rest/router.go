@@ -64,6 +64,17 @@ type segment struct {
 	greedy         bool
 }
 
+// labelValue is the label's value in raw, the escaped path text it covers:
+// raw minus the segment's literal prefix and suffix, percent-decoded. A
+// label never matches empty.
+func (seg segment) labelValue(raw string) (string, bool) {
+	if !strings.HasPrefix(raw, seg.prefix) || !strings.HasSuffix(raw, seg.suffix) || len(raw) <= len(seg.prefix)+len(seg.suffix) {
+		return "", false
+	}
+	v, err := url.PathUnescape(raw[len(seg.prefix) : len(raw)-len(seg.suffix)])
+	return v, err == nil
+}
+
 type queryLiteral struct {
 	key, value string
 	hasValue   bool
@@ -287,12 +298,8 @@ func (rt *route) matchPath(segs []string, host map[string]string) (map[string]st
 			if i >= len(segs) {
 				return nil, 0, false
 			}
-			rest := strings.Join(segs[i:], "/")
-			if !strings.HasPrefix(rest, seg.prefix) || !strings.HasSuffix(rest, seg.suffix) || len(rest) <= len(seg.prefix)+len(seg.suffix) {
-				return nil, 0, false
-			}
-			v, err := url.PathUnescape(rest[len(seg.prefix) : len(rest)-len(seg.suffix)])
-			if err != nil {
+			v, ok := seg.labelValue(strings.Join(segs[i:], "/"))
+			if !ok {
 				return nil, 0, false
 			}
 			set(seg.label, v)
@@ -301,12 +308,8 @@ func (rt *route) matchPath(segs []string, host map[string]string) (map[string]st
 			if i >= len(segs) {
 				return nil, 0, false
 			}
-			s := segs[i]
-			if !strings.HasPrefix(s, seg.prefix) || !strings.HasSuffix(s, seg.suffix) || len(s) <= len(seg.prefix)+len(seg.suffix) {
-				return nil, 0, false
-			}
-			v, err := url.PathUnescape(s[len(seg.prefix) : len(s)-len(seg.suffix)])
-			if err != nil {
+			v, ok := seg.labelValue(segs[i])
+			if !ok {
 				return nil, 0, false
 			}
 			set(seg.label, v)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hakoniwa/internal/model"
+	"hakoniwa/internal/protocol"
 )
 
 // ErrType reports a value that does not parse as its shape's type; codecs
@@ -55,7 +56,7 @@ func ParseScalar(ref *model.Ref, s, timeFormat string) (any, error) {
 	default:
 		return s, nil
 	}
-	return nil, fmt.Errorf("%w: %q is not a valid %s", ErrType, truncate(s), ref.Shape.Type)
+	return nil, fmt.Errorf("%w: %q is not a valid %s", ErrType, protocol.Clip(s), ref.Shape.Type)
 }
 
 // FormatScalar is ParseScalar's inverse.
@@ -92,6 +93,19 @@ func FormatScalar(ref *model.Ref, v any, timeFormat string) (string, error) {
 // ParseFloat accepts decimal numbers and Smithy's spellings of the
 // non-finite values.
 func ParseFloat(s string) (float64, bool) {
+	if f, ok := NonFinite(s); ok {
+		return f, true
+	}
+	if s == "" || strings.ContainsAny(s, "xXpP_") || strings.EqualFold(strings.TrimLeft(s, "+-"), "inf") || strings.EqualFold(strings.TrimLeft(s, "+-"), "infinity") || strings.EqualFold(s, "nan") {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}
+
+// NonFinite reads Smithy's spellings of NaN and the infinities, the same in
+// text locations and in JSON bodies (where they are strings).
+func NonFinite(s string) (float64, bool) {
 	switch s {
 	case "NaN":
 		return math.NaN(), true
@@ -100,11 +114,7 @@ func ParseFloat(s string) (float64, bool) {
 	case "-Infinity":
 		return math.Inf(-1), true
 	}
-	if s == "" || strings.ContainsAny(s, "xXpP_") || strings.EqualFold(strings.TrimLeft(s, "+-"), "inf") || strings.EqualFold(strings.TrimLeft(s, "+-"), "infinity") || strings.EqualFold(s, "nan") {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
+	return 0, false
 }
 
 // FormatFloat writes the shortest decimal that reads back as f, without an
@@ -173,13 +183,4 @@ func formatJSONValue(v any) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrType, err)
 	}
 	return base64.StdEncoding.EncodeToString(b), nil
-}
-
-// truncate keeps error messages bounded whatever the client sent.
-func truncate(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
 }

@@ -57,9 +57,7 @@ func ParseTime(s, format string) (time.Time, error) {
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e13 {
 			return time.Time{}, errBadTime
 		}
-		sec, frac := math.Modf(f)
-		ms := math.Round(frac * 1000)
-		return time.Unix(int64(sec), int64(ms)*int64(time.Millisecond)).UTC(), nil
+		return EpochTime(f), nil
 	}
 	if format != RFC822 || strings.Contains(s, "T") {
 		for _, layout := range isoLayouts {
@@ -76,6 +74,15 @@ func ParseTime(s, format string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	return time.Time{}, errBadTime
+}
+
+// EpochTime converts epoch seconds to a UTC time at millisecond resolution,
+// the precision every AWS protocol carries; the float's binary noise below
+// it is rounded away. The caller rejects NaN, the infinities and whatever
+// range its wire format does not allow.
+func EpochTime(f float64) time.Time {
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(math.Round(frac*1e3))*int64(time.Millisecond)).UTC()
 }
 
 var isoLayouts = []string{

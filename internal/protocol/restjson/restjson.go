@@ -6,7 +6,6 @@
 package restjson
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -91,11 +90,7 @@ func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]a
 // structures and documents are JSON.
 func (c *codec) decodePayload(req *protocol.Request, name string, ref *model.Ref, out map[string]any) error {
 	if ref.IsStreaming() {
-		if req.HTTP.Body != nil {
-			out[name] = req.HTTP.Body
-		} else {
-			out[name] = bytes.NewReader(nil)
-		}
+		out[name] = rest.StreamPayload(req)
 		return nil
 	}
 	body, err := readBody(req.HTTP)

@@ -16,6 +16,7 @@ import (
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/model"
 	"hakoniwa/internal/protocol"
+	"hakoniwa/internal/protocol/query"
 	"hakoniwa/internal/protocol/rest"
 	"hakoniwa/internal/protocol/xmlutil"
 )
@@ -92,9 +93,9 @@ func (c *codec) parseError(svc *model.Service) rest.ParseErrorFunc {
 		code = "InvalidArgument"
 	}
 	return func(member, wire, value string, err error) *awserr.Error {
-		e := awserr.New(http.StatusBadRequest, code, "Invalid value for %s: %q", wire, clip(value))
+		e := awserr.New(http.StatusBadRequest, code, "Invalid value for %s: %q", wire, protocol.Clip(value))
 		if isS3(svc) {
-			e.With("ArgumentName", wire).With("ArgumentValue", clip(value))
+			e.With("ArgumentName", wire).With("ArgumentValue", protocol.Clip(value))
 		}
 		return e
 	}
@@ -115,13 +116,6 @@ func (c *codec) tooLarge(svc *model.Service) *awserr.Error {
 	return awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body must be no more than %d bytes.", MaxBody)
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
-}
-
 func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]any, error) {
 	out := map[string]any{}
 	if op.Input == nil {
@@ -136,12 +130,7 @@ func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]a
 	s := op.Input.Shape
 	if name, ref := s.PayloadMember(); ref != nil {
 		if ref.IsStreaming() {
-			// The handler reads the body itself (PutObject, UploadPart).
-			if req.HTTP.Body != nil {
-				out[name] = req.HTTP.Body
-			} else {
-				out[name] = bytes.NewReader(nil)
-			}
+			out[name] = rest.StreamPayload(req)
 			return out, nil
 		}
 		body, err := c.readBody(req)
@@ -375,19 +364,7 @@ func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *mo
 		xmlutil.TextElement(&b, "HostId", hostID(req.RequestID))
 		b.WriteString("</Error>")
 	} else {
-		xmlutil.StartElement(&b, "ErrorResponse", xmlutil.ServiceNamespace(req.Service))
-		b.WriteString("<Error>")
-		kind := "Sender"
-		if e.Receiver {
-			kind = "Receiver"
-		}
-		xmlutil.TextElement(&b, "Type", kind)
-		xmlutil.TextElement(&b, "Code", e.Code)
-		xmlutil.TextElement(&b, "Message", e.Message)
-		writeFields(&b, e)
-		b.WriteString("</Error>")
-		xmlutil.TextElement(&b, "RequestId", req.RequestID)
-		xmlutil.EndElement(&b, "ErrorResponse")
+		query.WriteErrorResponse(&b, xmlutil.ServiceNamespace(req.Service), e, req.RequestID, writeFields)
 	}
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
