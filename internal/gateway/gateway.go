@@ -62,6 +62,10 @@ type Config struct {
 	Known map[string]bool
 }
 
+// MaxBufferedBody bounds request bodies of services other than S3: enough
+// for a 50 MB Lambda deployment package sent base64-encoded in JSON.
+const MaxBufferedBody = 128 << 20
+
 // Gateway is an http.Handler for AWS API requests.
 type Gateway struct {
 	cfg      Config
@@ -124,6 +128,11 @@ func (g *Gateway) serve(c *call) {
 	c.info.Protocol = proto
 	c.info.EventSource = c.svc.Metadata.EndpointPrefix + ".amazonaws.com"
 	c.info.RequestID = g.requestID(c.svc)
+	if !isS3(c.svc) && c.r.Body != nil {
+		// Only S3 streams its payloads; every other service's body is read
+		// into memory, so bound it whatever the request claims or signs.
+		c.r.Body = http.MaxBytesReader(c.w, c.r.Body, MaxBufferedBody)
+	}
 	c.preq = &protocol.Request{HTTP: c.r, Service: c.svc, RequestID: c.info.RequestID}
 	g.setRequestIDHeaders(c)
 

@@ -111,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	verifier := sigv4.New(sigv4.Config{
 		Credentials: creds, Now: cfg.Clock.Now, Strict: cfg.StrictAuth,
-		DefaultAccount: DefaultAccount, MaxBodyBytes: 512 << 20,
+		DefaultAccount: DefaultAccount, MaxBodyBytes: gateway.MaxBufferedBody,
 	})
 	s.gw = gateway.New(gateway.Config{
 		Services:      enabled,

@@ -330,3 +330,23 @@ func TestCloudTrailEventContents(t *testing.T) {
 		t.Fatalf("bad token: %v", err)
 	}
 }
+
+// TestOversizedBodyRefused: a JSON-protocol body past the buffered-body
+// limit is refused with 413 before it is held in memory, even when the
+// client claims UNSIGNED-PAYLOAD so nothing hashes it.
+func TestOversizedBodyRefused(t *testing.T) {
+	s := StartServer(t)
+	body := strings.NewReader(`{"MaxResults":5,"x":"` + strings.Repeat("a", 129<<20) + `"}`)
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/", body)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "CloudTrail_20131101.LookupEvents")
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "cloudtrail", "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, resp := httpDo(t, req)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(resp, "RequestEntityTooLarge") {
+		t.Fatalf("got %d %.300s", code, resp)
+	}
+}
