@@ -21,6 +21,9 @@ import (
 func Parse(doc string, kind Kind) (*Policy, error) {
 	raw, ok := decode(doc)
 	if !ok {
+		if kind == Trust {
+			return nil, malformed(msgTrustJSON)
+		}
 		return nil, malformed(msgSyntax)
 	}
 	stmts, ok := checkSyntax(raw)

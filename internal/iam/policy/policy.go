@@ -130,9 +130,12 @@ func malformed(msg string) *awserr.Error {
 // issue trackers, or in moto's test suite that was recorded against AWS):
 // msgSyntax, msgVersion, msgLegacy, msgSidUnique, msgNoActions,
 // msgNoResources, msgNoPrincipalAllowed, msgMissingPrincipal, msgVendor,
-// msgOneColon, the ARN-format and region/path messages. Inferred (shape
-// known, exact wording not seen): msgTrustActions, msgProhibitedResource's
-// trailing period.
+// msgOneColon, msgProhibitedResource (e.g. kubernetes-sigs/external-dns
+// issue #3085, hashicorp/terraform issue #34231: no trailing period, and
+// reported for a trust policy that also lacked a Principal, so the
+// Resource check comes first), msgTrustJSON, the ARN-format and
+// region/path messages. Inferred (shape known, exact wording not seen):
+// msgTrustActions.
 const (
 	msgSyntax              = "Syntax errors in policy."
 	msgVersion             = "Policy document must be version 2012-10-17 or greater."
@@ -145,7 +148,8 @@ const (
 	msgVendor              = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
 	msgOneColon            = "Actions/Condition can contain only one colon."
 	msgResourceVendor      = "Resource vendor must be fully qualified and cannot contain regexes."
-	msgProhibitedResource  = "Has prohibited field Resource."
+	msgProhibitedResource  = "Has prohibited field Resource"
+	msgTrustJSON           = "This policy contains invalid Json"
 	msgTrustActions        = "Trust Policy statement actions can only be sts:AssumeRole, sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
 	msgIAMPath             = `IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`
 	msgInvalidPrincipalFmt = `Invalid principal in policy: "%s":"%s"`
