@@ -57,6 +57,9 @@ type Config struct {
 	Log           *slog.Logger
 	// DefaultRegion is used when a request carries no signing scope.
 	DefaultRegion string
+	// KeyUsed, if set, hears of every access key that signed a verified
+	// request (IAM's "last used").
+	KeyUsed func(accessKeyID, service, region string)
 	// Known is every service id hakoniwa could serve, enabled or not, so
 	// a refusal can say "not enabled" rather than "not implemented".
 	Known map[string]bool
@@ -107,6 +110,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			SourceIP:  sourceIP(r),
 			UserAgent: r.UserAgent(),
 			Region:    g.cfg.DefaultRegion,
+
+			SecureTransport: r.TLS != nil,
 		},
 	}
 	g.serve(c)
@@ -217,6 +222,9 @@ func (g *Gateway) authenticate(c *call) *awserr.Error {
 	}
 	p.Type, p.UserName = principalType(cred.PrincipalARN)
 	c.info.Principal = p
+	if g.cfg.KeyUsed != nil {
+		g.cfg.KeyUsed(res.AccessKeyID, c.svc.Metadata.Signing(), c.info.Region)
+	}
 	return nil
 }
 

@@ -40,6 +40,8 @@ type Info struct {
 	UserAgent   string
 	// Protocol is the wire protocol the request arrived in.
 	Protocol string
+	// SecureTransport is aws:SecureTransport: the request came over TLS.
+	SecureTransport bool
 	// Resources are the resources the call touched, as CloudTrail lists
 	// them; handlers add them with AddResource.
 	Resources []Resource
