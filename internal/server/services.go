@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"hakoniwa/internal/api"
+	"hakoniwa/internal/authz"
 	"hakoniwa/internal/clock"
 	"hakoniwa/internal/ids"
 	"hakoniwa/internal/sigv4"
@@ -14,8 +15,10 @@ import (
 	"hakoniwa/internal/trail"
 
 	cloudtrailapi "hakoniwa/internal/api/cloudtrail"
+	iamapi "hakoniwa/internal/api/iam"
 	stsapi "hakoniwa/internal/api/sts"
 	cloudtrailsvc "hakoniwa/internal/service/cloudtrail"
+	iamsvc "hakoniwa/internal/service/iam"
 	stssvc "hakoniwa/internal/service/sts"
 )
 
@@ -28,6 +31,7 @@ type deps struct {
 	recorder *trail.Recorder
 
 	sts *stssvc.Service
+	iam *iamsvc.Service
 }
 
 // credentialSources are the services that issue keys the verifier must
@@ -36,6 +40,9 @@ func (d *deps) credentialSources() []sigv4.Credentials {
 	var out []sigv4.Credentials
 	if d.sts != nil {
 		out = append(out, d.sts)
+	}
+	if d.iam != nil {
+		out = append(out, d.iam)
 	}
 	return out
 }
@@ -49,7 +56,12 @@ type factory func(d *deps) *api.Binding
 var implemented = map[string]factory{
 	"sts": func(d *deps) *api.Binding {
 		d.sts = stssvc.New(d.store, d.clock, d.ids)
+		d.sts.DecodeMessage = authz.DecodeMessage
 		return stsapi.Bind(d.sts)
+	},
+	"iam": func(d *deps) *api.Binding {
+		d.iam = iamsvc.New(d.store, d.clock, d.ids)
+		return iamapi.Bind(d.iam)
 	},
 	"cloudtrail": func(d *deps) *api.Binding {
 		return cloudtrailapi.Bind(cloudtrailsvc.New(d.recorder))

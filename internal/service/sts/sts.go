@@ -38,6 +38,20 @@ type Service struct {
 	st    store.Store
 	clock clock.Clock
 	ids   *ids.Source
+	// DecodeMessage reads an encoded authorization failure message (the
+	// authorizer's encoding); nil means none can be decoded.
+	DecodeMessage func(string) (string, error)
+}
+
+// DecodeAuthorizationMessage explains an encoded authorization failure
+// (EC2's UnauthorizedOperation carries one).
+func (s *Service) DecodeAuthorizationMessage(ctx context.Context, in *stsapi.DecodeAuthorizationMessageInput) (*stsapi.DecodeAuthorizationMessageOutput, error) {
+	if s.DecodeMessage != nil {
+		if doc, err := s.DecodeMessage(deref(in.EncodedMessage)); err == nil {
+			return &stsapi.DecodeAuthorizationMessageOutput{DecodedMessage: &doc}, nil
+		}
+	}
+	return nil, awserr.New(http.StatusBadRequest, "InvalidAuthorizationMessageException", "The encoded authorization message is invalid.")
 }
 
 // New returns the STS service.
