@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"hakoniwa/internal/authz"
 	"hakoniwa/internal/server"
 )
 
@@ -44,6 +46,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = admin(args, stdout, http.MethodGet, "/_hakoniwa/health")
 	case "reset":
 		err = admin(args, stdout, http.MethodPost, "/_hakoniwa/reset")
+	case "explain":
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			fmt.Fprintln(stderr, "usage: hakoniwa explain REQUEST-ID [--endpoint URL]")
+			return 2
+		}
+		err = admin(args[1:], stdout, http.MethodGet, "/_hakoniwa/explain/"+url.PathEscape(args[0]))
 	case "version":
 		fmt.Fprintln(stdout, "hakoniwa", server.Version)
 	case "help", "-h", "--help":
@@ -67,6 +75,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: hakoniwa [serve] [flags]   start the server (default command)
        hakoniwa status [--endpoint URL]
        hakoniwa reset  [--endpoint URL]
+       hakoniwa explain REQUEST-ID [--endpoint URL]   why a call was allowed or denied
        hakoniwa version
 Run "hakoniwa serve -h" for the server's flags and environment variables.
 `)
@@ -116,6 +125,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		"region for requests that carry no signing scope (env HAKONIWA_DEFAULT_REGION, DEFAULT_REGION, AWS_DEFAULT_REGION)")
 	services := fs.String("services", env("HAKONIWA_SERVICES", "SERVICES"), "comma-separated services to enable; empty = all (env HAKONIWA_SERVICES, SERVICES)")
 	logLevel := fs.String("log-level", or(env("HAKONIWA_LOG_LEVEL", "LS_LOG"), "info"), "debug, info, warn or error (env HAKONIWA_LOG_LEVEL, LS_LOG)")
+	iamMode := fs.String("iam-enforcement", or(env("HAKONIWA_IAM_ENFORCEMENT"), "enforce"),
+		"enforce, report (log would-be denials, allow them) or off (env HAKONIWA_IAM_ENFORCEMENT)")
 	strict := fs.Bool("strict-auth", envBool("HAKONIWA_STRICT_AUTH"), "refuse access keys hakoniwa did not issue (env HAKONIWA_STRICT_AUTH)")
 	rootKey := fs.String("root-access-key-id", or(env("HAKONIWA_ROOT_ACCESS_KEY_ID"), "test"), "root access key id checked in strict mode (env HAKONIWA_ROOT_ACCESS_KEY_ID)")
 	rootSecret := fs.String("root-secret-access-key", or(env("HAKONIWA_ROOT_SECRET_ACCESS_KEY"), "test"), "root secret access key checked in strict mode (env HAKONIWA_ROOT_SECRET_ACCESS_KEY)")
@@ -129,6 +140,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mode, err := authz.ParseMode(*iamMode)
+	if err != nil {
+		return err
+	}
 	addrs, err := listenAddrs(*listen)
 	if err != nil {
 		return err
@@ -138,7 +153,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{
 		Listen: addrs, DataDir: *dataDir, Ephemeral: *ephemeral, Region: *region,
-		StrictAuth: *strict, RootAccessKey: *rootKey, RootSecretKey: *rootSecret, Log: log,
+		StrictAuth: *strict, IAMMode: mode, RootAccessKey: *rootKey, RootSecretKey: *rootSecret, Log: log,
 	}
 	if *services != "" {
 		cfg.Services = strings.Split(*services, ",")

@@ -14,6 +14,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("HEAD /_localstack/health", s.localstackHealth)
 	mux.HandleFunc("GET /_hakoniwa/health", s.health)
 	mux.HandleFunc("POST /_hakoniwa/reset", s.reset)
+	mux.HandleFunc("GET /_hakoniwa/explain/{id}", s.explain)
 	mux.HandleFunc("POST /_localstack/state/reset", s.reset)
 	mux.Handle("/", s.gw)
 	return mux
@@ -43,6 +44,7 @@ type Health struct {
 	Ephemeral     bool              `json:"ephemeral"`
 	Region        string            `json:"default_region"`
 	StrictAuth    bool              `json:"strict_auth"`
+	IAM           string            `json:"iam_enforcement"`
 	Services      map[string]string `json:"services"`
 	Keys          map[string]int    `json:"stored_keys"`
 }
@@ -50,7 +52,7 @@ type Health struct {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	h := Health{
 		Status: "ok", Version: Version, UptimeSeconds: time.Since(s.started).Round(time.Millisecond).Seconds(),
-		Listen: s.Addrs(), Ephemeral: s.cfg.Ephemeral, Region: s.cfg.Region, StrictAuth: s.cfg.StrictAuth,
+		Listen: s.Addrs(), Ephemeral: s.cfg.Ephemeral, Region: s.cfg.Region, StrictAuth: s.cfg.StrictAuth, IAM: s.cfg.IAMMode.String(),
 		Services: map[string]string{},
 	}
 	if !s.cfg.Ephemeral {

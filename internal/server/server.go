@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"hakoniwa/internal/api"
+	"hakoniwa/internal/authz"
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/clock"
 	"hakoniwa/internal/gateway"
@@ -31,6 +32,7 @@ import (
 	"hakoniwa/internal/protocol/query"
 	"hakoniwa/internal/protocol/restjson"
 	"hakoniwa/internal/protocol/restxml"
+	iamsvc "hakoniwa/internal/service/iam"
 	"hakoniwa/internal/sigv4"
 	"hakoniwa/internal/store"
 	"hakoniwa/internal/trail"
@@ -50,7 +52,9 @@ type Config struct {
 	// Services to enable by id; empty enables every one hakoniwa has.
 	Services []string
 	// StrictAuth refuses keys hakoniwa did not issue.
-	StrictAuth                   bool
+	StrictAuth bool
+	// IAMMode is how IAM decisions apply: enforce (default), report, off.
+	IAMMode                      authz.Mode
 	RootAccessKey, RootSecretKey string
 	Log                          *slog.Logger
 	// Clock and IDs default to the wall clock and crypto/rand.
@@ -66,6 +70,8 @@ type Server struct {
 	cfg       Config
 	st        store.Store
 	recorder  *trail.Recorder
+	authz     *authz.Authorizer
+	iam       *iamsvc.Service
 	gw        *gateway.Gateway
 	enabled   []*api.Binding
 	http      *http.Server
@@ -105,6 +111,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.enabled = enabled
+	s.iam = deps.iam
+	var identities authz.Identities
+	if deps.iam != nil {
+		identities = iamIdentities{deps.iam}
+	}
+	s.authz = authz.New(identities, cfg.IAMMode, cfg.Log)
 	creds := credentialChain(deps.credentialSources()...)
 	if cfg.StrictAuth {
 		creds = append(creds, rootKey(cfg.RootAccessKey, cfg.RootSecretKey, DefaultAccount))
@@ -117,6 +129,8 @@ func New(cfg Config) (*Server, error) {
 		Services:      enabled,
 		Codecs:        codecs(),
 		Authenticator: verifier,
+		Authorizer:    s.authz,
+		KeyUsed:       deps.keyUsed,
 		Validator:     validator,
 		Recorder:      s.recorder,
 		Clock:         cfg.Clock,
@@ -211,6 +225,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		s.wg.Wait()
 	}
 	s.recorder.Close()
+	if s.iam != nil {
+		err = errors.Join(err, s.iam.FlushKeyUsage(ctx))
+	}
 	return errors.Join(err, s.st.Close())
 }
 
@@ -229,6 +246,7 @@ func (s *Server) Banner() string {
 	ids := s.ServiceIDs()
 	slices.Sort(ids)
 	fmt.Fprintf(&b, "  region     %s (default)\n", s.cfg.Region)
+	fmt.Fprintf(&b, "  iam        %s\n", s.cfg.IAMMode)
 	fmt.Fprintf(&b, "  services   %s\n", strings.Join(ids, ", "))
 	return b.String()
 }

@@ -116,7 +116,7 @@ try:
 except botocore.exceptions.ClientError as e:
     errs["short"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
 try:
-    s.client("iam", endpoint_url=ep).list_users()
+    s.client("iam", endpoint_url=ep).list_saml_providers()
 except botocore.exceptions.ClientError as e:
     errs["iam"] = [e.response["Error"]["Code"], e.response["Error"]["Message"]]
 ct = s.client("cloudtrail", endpoint_url=ep)
@@ -152,7 +152,7 @@ func TestBoto3(t *testing.T) {
 	if c := got.Errs["short"]; len(c) != 2 || c[0] != "ValidationError" || c[1] != float64(400) {
 		t.Fatalf("short key id: %v", c)
 	}
-	if c := got.Errs["iam"]; len(c) != 2 || c[0] != "NotImplemented" || !strings.Contains(c[1].(string), "iam:ListUsers") {
+	if c := got.Errs["iam"]; len(c) != 2 || c[0] != "NotImplemented" || !strings.Contains(c[1].(string), "iam:ListSAMLProviders") {
 		t.Fatalf("unimplemented IAM call: %v", c)
 	}
 	// Five calls preceded the lookup (identity, token, identity, key info,
