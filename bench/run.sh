@@ -49,6 +49,21 @@ done
 loaded_rss=$("$T/tool" rss $H)
 kill -INT $H; wait $H || true
 
+echo "== 1b. cost of IAM enforcement: an IAM user with 10 policies x 10 statements, signed GetAccessKeyInfo"
+declare -A iam_rps
+for mode in off enforce; do
+  "$T/hakoniwa" serve --listen 127.0.0.1:0 --data-dir "$T/data-iam-$mode" --iam-enforcement $mode > "$T/hi.out" 2> "$T/hi.log" & H=$!
+  HURL=$(url_of "$T/hi.out")
+  read -r KEY SECRET < <("$T/tool" iamuser -endpoint "$HURL")
+  "$T/tool" wrkscript -endpoint "$HURL" -op GetAccessKeyInfo -key "$KEY" -secret "$SECRET" > "$T/iam.lua"
+  wrk -t2 -c32 -d"$DURATION" -s "$T/iam.lua" "$HURL/" > "$T/iam-$mode.wrk"
+  grep -q '^non200 0$' "$T/iam-$mode.wrk" || { echo "enforcement $mode: non-200 answers:"; cat "$T/iam-$mode.wrk"; tail -5 "$T/hi.log"; exit 1; }
+  iam_rps[$mode]=$(rps < "$T/iam-$mode.wrk")
+  kill -INT $H; wait $H || true
+done
+printf "%-38s %10s req/s\n" "enforcement off" "${iam_rps[off]}"
+printf "%-38s %10s req/s  = %s x off\n" "enforcement on" "${iam_rps[enforce]}" "$(ratio "${iam_rps[enforce]}" "${iam_rps[off]}")"
+
 echo "== 2. start-up: exec to first 200, median of 10"
 "$T/hakoniwa" serve --listen 127.0.0.1:0 --data-dir "$T/data2" > "$T/h2.out" 2>/dev/null & H=$!
 HURL=$(url_of "$T/h2.out")

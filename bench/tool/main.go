@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -44,6 +45,8 @@ func main() {
 		err = populate(os.Args[2:])
 	case "rss":
 		err = rss(os.Args[2:])
+	case "iamuser":
+		err = iamUser(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -76,6 +79,8 @@ func wrkScript(args []string) error {
 	fs := flag.NewFlagSet("wrkscript", flag.ExitOnError)
 	endpoint := fs.String("endpoint", "", "server URL")
 	op := fs.String("op", "GetCallerIdentity", "GetCallerIdentity | GetAccessKeyInfo | LookupEvents")
+	keyID := fs.String("key", "test", "access key id to sign with")
+	secret := fs.String("secret", "test", "secret access key to sign with")
 	fs.Parse(args)
 	var body, service string
 	switch *op {
@@ -99,7 +104,7 @@ func wrkScript(args []string) error {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	}
 	h := sha256.Sum256([]byte(body))
-	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(h[:]), service, "us-east-1", time.Now())
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: *keyID, SecretAccessKey: *secret}, req, hex.EncodeToString(h[:]), service, "us-east-1", time.Now())
 	if err != nil {
 		return err
 	}
@@ -199,6 +204,44 @@ func populate(args []string) error {
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// iamUser creates an IAM user with 10 attached managed policies of 10
+// statements each (the evaluator benchmark's shape), one of which allows
+// sts:GetAccessKeyInfo, and prints "KEYID SECRET".
+func iamUser(args []string) error {
+	fs := flag.NewFlagSet("iamuser", flag.ExitOnError)
+	endpoint := fs.String("endpoint", "", "server URL")
+	fs.Parse(args)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	ctx := context.Background()
+	c := iam.NewFromConfig(cfg)
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bench")}); err != nil {
+		return err
+	}
+	for p := 0; p < 10; p++ {
+		var stmts []string
+		for i := 0; i < 10; i++ {
+			stmts = append(stmts, fmt.Sprintf(`{"Sid":"S%d","Effect":"Allow","Action":["s3:GetObject","ec2:Describe%d*"],"Resource":"arn:aws:s3:::bucket-%d-%d/*","Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}}`, i, i, p, i))
+		}
+		if p == 9 {
+			stmts[9] = `{"Sid":"KeyInfo","Effect":"Allow","Action":"sts:GetAccessKeyInfo","Resource":"*"}`
+		}
+		doc := `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`
+		pol, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(fmt.Sprintf("bench-%d", p)), PolicyDocument: &doc})
+		if err != nil {
+			return err
+		}
+		if _, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("bench"), PolicyArn: pol.Policy.Arn}); err != nil {
+			return err
+		}
+	}
+	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bench")})
+	if err != nil {
+		return err
+	}
+	fmt.Println(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey)
+	return nil
 }
 
 // rss prints a process's resident set size in MiB.

@@ -292,11 +292,12 @@ func (s *Service) Lookup(ctx context.Context, accessKeyID string) (sigv4.Credent
 	if !strings.HasPrefix(accessKeyID, "AKIA") {
 		return sigv4.Credential{}, false, nil
 	}
-	var k accessKey
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		var err error
-		k, err = store.GetJSON[accessKey](tx, accessKeysBucket, accessKeyID)
-		return err
+	k, err := s.keys.get(accessKeyID, func() (k accessKey, err error) {
+		err = s.st.View(ctx, func(tx store.Tx) error {
+			k, err = store.GetJSON[accessKey](tx, accessKeysBucket, accessKeyID)
+			return err
+		})
+		return k, err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return sigv4.Credential{}, false, nil

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"hakoniwa/internal/awserr"
@@ -73,11 +74,18 @@ type Service struct {
 	ids   *ids.Source
 	aws   *awsPolicies
 	usage *keyUsage
+	// writes counts IAM writes; principals and keys cache what every
+	// request reads (PrincipalPolicies, Lookup) until the next write.
+	writes     atomic.Uint64
+	principals genCache[principalKey, Principal]
+	keys       genCache[string, accessKey]
 }
 
 // New returns the IAM service.
 func New(st store.Store, c clock.Clock, src *ids.Source) *Service {
 	s := &Service{st: st, clock: c, ids: src, aws: loadAWSPolicies()}
+	s.principals = newGenCache[principalKey, Principal](&s.writes)
+	s.keys = newGenCache[string, accessKey](&s.writes)
 	s.usage = newKeyUsage(s)
 	return s
 }
@@ -106,7 +114,10 @@ func (s *Service) update(ctx context.Context, fn func(a *acct) error) error {
 	if p.Account == "" {
 		return errNoAccount
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error { return fn(&acct{s: s, tx: tx, id: p.Account}) })
+	err := s.st.Update(ctx, func(tx store.Tx) error { return fn(&acct{s: s, tx: tx, id: p.Account}) })
+	// Any write may change what a principal may do or which keys are valid.
+	s.writes.Add(1)
+	return err
 }
 
 // acct is one account's IAM data inside one transaction.

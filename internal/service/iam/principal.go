@@ -41,11 +41,9 @@ type Principal struct {
 	Boundary *PolicyDocument
 }
 
-// PrincipalPolicies resolves a principal ARN of account — an IAM user
-// (arn:aws:iam::acct:user/path/name), a role, an assumed-role session
-// (arn:aws:sts::acct:assumed-role/Role/session) or the root — to its
-// identity policies, in one read transaction.
-func (s *Service) PrincipalPolicies(ctx context.Context, account, principalARN string) (Principal, error) {
+// principalPolicies is PrincipalPolicies without the cache: one read
+// transaction.
+func (s *Service) principalPolicies(ctx context.Context, account, principalARN string) (Principal, error) {
 	out := Principal{Account: account}
 	service, resource, ok := splitPrincipalARN(principalARN, account)
 	if !ok {
