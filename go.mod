@@ -18,6 +18,7 @@ require (
 	github.com/google/btree v1.1.3
 	github.com/klauspost/compress v1.20.3
 	go.etcd.io/bbolt v1.5.0
+	rsc.io/qr v0.2.0
 )
 
 require (

@@ -116,9 +116,9 @@ try:
 except botocore.exceptions.ClientError as e:
     errs["short"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
 try:
-    s.client("iam", endpoint_url=ep).list_saml_providers()
+    s.client("sns", endpoint_url=ep).list_topics()
 except botocore.exceptions.ClientError as e:
-    errs["iam"] = [e.response["Error"]["Code"], e.response["Error"]["Message"]]
+    errs["sns"] = [e.response["Error"]["Code"], e.response["Error"]["Message"]]
 ct = s.client("cloudtrail", endpoint_url=ep)
 pages = list(ct.get_paginator("lookup_events").paginate(PaginationConfig={"PageSize": 2}))
 json.dump({"arn": me["Arn"], "tmpArn": me2["Arn"], "account": info["Account"], "errs": errs,
@@ -152,11 +152,11 @@ func TestBoto3(t *testing.T) {
 	if c := got.Errs["short"]; len(c) != 2 || c[0] != "ValidationError" || c[1] != float64(400) {
 		t.Fatalf("short key id: %v", c)
 	}
-	if c := got.Errs["iam"]; len(c) != 2 || c[0] != "NotImplemented" || !strings.Contains(c[1].(string), "iam:ListSAMLProviders") {
-		t.Fatalf("unimplemented IAM call: %v", c)
+	if c := got.Errs["sns"]; len(c) != 2 || c[0] != "NotImplemented" || !strings.Contains(c[1].(string), "sns:ListTopics") {
+		t.Fatalf("unimplemented SNS call: %v", c)
 	}
-	// Five calls preceded the lookup (identity, token, identity, key info,
-	// bad key info, iam) — six events, in pages of two.
+	// Six calls preceded the lookup (identity, token, identity, key info,
+	// bad key info, sns), in pages of two.
 	if got.Events < 6 || got.Pages < 3 {
 		t.Fatalf("lookup pagination: %d events in %d pages", got.Events, got.Pages)
 	}

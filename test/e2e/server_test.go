@@ -18,7 +18,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -231,9 +231,9 @@ func TestUnimplementedAndUnknown(t *testing.T) {
 	s := StartServer(t)
 	ctx := context.Background()
 	// A generated but unimplemented operation names itself.
-	_, err := iam.NewFromConfig(s.DefaultConfig()).ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
-	if apiCode(t, err) != "NotImplemented" || !strings.Contains(err.Error(), "iam:ListSAMLProviders") {
-		t.Fatalf("iam ListSAMLProviders: %v", err)
+	_, err := ec2.NewFromConfig(s.DefaultConfig()).DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{})
+	if apiCode(t, err) != "NotImplemented" || !strings.Contains(err.Error(), "ec2:DescribeKeyPairs") {
+		t.Fatalf("ec2 DescribeKeyPairs: %v", err)
 	}
 	// A real AWS service hakoniwa has no model for yet, in its JSON protocol.
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(`{"StreamName":"x"}`))

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -388,9 +389,11 @@ func (u *keyUsage) merged(id string, stored lastUse) lastUse {
 
 // flush writes pending uses to the store.
 func (u *keyUsage) flush(ctx context.Context) error {
+	// Pending uses stay readable in memory until the store has them:
+	// clearing them first would leave a moment in which
+	// GetAccessKeyLastUsed sees neither copy.
 	u.mu.Lock()
-	batch := u.pending
-	u.pending = map[string]lastUse{}
+	batch := maps.Clone(u.pending)
 	u.mu.Unlock()
 	err := u.s.st.Update(ctx, func(tx store.Tx) error {
 		for id, use := range batch {
@@ -414,10 +417,12 @@ func (u *keyUsage) flush(ctx context.Context) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.flushing = false
-	if err != nil {
+	if err == nil {
 		for id, use := range batch {
-			if _, newer := u.pending[id]; !newer {
-				u.pending[id] = use
+			// note stores a fresh time pointer for every use, so an equal
+			// entry is one no later use has replaced.
+			if cur, ok := u.pending[id]; ok && cur == use {
+				delete(u.pending, id)
 			}
 		}
 	}

@@ -140,7 +140,7 @@ func (s *Service) GetAccountSummary(ctx context.Context, _ *iamapi.GetAccountSum
 			return err
 		}
 		m["AccountAccessKeysPresent"] = int64(min(len(rootKeys), 1))
-		return nil
+		return a.summarizeMore(m)
 	})
 	if err != nil {
 		return nil, err

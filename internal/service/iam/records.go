@@ -65,6 +65,12 @@ type user struct {
 	AccessKeys       []string      `json:"accessKeys,omitempty"`
 	Login            *loginProfile `json:"login,omitempty"`
 	PasswordLastUsed *time.Time    `json:"passwordLastUsed,omitempty"`
+	// Credentials besides passwords and access keys (mfa.go, sshkeys.go,
+	// certificates.go, svccreds.go); each blocks DeleteUser.
+	MFADevices   []string      `json:"mfa,omitempty"` // serial numbers, in enable order
+	SSHKeys      []sshKey      `json:"sshKeys,omitempty"`
+	SigningCerts []signingCert `json:"signingCerts,omitempty"`
+	ServiceCreds []serviceCred `json:"serviceCreds,omitempty"`
 }
 
 type group struct {

@@ -174,6 +174,9 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 		if err := a.rewriteUserKeys(u); err != nil {
 			return err
 		}
+		if err := a.renameMFAUser(u); err != nil {
+			return err
+		}
 		return a.putUser(u)
 	})
 	if err != nil {
@@ -195,6 +198,14 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 			return deleteConflict("Cannot delete entity, must delete login profile first.")
 		case len(u.AccessKeys) > 0:
 			return deleteConflict("Cannot delete entity, must delete access keys first.")
+		case len(u.SigningCerts) > 0:
+			return deleteConflict("Cannot delete entity, must delete signing certificates first.")
+		case len(u.SSHKeys) > 0:
+			return deleteConflict("Cannot delete entity, must delete SSH public keys first.")
+		case len(u.ServiceCreds) > 0:
+			return deleteConflict("Cannot delete entity, must delete service specific credentials first.")
+		case len(u.MFADevices) > 0:
+			return deleteConflict("Cannot delete entity, must delete MFA device first.")
 		case len(u.Groups) > 0:
 			return deleteConflict("Cannot delete entity, must remove users from group first.")
 		case len(u.Inline) > 0:
