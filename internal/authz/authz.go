@@ -79,17 +79,23 @@ type Identities interface {
 
 // Authorizer implements the gateway's authorization step.
 type Authorizer struct {
-	ids     Identities
-	mode    Mode
-	log     *slog.Logger
-	parsed  parseCache
-	Decided *Decisions
+	ids      Identities
+	sessions Sessions
+	trusts   Trusts
+	mode     Mode
+	log      *slog.Logger
+	parsed   parseCache
+	Decided  *Decisions
 }
 
 // New returns an authorizer. ids may be nil when IAM is disabled: then
 // only account roots can act.
-func New(ids Identities, mode Mode, log *slog.Logger) *Authorizer {
-	return &Authorizer{ids: ids, mode: mode, log: log, Decided: NewDecisions(4096)}
+func New(ids Identities, mode Mode, log *slog.Logger, opts ...Option) *Authorizer {
+	a := &Authorizer{ids: ids, mode: mode, log: log, Decided: NewDecisions(4096)}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }
 
 // Authorize decides one call.
@@ -99,9 +105,23 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 	}
 	info := reqctx.From(ctx)
 	p := info.Principal
+	sess, err := a.session(ctx, p.AccessKeyID, p.SessionToken)
+	if err != nil {
+		return err
+	}
+	if sess != nil {
+		if err := restricted(svc, sess); err != nil {
+			if a.mode == Report {
+				a.log.Warn("session credentials would be refused (report-only mode)", "id", info.RequestID, "principal", p.ARN, "service", svc.ID)
+			} else {
+				return err
+			}
+		}
+	}
 	// The root user may do anything its account can; only a resource
-	// policy's explicit deny (none are modelled yet) could stop it.
-	if p.IsRoot() {
+	// policy's explicit deny could stop it, and a role's trust policy must
+	// still let it assume the role.
+	if p.IsRoot() && !(a.trusts != nil && assumesRole(svc, op)) {
 		return nil
 	}
 	checks, err := actions.Resolve(actions.Request{
@@ -114,24 +134,47 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 	if len(checks) == 0 {
 		return nil // e.g. sts:GetCallerIdentity needs no permission
 	}
-	in2, principal, err := a.inputFor(ctx, info)
+	in2, principal, err := a.inputFor(ctx, info, sess)
 	if err != nil {
 		return err
 	}
 	global := globalContext(info)
+	sessionContext(global, sess, info.Time)
+	if requestMFA(svc, op, in) {
+		global["aws:multifactorauthpresent"] = []string{"true"}
+		global["aws:multifactorauthage"] = []string{"0"}
+	}
+	var trusts trustCache
 	for _, c := range checks {
 		for _, res := range c.Resources {
+			input := in2
+			trusted := a.trusts != nil && trustAction(c.Action) && isRoleARN(res)
+			if trusted {
+				if trusts == nil {
+					trusts = trustCache{}
+				}
+				att, err := a.trustFor(ctx, trusts, res)
+				if err != nil {
+					return err
+				}
+				input.Resource, input.ResourceRequired = att, true
+			} else if p.IsRoot() {
+				continue
+			}
 			req := policy.Request{
 				Principal: principal, Action: c.Action, Resource: res,
 				ResourceAccount: resourceAccount(res, p.Account),
 				Context:         mergeContext(global, c.Context),
 			}
-			d := policy.Evaluate(req, in2)
+			d := policy.Evaluate(req, input)
 			a.Decided.Add(info.RequestID, info.Time, req, d)
 			if d.Allowed {
 				continue
 			}
 			msg := d.Message(req)
+			if trusted {
+				msg = trustMessage(req)
+			}
 			if a.mode == Report {
 				a.log.Warn("access would be denied (report-only mode)", "id", info.RequestID, "reason", msg)
 				continue
@@ -143,33 +186,56 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 	return nil
 }
 
+// isRoleARN recognises arn:aws:iam::111122223333:role/...
+func isRoleARN(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	return len(parts) == 6 && parts[2] == "iam" && strings.HasPrefix(parts[5], "role/")
+}
+
 // inputFor gathers the caller's policies, parsed.
-func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info) (policy.Input, policy.Principal, error) {
+// For a session, the policies are those of the principal it was issued
+// for, limited by the session policies.
+func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info, sess *Session) (policy.Input, policy.Principal, error) {
 	p := info.Principal
 	principal := policy.Principal{
 		Type: principalType(p.Type), ARN: p.ARN, Account: p.Account, UserID: p.UserID, Username: p.UserName,
 	}
-	if p.Type == "Anonymous" || a.ids == nil {
-		return policy.Input{}, principal, nil
+	var out policy.Input
+	of := p.ARN
+	if sess != nil {
+		out.Session = a.sessionPolicies(sess)
+		principal.Tags = sess.Tags
+		if sess.IssuedFor != "" {
+			of = sess.IssuedFor
+		}
 	}
-	id, err := a.ids.Identity(ctx, p.Account, p.ARN)
+	if p.Type == "Anonymous" || a.ids == nil {
+		return out, principal, nil
+	}
+	id, err := a.ids.Identity(ctx, p.Account, of)
 	if err != nil {
 		// The principal is gone (a deleted user's session, say): it holds
 		// no policies, so everything is implicitly denied.
 		var ae *awserr.Error
 		if errAs(err, &ae) {
-			return policy.Input{}, principal, nil
+			return out, principal, nil
 		}
-		return policy.Input{}, principal, err
+		return out, principal, err
 	}
-	principal.Tags = id.Tags
+	if sess != nil {
+		principal.Tags = mergeTags(id.Tags, sess.Tags)
+		if id.Type == "Root" && sess.Kind == KindFederated {
+			out.Identity = append(out.Identity, policy.Attached{ID: of, Name: "root", Type: "inline", Policy: allowAll})
+		}
+	} else {
+		principal.Tags = id.Tags
+	}
 	if id.Type == "Role" {
 		principal.RoleARN = id.ARN
 		if i := strings.LastIndexByte(p.ARN, '/'); i >= 0 && p.Type == "AssumedRole" {
 			principal.RoleSessionName = p.ARN[i+1:]
 		}
 	}
-	var out policy.Input
 	for _, d := range id.Policies {
 		pol, err := a.parsed.get(d.Text, policy.Identity)
 		if err != nil {

@@ -5,7 +5,9 @@ import (
 	"net/http"
 
 	"hakoniwa/internal/authz"
+	"hakoniwa/internal/awserr"
 	iamsvc "hakoniwa/internal/service/iam"
+	stssvc "hakoniwa/internal/service/sts"
 )
 
 // iamIdentities adapts the IAM service to the authorizer's Identities.
@@ -45,4 +47,81 @@ func (d *deps) keyUsed(accessKeyID, service, region string) {
 	if d.iam != nil {
 		d.iam.RecordAccessKeyUse(accessKeyID, service, region)
 	}
+}
+
+// authzOptions connects the authorizer to STS's sessions and IAM's role
+// trust policies, for the services that are enabled.
+func (d *deps) authzOptions() []authz.Option {
+	var opts []authz.Option
+	if d.sts != nil {
+		opts = append(opts, authz.WithSessions(stsSessions{d.sts}))
+	}
+	if d.iam != nil {
+		opts = append(opts, authz.WithTrusts(iamTrusts{d.iam}))
+	}
+	return opts
+}
+
+// stsSessions adapts STS's session records to the authorizer's Sessions.
+type stsSessions struct{ sts *stssvc.Service }
+
+func (s stsSessions) Session(ctx context.Context, accessKeyID string) (authz.Session, bool, error) {
+	info, ok, err := s.sts.Session(ctx, accessKeyID)
+	if !ok || err != nil {
+		return authz.Session{}, ok, err
+	}
+	out := authz.Session{
+		Kind: info.Kind, IssuedFor: info.IssuedFor, Tags: info.Tags, MFA: info.MFA,
+		MFAAuthTime: info.MFAAuthTime, SourceIdentity: info.SourceIdentity, Issued: info.Issued,
+	}
+	for _, p := range info.Policies {
+		out.Policies = append(out.Policies, authz.Document{ID: p.ID, Name: p.Name, Kind: "session", Text: p.Text})
+	}
+	return out, true, nil
+}
+
+// iamTrusts gives the authorizer roles' trust policies.
+type iamTrusts struct{ iam *iamsvc.Service }
+
+func (t iamTrusts) TrustPolicy(ctx context.Context, roleARN string) (string, bool, error) {
+	r, err := t.iam.RoleForAssume(ctx, roleARN)
+	if err != nil {
+		if e := awserr.As(err); e.Code == "NoSuchEntity" || e.Code == "InvalidInput" {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return r.TrustPolicy, true, nil
+}
+
+// stsIAM gives STS what it needs from IAM: roles, managed session
+// policies and MFA codes. IAM is looked up per call because the services
+// are built one by one; without IAM, no role exists and no code is valid.
+type stsIAM struct{ d *deps }
+
+var errNoIAM = awserr.New(http.StatusNotFound, "NoSuchEntity", "IAM is not enabled on this server.")
+
+func (s stsIAM) RoleForAssume(ctx context.Context, roleARN string) (stssvc.Role, error) {
+	if s.d.iam == nil {
+		return stssvc.Role{}, errNoIAM
+	}
+	r, err := s.d.iam.RoleForAssume(ctx, roleARN)
+	if err != nil {
+		return stssvc.Role{}, err
+	}
+	return stssvc.Role{ARN: r.ARN, ID: r.ID, Name: r.Name, Account: r.Account, MaxSessionDuration: r.MaxSessionDuration}, nil
+}
+
+func (s stsIAM) ManagedPolicyDocument(ctx context.Context, account, policyARN string) (string, error) {
+	if s.d.iam == nil {
+		return "", errNoIAM
+	}
+	return s.d.iam.ManagedPolicyDocument(ctx, account, policyARN)
+}
+
+func (s stsIAM) CheckMFACode(ctx context.Context, account, serialNumber, code string) (string, error) {
+	if s.d.iam == nil {
+		return "", awserr.New(http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code.")
+	}
+	return s.d.iam.CheckMFACode(ctx, account, serialNumber, code)
 }

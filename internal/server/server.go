@@ -103,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: st}
 	s.recorder = trail.NewRecorder(st, cfg.Clock, cfg.Log)
-	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder}
+	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder, strictAuth: cfg.StrictAuth}
 	enabled, err := buildServices(cfg.Services, deps)
 	if err != nil {
 		s.recorder.Close()
@@ -116,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 	if deps.iam != nil {
 		identities = iamIdentities{deps.iam}
 	}
-	s.authz = authz.New(identities, cfg.IAMMode, cfg.Log)
+	s.authz = authz.New(identities, cfg.IAMMode, cfg.Log, deps.authzOptions()...)
 	creds := credentialChain(deps.credentialSources()...)
 	if cfg.StrictAuth {
 		creds = append(creds, rootKey(cfg.RootAccessKey, cfg.RootSecretKey, DefaultAccount))

@@ -29,6 +29,9 @@ type deps struct {
 	clock    clock.Clock
 	ids      *ids.Source
 	recorder *trail.Recorder
+	// strictAuth is --strict-auth: AWS's rules even where LocalStack-style
+	// setups expect leniency.
+	strictAuth bool
 
 	sts *stssvc.Service
 	iam *iamsvc.Service
@@ -57,6 +60,11 @@ var implemented = map[string]factory{
 	"sts": func(d *deps) *api.Binding {
 		d.sts = stssvc.New(d.store, d.clock, d.ids)
 		d.sts.DecodeMessage = authz.DecodeMessage
+		// IAM may be built after STS, or not at all: the adapter looks
+		// it up on each call.
+		d.sts.IAM = stsIAM{d}
+		d.sts.MFA = stsIAM{d}
+		d.sts.RootMayAssumeRoles = !d.strictAuth
 		return stsapi.Bind(d.sts)
 	},
 	"iam": func(d *deps) *api.Binding {

@@ -1,6 +1,13 @@
 // Package sts implements AWS Security Token Service: who am I, temporary
-// session credentials, and which account a key belongs to. AssumeRole and
-// its federation siblings arrive with IAM.
+// credentials (GetSessionToken, AssumeRole, GetFederationToken) and which
+// account a key belongs to.
+//
+// A session is one stored record, keyed by its access key id: SigV4 reads
+// it to verify a signature (Lookup), the authorizer to apply what the
+// session carries — session policies, session tags, MFA context, source
+// identity (Session). Role trust policies are not evaluated here: the
+// authorizer decides sts:AssumeRole with the trust policy as the role's
+// resource-based policy, together with the caller's identity policies.
 package sts
 
 import (
@@ -41,6 +48,18 @@ type Service struct {
 	// DecodeMessage reads an encoded authorization failure message (the
 	// authorizer's encoding); nil means none can be decoded.
 	DecodeMessage func(string) (string, error)
+	// IAM resolves roles and managed session policies; nil: no role can
+	// be assumed and no managed policy used.
+	IAM IAM
+	// MFA checks MFA codes; nil: no code can be validated.
+	MFA MFA
+	// RootMayAssumeRoles lets account roots call AssumeRole. AWS refuses
+	// them ("Roles may not be assumed by root accounts."), but the default
+	// test/test keys are a root, and LocalStack-style setups assume roles
+	// with them; the server allows it unless --strict-auth.
+	RootMayAssumeRoles bool
+
+	cache recordCache
 }
 
 // DecodeAuthorizationMessage explains an encoded authorization failure
@@ -68,6 +87,18 @@ type record struct {
 	PrincipalARN    string    `json:"principalArn"`
 	UserID          string    `json:"userId"`
 	Expires         time.Time `json:"expires"`
+
+	// What the session carries besides its principal. Records written
+	// before these existed are GetSessionToken sessions without MFA.
+	Kind           string            `json:"kind,omitempty"`
+	IssuedFor      string            `json:"issuedFor,omitempty"`
+	Issued         time.Time         `json:"issued,omitzero"`
+	Policies       []SessionPolicy   `json:"policies,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	TransitiveTags []string          `json:"transitiveTags,omitempty"`
+	MFA            bool              `json:"mfa,omitempty"`
+	MFAAuthTime    time.Time         `json:"mfaAuthTime,omitzero"`
+	SourceIdentity string            `json:"sourceIdentity,omitempty"`
 }
 
 // GetCallerIdentity answers with the caller's account, ARN and id.
@@ -76,11 +107,12 @@ func (s *Service) GetCallerIdentity(ctx context.Context, _ *stsapi.GetCallerIden
 	return &stsapi.GetCallerIdentityOutput{Account: &p.Account, Arn: &p.ARN, UserId: &p.UserID}, nil
 }
 
-// GetSessionToken issues temporary credentials for the calling user.
+// GetSessionToken issues temporary credentials for the calling user or
+// root, MFA-authenticated when it passes a device's serial number and code.
 func (s *Service) GetSessionToken(ctx context.Context, in *stsapi.GetSessionTokenInput) (*stsapi.GetSessionTokenOutput, error) {
 	p := reqctx.From(ctx).Principal
 	if p.SessionToken != "" {
-		return nil, awserr.New(http.StatusForbidden, "AccessDenied", "Cannot call GetSessionToken with session credentials")
+		return nil, accessDenied("Cannot call GetSessionToken with session credentials")
 	}
 	d := int64(defaultDuration)
 	if in.DurationSeconds != nil {
@@ -91,32 +123,67 @@ func (s *Service) GetSessionToken(ctx context.Context, in *stsapi.GetSessionToke
 	if p.IsRoot() && (in.DurationSeconds == nil || d > maxRootDuration) {
 		d = maxRootDuration
 	}
+	now := s.clock.Now().UTC().Truncate(time.Second)
+	rec := s.newRecord(p.Account, p.ARN, p.UserID, now, d)
+	rec.Kind, rec.IssuedFor = KindSessionToken, p.ARN
 	if in.TokenCode != nil || in.SerialNumber != nil {
-		// No MFA device can exist until IAM issues them, so no code can be
-		// valid; AWS answers a code it cannot check this way.
-		return nil, awserr.New(http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code.")
+		if err := s.checkMFA(ctx, p.Account, p.ARN, in.SerialNumber, in.TokenCode); err != nil {
+			return nil, err
+		}
+		rec.MFA, rec.MFAAuthTime = true, now
 	}
-	rec := record{
-		AccessKeyID:     s.ids.AccessKeyID("ASIA", p.Account),
-		SecretAccessKey: s.ids.Secret(),
-		SessionToken:    s.sessionToken(),
-		Account:         p.Account,
-		PrincipalARN:    p.ARN,
-		UserID:          p.UserID,
-		Expires:         s.clock.Now().Add(time.Duration(d) * time.Second).Truncate(time.Second),
-	}
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		return store.PutJSON(tx, credentials, rec.AccessKeyID, rec)
-	})
-	if err != nil {
+	if err := s.put(ctx, &rec); err != nil {
 		return nil, err
 	}
-	return &stsapi.GetSessionTokenOutput{Credentials: &stsapi.Credentials{
-		AccessKeyId:     &rec.AccessKeyID,
-		SecretAccessKey: &rec.SecretAccessKey,
-		SessionToken:    &rec.SessionToken,
-		Expiration:      &rec.Expires,
-	}}, nil
+	return &stsapi.GetSessionTokenOutput{Credentials: rec.credentials()}, nil
+}
+
+// checkMFA verifies an MFA code of a device owned by the caller.
+func (s *Service) checkMFA(ctx context.Context, account, callerARN string, serial, code *string) error {
+	if serial == nil || code == nil || s.MFA == nil {
+		// Half of the pair, or no IAM to check it with: AWS answers a
+		// code it cannot check this way.
+		return accessDenied("MultiFactorAuthentication failed, unable to validate MFA code.")
+	}
+	owner, err := s.MFA.CheckMFACode(ctx, account, *serial, *code)
+	if err != nil {
+		return err
+	}
+	if owner != callerARN {
+		// Another user's device proves nothing about the caller.
+		return accessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+	}
+	return nil
+}
+
+// newRecord starts a credential record for a principal of account.
+func (s *Service) newRecord(account, arn, userID string, now time.Time, seconds int64) record {
+	return record{
+		AccessKeyID:     s.ids.AccessKeyID("ASIA", account),
+		SecretAccessKey: s.ids.Secret(),
+		SessionToken:    s.sessionToken(),
+		Account:         account,
+		PrincipalARN:    arn,
+		UserID:          userID,
+		Issued:          now,
+		Expires:         now.Add(time.Duration(seconds) * time.Second),
+	}
+}
+
+// put stores a new record.
+func (s *Service) put(ctx context.Context, rec *record) error {
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		return store.PutJSON(tx, credentials, rec.AccessKeyID, rec)
+	})
+}
+
+func (r *record) credentials() *stsapi.Credentials {
+	return &stsapi.Credentials{
+		AccessKeyId:     &r.AccessKeyID,
+		SecretAccessKey: &r.SecretAccessKey,
+		SessionToken:    &r.SessionToken,
+		Expiration:      &r.Expires,
+	}
 }
 
 // sessionToken makes an opaque token of the length AWS's tokens have.
@@ -145,6 +212,12 @@ func (s *Service) GetAccessKeyInfo(ctx context.Context, in *stsapi.GetAccessKeyI
 }
 
 func (s *Service) lookup(ctx context.Context, id string) (record, bool, error) {
+	// Wall time, not the injected clock: the cache bounds how long a
+	// reset goes unnoticed in real time, whatever time tests pretend.
+	now := time.Now()
+	if rec, ok := s.cache.get(id, now); ok {
+		return rec, true, nil
+	}
 	var rec record
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -154,7 +227,11 @@ func (s *Service) lookup(ctx context.Context, id string) (record, bool, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return rec, false, nil
 	}
-	return rec, err == nil, err
+	if err != nil {
+		return rec, false, err
+	}
+	s.cache.put(id, rec, now)
+	return rec, true, nil
 }
 
 // Lookup implements sigv4.Credentials for the keys STS issued. It runs on

@@ -1,0 +1,89 @@
+package iam
+
+import (
+	"context"
+	"strings"
+
+	"hakoniwa/internal/store"
+)
+
+// AssumableRole is what STS needs to know about a role to issue a session
+// for it, and what the authorizer needs to evaluate its trust policy.
+type AssumableRole struct {
+	ARN, ID, Name, Account string
+	// TrustPolicy is the assume-role policy document, as stored (JSON,
+	// not URL-encoded).
+	TrustPolicy        string
+	MaxSessionDuration int64
+	Tags               map[string]string
+}
+
+// RoleForAssume resolves a role ARN of any account (AssumeRole crosses
+// accounts). A role that does not exist, or whose path differs from the
+// ARN's, is NoSuchEntity.
+func (s *Service) RoleForAssume(ctx context.Context, roleARN string) (AssumableRole, error) {
+	account, path, name, ok := roleARNParts(roleARN)
+	if !ok {
+		return AssumableRole{}, invalidInput("ARN %s is not valid.", roleARN)
+	}
+	var out AssumableRole
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		a := &acct{s: s, tx: tx, id: account}
+		r, err := a.role(name)
+		if err != nil {
+			return err
+		}
+		if r.Path != path || r.Name != name {
+			// Names are case-insensitive keys, ARNs are exact.
+			return noSuchEntity("The role with name %s cannot be found.", name)
+		}
+		out = AssumableRole{
+			ARN: a.roleARN(r), ID: r.ID, Name: r.Name, Account: account,
+			TrustPolicy: r.AssumeDoc, MaxSessionDuration: r.MaxSession, Tags: tagMap(r.Tags),
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ManagedPolicyDocument is the default version's document of a managed
+// policy that account may use: one of its own or an AWS managed policy.
+func (s *Service) ManagedPolicyDocument(ctx context.Context, account, policyARN string) (string, error) {
+	var doc string
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		a := &acct{s: s, tx: tx, id: account}
+		r, err := a.policy(policyARN, policyNotFound)
+		if err != nil {
+			return err
+		}
+		_, doc = r.defaultDocument()
+		return nil
+	})
+	return doc, err
+}
+
+// roleARNParts splits arn:aws:iam::<account>:role<path><name>.
+func roleARNParts(arn string) (account, path, name string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "iam" || parts[3] != "" || !twelveDigits(parts[4]) {
+		return "", "", "", false
+	}
+	res, found := strings.CutPrefix(parts[5], "role/")
+	if !found || res == "" || strings.HasSuffix(res, "/") {
+		return "", "", "", false
+	}
+	i := strings.LastIndexByte(res, '/')
+	return parts[4], "/" + res[:i+1], res[i+1:], true
+}
+
+func twelveDigits(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
