@@ -62,6 +62,9 @@ type Identity struct {
 	Tags     map[string]string
 	Policies []Document
 	Boundary *Document
+	// Version, when non-zero, changes whenever the policies may have: the
+	// authorizer reuses parsed policies for the same ARN and Version.
+	Version uint64
 }
 
 // Document is one policy in force.
@@ -85,7 +88,9 @@ type Authorizer struct {
 	mode     Mode
 	log      *slog.Logger
 	parsed   parseCache
-	Decided  *Decisions
+	// identities caches each principal's parsed policies by Identity.Version.
+	identities identityCache
+	Decided    *Decisions
 }
 
 // New returns an authorizer. ids may be nil when IAM is disabled: then
@@ -236,6 +241,20 @@ func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info, sess *Sess
 			principal.RoleSessionName = p.ARN[i+1:]
 		}
 	}
+	parsed := a.identities.get(of, id.Version, func() parsedIdentity { return a.parseIdentity(id) })
+	out.Identity = append(out.Identity, parsed.policies...)
+	out.Boundary = parsed.boundary
+	return out, principal, nil
+}
+
+// parsedIdentity is an identity's policies, parsed.
+type parsedIdentity struct {
+	policies []policy.Attached
+	boundary *policy.Attached
+}
+
+func (a *Authorizer) parseIdentity(id Identity) parsedIdentity {
+	var out parsedIdentity
 	for _, d := range id.Policies {
 		pol, err := a.parsed.get(d.Text, policy.Identity)
 		if err != nil {
@@ -244,7 +263,7 @@ func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info, sess *Sess
 			a.log.Warn("stored policy does not parse", "policy", d.ID, "err", err)
 			continue
 		}
-		out.Identity = append(out.Identity, policy.Attached{ID: d.ID, Name: d.Name, Type: d.Kind, Policy: pol})
+		out.policies = append(out.policies, policy.Attached{ID: d.ID, Name: d.Name, Type: d.Kind, Policy: pol})
 	}
 	if b := id.Boundary; b != nil {
 		pol, err := a.parsed.get(b.Text, policy.Boundary)
@@ -252,9 +271,43 @@ func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info, sess *Sess
 			a.log.Warn("stored permissions boundary does not parse", "policy", b.ID, "err", err)
 			pol = nil // a boundary that allows nothing
 		}
-		out.Boundary = &policy.Attached{ID: b.ID, Name: b.Name, Type: "boundary", Policy: pol}
+		out.boundary = &policy.Attached{ID: b.ID, Name: b.Name, Type: "boundary", Policy: pol}
 	}
-	return out, principal, nil
+	return out
+}
+
+// identityCache keeps parsed identities by ARN and Version, so a
+// principal's policies are not looked up in the parse cache (hashing every
+// document's text) on each call. Version 0 means "unversioned": not cached.
+type identityCache struct {
+	mu sync.Mutex
+	m  map[identityKey]parsedIdentity
+}
+
+type identityKey struct {
+	arn     string
+	version uint64
+}
+
+func (c *identityCache) get(arn string, version uint64, parse func() parsedIdentity) parsedIdentity {
+	if version == 0 {
+		return parse()
+	}
+	k := identityKey{arn, version}
+	c.mu.Lock()
+	if p, ok := c.m[k]; ok {
+		c.mu.Unlock()
+		return p
+	}
+	c.mu.Unlock()
+	p := parse()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= parseCacheMax {
+		c.m = map[identityKey]parsedIdentity{}
+	}
+	c.m[k] = p
+	c.mu.Unlock()
+	return p
 }
 
 func principalType(t string) string {

@@ -156,3 +156,22 @@ func TestParseMode(t *testing.T) {
 		t.Error("accepted a bad mode")
 	}
 }
+
+// TestParsedPoliciesFollowIdentityVersion: parsed policies are reused while
+// IAM reports the same Version, and a policy change (a new Version) takes
+// effect on the next call.
+func TestParsedPoliciesFollowIdentityVersion(t *testing.T) {
+	allow := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:LookupEvents","Resource":"*"}]}`
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"cloudtrail:LookupEvents","Resource":"*"}]}`
+	ids := fakeIDs{alice: {Type: "User", ARN: alice, Version: 1, Policies: []Document{{ID: "p", Kind: "inline", Text: allow}}}}
+	a := New(ids, Enforce, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	trail := &model.Service{ID: "cloudtrail", Metadata: model.Metadata{Protocol: "json"}, Shapes: map[string]*model.Shape{}}
+	op := &model.Operation{Name: "LookupEvents"}
+	if err := a.Authorize(ctxFor("IAMUser", alice), trail, op, map[string]any{}); err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	ids[alice] = Identity{Type: "User", ARN: alice, Version: 2, Policies: []Document{{ID: "p", Kind: "inline", Text: deny}}}
+	if err := a.Authorize(ctxFor("IAMUser", alice), trail, op, map[string]any{}); err == nil {
+		t.Fatal("version 2's deny was not applied")
+	}
+}

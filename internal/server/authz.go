@@ -18,7 +18,7 @@ func (i iamIdentities) Identity(ctx context.Context, account, arn string) (authz
 	if err != nil {
 		return authz.Identity{}, err
 	}
-	out := authz.Identity{Type: p.Type, ARN: p.ARN, Name: p.Name, ID: p.ID, Tags: p.Tags}
+	out := authz.Identity{Type: p.Type, ARN: p.ARN, Name: p.Name, ID: p.ID, Tags: p.Tags, Version: p.Generation}
 	for _, d := range p.Policies {
 		out.Policies = append(out.Policies, authz.Document{ID: d.ID, Name: d.Name, Kind: d.Kind, Text: d.Document})
 	}

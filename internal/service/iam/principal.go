@@ -39,6 +39,9 @@ type Principal struct {
 	Policies []PolicyDocument
 	// Boundary is the permissions boundary, nil when there is none.
 	Boundary *PolicyDocument
+	// Generation identifies the IAM state the answer was read from: it
+	// changes with every IAM write.
+	Generation uint64
 }
 
 // principalPolicies is PrincipalPolicies without the cache: one read

@@ -13,9 +13,15 @@ import (
 // cached until the next IAM write: reading a user, its groups and their
 // managed policies' versions costs far more than evaluating them.
 func (s *Service) PrincipalPolicies(ctx context.Context, account, principalARN string) (Principal, error) {
-	return s.principals.get(principalKey{account, principalARN}, func() (Principal, error) {
+	// Stamped with the generation seen before the lookup: the answer is at
+	// least that fresh, so a consumer may cache work derived from it under
+	// (ARN, Generation).
+	gen := s.writes.Load()
+	p, err := s.principals.get(principalKey{account, principalARN}, func() (Principal, error) {
 		return s.principalPolicies(ctx, account, principalARN)
 	})
+	p.Generation = gen
+	return p, err
 }
 
 type principalKey struct{ account, arn string }
