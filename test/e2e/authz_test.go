@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -127,4 +128,84 @@ func TestReportOnlyMode(t *testing.T) {
 		t.Fatalf("report mode refused: %v", err)
 	}
 	s.WaitLog(t, "access would be denied (report-only mode)")
+}
+
+// TestMFAConditionedPolicy: a policy that allows only with MFA denies the
+// user's long-term keys and allows the session GetSessionToken issued
+// against a real virtual MFA device (TOTP codes computed here).
+func TestMFAConditionedPolicy(t *testing.T) {
+	s := StartServer(t)
+	ctx := context.Background()
+	dave := newUser(t, s, "dave", `{"Version":"2012-10-17","Statement":[
+		{"Sid":"ListWithMFA","Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
+	root := iam.NewFromConfig(s.DefaultConfig())
+	dev, err := root.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("dave")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, seed := dev.VirtualMFADevice.SerialNumber, dev.VirtualMFADevice.Base32StringSeed
+	now := time.Now()
+	if _, err := root.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String("dave"), SerialNumber: serial,
+		AuthenticationCode1: aws.String(e2eTOTP(t, seed, now.Add(-30*time.Second))), AuthenticationCode2: aws.String(e2eTOTP(t, seed, now))}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = iam.NewFromConfig(dave).ListUsers(ctx, &iam.ListUsersInput{})
+	if apiCode(t, err) != "AccessDenied" {
+		t.Fatalf("long-term keys without MFA: %v", err)
+	}
+	// The explanation names the condition that failed.
+	code, body := httpDo(t, mustReq(t, "GET", s.URL+"/_hakoniwa/explain/"+requestID(t, err)))
+	if code != 200 || !strings.Contains(body, `"key": "aws:MultiFactorAuthPresent"`) && !strings.Contains(body, `"key":"aws:MultiFactorAuthPresent"`) {
+		t.Fatalf("explanation: %d %s", code, body)
+	}
+	if _, err := sts.NewFromConfig(dave).GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: serial, TokenCode: aws.String("000000")}); apiCode(t, err) != "AccessDenied" {
+		t.Fatalf("wrong MFA code: %v", err)
+	}
+	tok, err := sts.NewFromConfig(dave).GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: serial, TokenCode: aws.String(e2eTOTP(t, seed, now.Add(30*time.Second)))})
+	if err != nil {
+		t.Fatalf("GetSessionToken with MFA: %v", err)
+	}
+	c := tok.Credentials
+	withMFA := s.AWSConfig(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	if _, err := iam.NewFromConfig(withMFA).ListUsers(ctx, &iam.ListUsersInput{}); err != nil {
+		t.Fatalf("MFA session: %v", err)
+	}
+}
+
+// TestCLIUserStory is the user's path with the aws CLI v2: create a user
+// and a policy, sign as the user, see an allowed call pass and a denied
+// one fail with AWS's message.
+func TestCLIUserStory(t *testing.T) {
+	path, ok := awsCLIs(t)["v2"]
+	if !ok {
+		missing(t, "aws CLI v2")
+	}
+	s := StartServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	run := func(env []string, args ...string) (string, string, error) {
+		return s.Run(ctx, env, path, append([]string{"--endpoint-url", s.URL, "--output", "text"}, args...)...)
+	}
+	must := func(out, stderr string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%v: %s", err, stderr)
+		}
+		return strings.TrimSpace(out)
+	}
+	must(run(nil, "iam", "create-user", "--user-name", "erin"))
+	must(run(nil, "iam", "put-user-policy", "--user-name", "erin", "--policy-name", "read-trail",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:LookupEvents","Resource":"*"}]}`))
+	keys := strings.Fields(must(run(nil, "iam", "create-access-key", "--user-name", "erin", "--query", "AccessKey.[AccessKeyId,SecretAccessKey]")))
+	erin := []string{"AWS_ACCESS_KEY_ID=" + keys[0], "AWS_SECRET_ACCESS_KEY=" + keys[1]}
+	if arn := must(run(erin, "sts", "get-caller-identity", "--query", "Arn")); arn != "arn:aws:iam::000000000000:user/erin" {
+		t.Fatalf("signed as %q", arn)
+	}
+	must(run(erin, "cloudtrail", "lookup-events", "--max-results", "1"))
+	_, stderr, err := run(erin, "iam", "create-user", "--user-name", "mallory")
+	if err == nil || !strings.Contains(stderr, "AccessDenied") ||
+		!strings.Contains(stderr, "User: arn:aws:iam::000000000000:user/erin is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::000000000000:user/mallory because no identity-based policy allows the iam:CreateUser action") {
+		t.Fatalf("denied call: %v %s", err, stderr)
+	}
 }

@@ -19,16 +19,17 @@ type override struct {
 }
 
 const (
-	srcS3        = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html"
-	srcS3Express = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-security-iam.html"
-	srcSTS       = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
-	srcLambda    = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
-	srcDynamo    = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/api-permissions-reference.html"
-	srcPartiQL   = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-iam.html"
-	srcKMS       = "https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html"
-	srcSQS       = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html"
-	srcSNS       = "https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html"
-	srcTrail     = "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_ListInsightsMetricData.html"
+	srcS3              = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html"
+	srcS3Express       = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-security-iam.html"
+	srcSTS             = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
+	srcGetSessionToken = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html"
+	srcLambda          = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
+	srcDynamo          = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/api-permissions-reference.html"
+	srcPartiQL         = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-iam.html"
+	srcKMS             = "https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html"
+	srcSQS             = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html"
+	srcSNS             = "https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html"
+	srcTrail           = "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_ListInsightsMetricData.html"
 	// newer: the operation is newer than the pinned reference; AWS names
 	// its action after it (the reference's convention), so the check uses
 	// that name even though the catalogue cannot describe it yet.
@@ -39,6 +40,11 @@ const (
 var overrides = map[string]override{
 	// STS: "No permissions are required to perform this operation."
 	"sts:GetCallerIdentity": {none: true, source: srcSTS},
+	// "No permissions are required for a user to get a session token. The
+	// purpose of the GetSessionToken operation is to authenticate the user
+	// using MFA. You cannot use policies to control authentication
+	// operations." (IAM User Guide, Permissions for GetSessionToken)
+	"sts:GetSessionToken": {none: true, source: srcGetSessionToken},
 
 	// S3: the REST operations that share an action, from "Required
 	// permissions for Amazon S3 API operations".
