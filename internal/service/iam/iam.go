@@ -79,6 +79,7 @@ type Service struct {
 	writes     atomic.Uint64
 	principals genCache[principalKey, Principal]
 	keys       genCache[string, accessKey]
+	paths      genCache[pathKey, string]
 }
 
 // New returns the IAM service.
@@ -86,6 +87,7 @@ func New(st store.Store, c clock.Clock, src *ids.Source) *Service {
 	s := &Service{st: st, clock: c, ids: src, aws: loadAWSPolicies()}
 	s.principals = newGenCache[principalKey, Principal](&s.writes)
 	s.keys = newGenCache[string, accessKey](&s.writes)
+	s.paths = newGenCache[pathKey, string](&s.writes)
 	s.usage = newKeyUsage(s)
 	return s
 }
