@@ -141,8 +141,14 @@ func TestDecisionsRingIsBounded(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		s.Add(fmt.Sprintf("r%d", i), time.Time{}, policy.Request{Action: "a"}, policy.Decision{})
 	}
-	if len(s.Explain("r0")) != 0 || len(s.Explain("r9")) != 1 || len(s.index) != 3 {
-		t.Fatalf("ring kept %d ids", len(s.index))
+	if len(s.Explain("r0")) != 0 || len(s.Explain("r6")) != 0 || len(s.Explain("r7")) != 1 || len(s.Explain("r9")) != 1 {
+		t.Fatal("the ring did not keep exactly the last three decisions")
+	}
+	// Several decisions of one request come back in order.
+	s.Add("multi", time.Unix(1, 0), policy.Request{Action: "first"}, policy.Decision{})
+	s.Add("multi", time.Unix(2, 0), policy.Request{Action: "second"}, policy.Decision{})
+	if ex := s.Explain("multi"); len(ex) != 2 || ex[0].Action != "first" || ex[1].Action != "second" {
+		t.Fatalf("explanations out of order: %+v", ex)
 	}
 }
 

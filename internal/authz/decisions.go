@@ -77,13 +77,13 @@ func explain(requestID string, at time.Time, req policy.Request, d policy.Decisi
 	return e
 }
 
-// Decisions keeps the latest decisions by request id, in a fixed-size
-// ring: old ones make way for new ones, so memory stays bounded.
+// Decisions keeps the latest decisions in a fixed-size ring: old ones make
+// way for new ones, so memory stays bounded. Recording is on every call's
+// path and explaining is rare, so Add only writes a slot and Explain scans.
 type Decisions struct {
-	mu    sync.Mutex
-	ring  []decided
-	next  int
-	index map[string][]int
+	mu   sync.Mutex
+	ring []decided
+	next int
 }
 
 type decided struct {
@@ -94,25 +94,14 @@ type decided struct {
 }
 
 // NewDecisions keeps the last n decisions.
-func NewDecisions(n int) *Decisions {
-	return &Decisions{ring: make([]decided, n), index: map[string][]int{}}
-}
+func NewDecisions(n int) *Decisions { return &Decisions{ring: make([]decided, n)} }
 
 // Add records a decision. Explanations are rendered only when asked for.
 func (s *Decisions) Add(requestID string, at time.Time, req policy.Request, d policy.Decision) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old := s.ring[s.next]; old.id != "" {
-		slots := s.index[old.id]
-		if len(slots) <= 1 {
-			delete(s.index, old.id)
-		} else {
-			s.index[old.id] = slots[1:]
-		}
-	}
 	s.ring[s.next] = decided{requestID, at, req, d}
-	s.index[requestID] = append(s.index[requestID], s.next)
 	s.next = (s.next + 1) % len(s.ring)
+	s.mu.Unlock()
 }
 
 // Explain returns the decisions taken for a request, oldest first.
@@ -120,9 +109,11 @@ func (s *Decisions) Explain(requestID string) []Explanation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Explanation
-	for _, i := range s.index[requestID] {
-		d := s.ring[i]
-		out = append(out, explain(d.id, d.at, d.req, d.d))
+	for i := range s.ring {
+		d := s.ring[(s.next+i)%len(s.ring)]
+		if d.id == requestID && d.id != "" {
+			out = append(out, explain(d.id, d.at, d.req, d.d))
+		}
 	}
 	return out
 }
