@@ -365,11 +365,7 @@ func (s *Service) CreateLoginProfile(ctx context.Context, in *iamapi.CreateLogin
 	salt := s.ids.Bytes(16)
 	now := s.now()
 	var out iamapi.LoginProfile
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(name)
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, name, func(a *acct, u *user) error {
 		if u.Login != nil {
 			return alreadyExists("Login Profile for user %s already exists.", u.Name)
 		}
@@ -385,7 +381,7 @@ func (s *Service) CreateLoginProfile(ctx context.Context, in *iamapi.CreateLogin
 		_ = l.setPassword(pw, 0)
 		u.Login = l
 		out = iamapi.LoginProfile{UserName: ptr(u.Name), CreateDate: ptr(now), PasswordResetRequired: ptr(l.ResetRequired)}
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -408,11 +404,7 @@ func (s *Service) GetLoginProfile(ctx context.Context, in *iamapi.GetLoginProfil
 		name = p.UserName
 	}
 	var out iamapi.LoginProfile
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(name)
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, name, func(_ *acct, u *user) error {
 		if u.Login == nil {
 			return loginNotFound(u.Name)
 		}
@@ -428,11 +420,7 @@ func (s *Service) GetLoginProfile(ctx context.Context, in *iamapi.GetLoginProfil
 // UpdateLoginProfile sets a user's password (as an administrator) or its
 // reset flag.
 func (s *Service) UpdateLoginProfile(ctx context.Context, in *iamapi.UpdateLoginProfileInput) (*iamapi.UpdateLoginProfileOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
 		if u.Login == nil {
 			return loginNotFound(u.Name)
 		}
@@ -455,7 +443,7 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, in *iamapi.UpdateLogin
 		if in.PasswordResetRequired != nil {
 			u.Login.ResetRequired = *in.PasswordResetRequired
 		}
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -465,16 +453,12 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, in *iamapi.UpdateLogin
 
 // DeleteLoginProfile removes a user's console password.
 func (s *Service) DeleteLoginProfile(ctx context.Context, in *iamapi.DeleteLoginProfileInput) (*iamapi.DeleteLoginProfileOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		if u.Login == nil {
 			return loginNotFound(u.Name)
 		}
 		u.Login = nil
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -488,11 +472,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *iamapi.ChangePasswordI
 	if p.Type != "IAMUser" {
 		return nil, invalidUserType()
 	}
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(p.UserName)
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, p.UserName, func(a *acct, u *user) error {
 		if u.Login == nil {
 			return loginNotFound(u.Name)
 		}
@@ -517,7 +497,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *iamapi.ChangePasswordI
 			return err
 		}
 		u.Login.ResetRequired = false
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -348,10 +348,7 @@ func (s *Service) UploadServerCertificate(ctx context.Context, in *iamapi.Upload
 	}
 	var out *iamapi.ServerCertificateMetadata
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindServerCert, name); err != nil || ok {
-			if ok {
-				return alreadyExists("The Server Certificate with name %s already exists.", name)
-			}
+		if err := a.nameFree(kindServerCert, name, alreadyExists("The Server Certificate with name %s already exists.", name)); err != nil {
 			return err
 		}
 		n, err := a.tx.Count(a.b(kindServerCert), "")
@@ -373,11 +370,7 @@ func (s *Service) UploadServerCertificate(ctx context.Context, in *iamapi.Upload
 // GetServerCertificate returns a server certificate and its chain.
 func (s *Service) GetServerCertificate(ctx context.Context, in *iamapi.GetServerCertificateInput) (*iamapi.GetServerCertificateOutput, error) {
 	var out iamapi.ServerCertificate
-	err := s.view(ctx, func(a *acct) error {
-		c, err := a.serverCert(deref(in.ServerCertificateName))
-		if err != nil {
-			return err
-		}
+	err := serverCerts.read(ctx, s, deref(in.ServerCertificateName), func(a *acct, c *serverCert) error {
 		out = iamapi.ServerCertificate{ServerCertificateMetadata: a.serverCertMeta(c), CertificateBody: ptr(c.Body), CertificateChain: optional(c.Chain), Tags: apiTags(c.Tags)}
 		return nil
 	})
@@ -395,12 +388,7 @@ func (s *Service) ListServerCertificates(ctx context.Context, in *iamapi.ListSer
 	}
 	out := &iamapi.ListServerCertificatesOutput{ServerCertificateMetadataList: []iamapi.ServerCertificateMetadata{}}
 	err = s.view(ctx, func(a *acct) error {
-		certs, err := all[serverCert](a, kindServerCert)
-		if err != nil {
-			return err
-		}
-		certs = slices.DeleteFunc(certs, func(c serverCert) bool { return !hasPathPrefix(c.Path, prefix) })
-		got, p, err := paginate(certs, func(c serverCert) string { return key(c.Name) }, in.Marker, in.MaxItems)
+		got, p, err := underPath(a, kindServerCert, prefix, func(c *serverCert) (string, string) { return c.Path, c.Name }, in.Marker, in.MaxItems)
 		if err != nil {
 			return err
 		}
@@ -432,17 +420,10 @@ func (s *Service) UpdateServerCertificate(ctx context.Context, in *iamapi.Update
 		}
 		newPath = p
 	}
-	err := s.update(ctx, func(a *acct) error {
-		c, err := a.serverCert(deref(in.ServerCertificateName))
-		if err != nil {
-			return err
-		}
+	err := serverCerts.modify(ctx, s, deref(in.ServerCertificateName), func(a *acct, c *serverCert) error {
 		oldKey := key(c.Name)
 		if newName != "" && key(newName) != oldKey {
-			if ok, err := a.exists(kindServerCert, newName); err != nil || ok {
-				if ok {
-					return alreadyExists("The Server Certificate with name %s already exists.", newName)
-				}
+			if err := a.nameFree(kindServerCert, newName, alreadyExists("The Server Certificate with name %s already exists.", newName)); err != nil {
 				return err
 			}
 			if err := a.tx.Delete(a.b(kindServerCert), oldKey); err != nil {
@@ -455,7 +436,7 @@ func (s *Service) UpdateServerCertificate(ctx context.Context, in *iamapi.Update
 		if newPath != "" {
 			c.Path = newPath
 		}
-		return a.putServerCert(c)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -481,17 +462,7 @@ func (s *Service) DeleteServerCertificate(ctx context.Context, in *iamapi.Delete
 
 // TagServerCertificate adds or overwrites tags of a server certificate.
 func (s *Service) TagServerCertificate(ctx context.Context, in *iamapi.TagServerCertificateInput) (*iamapi.TagServerCertificateOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		c, err := a.serverCert(deref(in.ServerCertificateName))
-		if err != nil {
-			return err
-		}
-		if c.Tags, err = mergeTags(c.Tags, in.Tags); err != nil {
-			return err
-		}
-		return a.putServerCert(c)
-	})
-	if err != nil {
+	if err := serverCerts.tag(ctx, s, deref(in.ServerCertificateName), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagServerCertificateOutput{}, nil
@@ -499,15 +470,7 @@ func (s *Service) TagServerCertificate(ctx context.Context, in *iamapi.TagServer
 
 // UntagServerCertificate removes tags from a server certificate.
 func (s *Service) UntagServerCertificate(ctx context.Context, in *iamapi.UntagServerCertificateInput) (*iamapi.UntagServerCertificateOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		c, err := a.serverCert(deref(in.ServerCertificateName))
-		if err != nil {
-			return err
-		}
-		c.Tags = removeTags(c.Tags, in.TagKeys)
-		return a.putServerCert(c)
-	})
-	if err != nil {
+	if err := serverCerts.untag(ctx, s, deref(in.ServerCertificateName), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagServerCertificateOutput{}, nil
@@ -515,18 +478,9 @@ func (s *Service) UntagServerCertificate(ctx context.Context, in *iamapi.UntagSe
 
 // ListServerCertificateTags lists a server certificate's tags.
 func (s *Service) ListServerCertificateTags(ctx context.Context, in *iamapi.ListServerCertificateTagsInput) (*iamapi.ListServerCertificateTagsOutput, error) {
-	out := &iamapi.ListServerCertificateTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		c, err := a.serverCert(deref(in.ServerCertificateName))
-		if err != nil {
-			return err
-		}
-		tags, p, err := listTags(c.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), p.truncated, p.marker
-		return err
-	})
+	tags, p, err := serverCerts.listTags(ctx, s, deref(in.ServerCertificateName), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListServerCertificateTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }

@@ -23,10 +23,7 @@ func (s *Service) CreateGroup(ctx context.Context, in *iamapi.CreateGroupInput) 
 	g := &group{Name: name, ID: s.ids.UniqueID("AGPA"), Path: path, Created: s.now()}
 	var out iamapi.Group
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindGroup, name); err != nil || ok {
-			if ok {
-				return alreadyExists("Group with name %s already exists.", name)
-			}
+		if err := a.nameFree(kindGroup, name, alreadyExists("Group with name %s already exists.", name)); err != nil {
 			return err
 		}
 		out = a.groupOut(g)
@@ -41,11 +38,7 @@ func (s *Service) CreateGroup(ctx context.Context, in *iamapi.CreateGroupInput) 
 // GetGroup describes a group and pages through its members.
 func (s *Service) GetGroup(ctx context.Context, in *iamapi.GetGroupInput) (*iamapi.GetGroupOutput, error) {
 	out := &iamapi.GetGroupOutput{Users: []iamapi.User{}}
-	err := s.view(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
+	err := groups.read(ctx, s, deref(in.GroupName), func(a *acct, g *group) error {
 		out.Group = ptr(a.groupOut(g))
 		members := slices.Clone(g.Members)
 		slices.Sort(members)
@@ -77,12 +70,7 @@ func (s *Service) ListGroups(ctx context.Context, in *iamapi.ListGroupsInput) (*
 	}
 	out := &iamapi.ListGroupsOutput{Groups: []iamapi.Group{}}
 	err = s.view(ctx, func(a *acct) error {
-		groups, err := all[group](a, kindGroup)
-		if err != nil {
-			return err
-		}
-		groups = slices.DeleteFunc(groups, func(g group) bool { return !hasPathPrefix(g.Path, prefix) })
-		got, p, err := paginate(groups, func(g group) string { return key(g.Name) }, in.Marker, in.MaxItems)
+		got, p, err := underPath(a, kindGroup, prefix, func(g *group) (string, string) { return g.Path, g.Name }, in.Marker, in.MaxItems)
 		if err != nil {
 			return err
 		}
@@ -114,17 +102,10 @@ func (s *Service) UpdateGroup(ctx context.Context, in *iamapi.UpdateGroupInput) 
 			return nil, err
 		}
 	}
-	err := s.update(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
+	err := groups.modify(ctx, s, deref(in.GroupName), func(a *acct, g *group) error {
 		oldKey := key(g.Name)
 		if newName != "" && key(newName) != oldKey {
-			if ok, err := a.exists(kindGroup, newName); err != nil || ok {
-				if ok {
-					return alreadyExists("Group with name %s already exists.", newName)
-				}
+			if err := a.nameFree(kindGroup, newName, alreadyExists("Group with name %s already exists.", newName)); err != nil {
 				return err
 			}
 		}
@@ -138,22 +119,9 @@ func (s *Service) UpdateGroup(ctx context.Context, in *iamapi.UpdateGroupInput) 
 			if err := a.tx.Delete(a.b(kindGroup), oldKey); err != nil {
 				return err
 			}
-			for _, uk := range g.Members {
-				u, err := a.user(uk)
-				if err != nil {
-					return err
-				}
-				for i, gk := range u.Groups {
-					if gk == oldKey {
-						u.Groups[i] = key(g.Name)
-					}
-				}
-				if err := a.putUser(u); err != nil {
-					return err
-				}
-			}
+			return renameRefs(a, users, g.Members, func(u *user) []string { return u.Groups }, oldKey, key(g.Name))
 		}
-		return a.putGroup(g)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -168,13 +136,11 @@ func (s *Service) DeleteGroup(ctx context.Context, in *iamapi.DeleteGroupInput) 
 		if err != nil {
 			return err
 		}
-		switch {
-		case len(g.Members) > 0:
+		if len(g.Members) > 0 {
 			return deleteConflict("Cannot delete entity, must remove users from group first.")
-		case len(g.Inline) > 0:
-			return deleteConflict("Cannot delete entity, must delete policies first.")
-		case len(g.Attached) > 0:
-			return deleteConflict("Cannot delete entity, must detach all policies first.")
+		}
+		if err := g.blocksDelete(); err != nil {
+			return err
 		}
 		return a.tx.Delete(a.b(kindGroup), key(g.Name))
 	})
@@ -217,11 +183,7 @@ func (s *Service) AddUserToGroup(ctx context.Context, in *iamapi.AddUserToGroupI
 
 // RemoveUserFromGroup removes a member.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, in *iamapi.RemoveUserFromGroupInput) (*iamapi.RemoveUserFromGroupOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
+	err := groups.modify(ctx, s, deref(in.GroupName), func(a *acct, g *group) error {
 		u, err := a.user(deref(in.UserName))
 		if err != nil {
 			return err
@@ -232,10 +194,7 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, in *iamapi.RemoveUser
 		}
 		u.Groups = removeString(u.Groups, gk)
 		g.Members = removeString(g.Members, uk)
-		if err := a.putUser(u); err != nil {
-			return err
-		}
-		return a.putGroup(g)
+		return a.putUser(u)
 	})
 	if err != nil {
 		return nil, err
@@ -246,11 +205,7 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, in *iamapi.RemoveUser
 // ListGroupsForUser lists the groups a user belongs to.
 func (s *Service) ListGroupsForUser(ctx context.Context, in *iamapi.ListGroupsForUserInput) (*iamapi.ListGroupsForUserOutput, error) {
 	out := &iamapi.ListGroupsForUserOutput{Groups: []iamapi.Group{}}
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
 		keys := slices.Clone(u.Groups)
 		slices.Sort(keys)
 		got, p, err := paginate(keys, func(k string) string { return k }, in.Marker, in.MaxItems)

@@ -84,15 +84,8 @@ func listInline(h *policyHolder, marker *string, maxItems *int64) ([]string, pag
 
 // PutUserPolicy adds or replaces an inline policy of a user.
 func (s *Service) PutUserPolicy(ctx context.Context, in *iamapi.PutUserPolicyInput) (*iamapi.PutUserPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		if err := putInline(&u.policyHolder, "user", u.Name, deref(in.PolicyName), deref(in.PolicyDocument), maxUserInlineSize); err != nil {
-			return err
-		}
-		return a.putUser(u)
+	err := users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
+		return putInline(&u.policyHolder, "user", u.Name, deref(in.PolicyName), deref(in.PolicyDocument), maxUserInlineSize)
 	})
 	if err != nil {
 		return nil, err
@@ -103,11 +96,7 @@ func (s *Service) PutUserPolicy(ctx context.Context, in *iamapi.PutUserPolicyInp
 // GetUserPolicy returns an inline policy of a user.
 func (s *Service) GetUserPolicy(ctx context.Context, in *iamapi.GetUserPolicyInput) (*iamapi.GetUserPolicyOutput, error) {
 	var out *iamapi.GetUserPolicyOutput
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		p, err := getInline(&u.policyHolder, "user", deref(in.PolicyName))
 		if err != nil {
 			return err
@@ -120,15 +109,8 @@ func (s *Service) GetUserPolicy(ctx context.Context, in *iamapi.GetUserPolicyInp
 
 // DeleteUserPolicy deletes an inline policy of a user.
 func (s *Service) DeleteUserPolicy(ctx context.Context, in *iamapi.DeleteUserPolicyInput) (*iamapi.DeleteUserPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		if err := deleteInline(&u.policyHolder, "user", deref(in.PolicyName)); err != nil {
-			return err
-		}
-		return a.putUser(u)
+	err := users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
+		return deleteInline(&u.policyHolder, "user", deref(in.PolicyName))
 	})
 	if err != nil {
 		return nil, err
@@ -139,11 +121,7 @@ func (s *Service) DeleteUserPolicy(ctx context.Context, in *iamapi.DeleteUserPol
 // ListUserPolicies lists the names of a user's inline policies.
 func (s *Service) ListUserPolicies(ctx context.Context, in *iamapi.ListUserPoliciesInput) (*iamapi.ListUserPoliciesOutput, error) {
 	out := &iamapi.ListUserPoliciesOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		names, p, err := listInline(&u.policyHolder, in.Marker, in.MaxItems)
 		out.PolicyNames, out.IsTruncated, out.Marker = names, p.truncated, p.marker
 		return err
@@ -156,15 +134,8 @@ func (s *Service) ListUserPolicies(ctx context.Context, in *iamapi.ListUserPolic
 
 // PutGroupPolicy adds or replaces an inline policy of a group.
 func (s *Service) PutGroupPolicy(ctx context.Context, in *iamapi.PutGroupPolicyInput) (*iamapi.PutGroupPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
-		if err := putInline(&g.policyHolder, "group", g.Name, deref(in.PolicyName), deref(in.PolicyDocument), maxGroupInlineSize); err != nil {
-			return err
-		}
-		return a.putGroup(g)
+	err := groups.modify(ctx, s, deref(in.GroupName), func(_ *acct, g *group) error {
+		return putInline(&g.policyHolder, "group", g.Name, deref(in.PolicyName), deref(in.PolicyDocument), maxGroupInlineSize)
 	})
 	if err != nil {
 		return nil, err
@@ -175,11 +146,7 @@ func (s *Service) PutGroupPolicy(ctx context.Context, in *iamapi.PutGroupPolicyI
 // GetGroupPolicy returns an inline policy of a group.
 func (s *Service) GetGroupPolicy(ctx context.Context, in *iamapi.GetGroupPolicyInput) (*iamapi.GetGroupPolicyOutput, error) {
 	var out *iamapi.GetGroupPolicyOutput
-	err := s.view(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
+	err := groups.read(ctx, s, deref(in.GroupName), func(_ *acct, g *group) error {
 		p, err := getInline(&g.policyHolder, "group", deref(in.PolicyName))
 		if err != nil {
 			return err
@@ -192,15 +159,8 @@ func (s *Service) GetGroupPolicy(ctx context.Context, in *iamapi.GetGroupPolicyI
 
 // DeleteGroupPolicy deletes an inline policy of a group.
 func (s *Service) DeleteGroupPolicy(ctx context.Context, in *iamapi.DeleteGroupPolicyInput) (*iamapi.DeleteGroupPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
-		if err := deleteInline(&g.policyHolder, "group", deref(in.PolicyName)); err != nil {
-			return err
-		}
-		return a.putGroup(g)
+	err := groups.modify(ctx, s, deref(in.GroupName), func(_ *acct, g *group) error {
+		return deleteInline(&g.policyHolder, "group", deref(in.PolicyName))
 	})
 	if err != nil {
 		return nil, err
@@ -211,11 +171,7 @@ func (s *Service) DeleteGroupPolicy(ctx context.Context, in *iamapi.DeleteGroupP
 // ListGroupPolicies lists the names of a group's inline policies.
 func (s *Service) ListGroupPolicies(ctx context.Context, in *iamapi.ListGroupPoliciesInput) (*iamapi.ListGroupPoliciesOutput, error) {
 	out := &iamapi.ListGroupPoliciesOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
+	err := groups.read(ctx, s, deref(in.GroupName), func(_ *acct, g *group) error {
 		names, p, err := listInline(&g.policyHolder, in.Marker, in.MaxItems)
 		out.PolicyNames, out.IsTruncated, out.Marker = names, p.truncated, p.marker
 		return err
@@ -240,11 +196,7 @@ func (s *Service) PutRolePolicy(ctx context.Context, in *iamapi.PutRolePolicyInp
 // GetRolePolicy returns an inline policy of a role.
 func (s *Service) GetRolePolicy(ctx context.Context, in *iamapi.GetRolePolicyInput) (*iamapi.GetRolePolicyOutput, error) {
 	var out *iamapi.GetRolePolicyOutput
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
+	err := roles.read(ctx, s, deref(in.RoleName), func(_ *acct, r *role) error {
 		p, err := getInline(&r.policyHolder, "role", deref(in.PolicyName))
 		if err != nil {
 			return err
@@ -269,11 +221,7 @@ func (s *Service) DeleteRolePolicy(ctx context.Context, in *iamapi.DeleteRolePol
 // ListRolePolicies lists the names of a role's inline policies.
 func (s *Service) ListRolePolicies(ctx context.Context, in *iamapi.ListRolePoliciesInput) (*iamapi.ListRolePoliciesOutput, error) {
 	out := &iamapi.ListRolePoliciesOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
+	err := roles.read(ctx, s, deref(in.RoleName), func(_ *acct, r *role) error {
 		names, p, err := listInline(&r.policyHolder, in.Marker, in.MaxItems)
 		out.PolicyNames, out.IsTruncated, out.Marker = names, p.truncated, p.marker
 		return err

@@ -184,11 +184,7 @@ func (s *Service) EnableMFADevice(ctx context.Context, in *iamapi.EnableMFADevic
 	serial := deref(in.SerialNumber)
 	now := s.clock.Now()
 	cur := totpStepAt(now)
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
 		d, err := a.mfa(serial)
 		if err != nil {
 			return err
@@ -208,10 +204,7 @@ func (s *Service) EnableMFADevice(ctx context.Context, in *iamapi.EnableMFADevic
 		enabled := now.UTC().Truncate(time.Second)
 		d.User, d.Enabled, d.LastStep = key(u.Name), &enabled, step
 		u.MFADevices = append(u.MFADevices, d.Serial)
-		if err := a.putMFA(d); err != nil {
-			return err
-		}
-		return a.putUser(u)
+		return a.putMFA(d)
 	})
 	if err != nil {
 		return nil, err
@@ -391,11 +384,7 @@ func (s *Service) ListVirtualMFADevices(ctx context.Context, in *iamapi.ListVirt
 func (s *Service) GetMFADevice(ctx context.Context, in *iamapi.GetMFADeviceInput) (*iamapi.GetMFADeviceOutput, error) {
 	serial := deref(in.SerialNumber)
 	var out iamapi.GetMFADeviceOutput
-	err := s.view(ctx, func(a *acct) error {
-		d, err := a.mfa(serial)
-		if err != nil {
-			return err
-		}
+	err := mfaDevices.read(ctx, s, serial, func(a *acct, d *mfaDevice) error {
 		if d.User == "" {
 			return noSuchEntity("MFA Device with serial number %s does not exist.", serial)
 		}
@@ -417,17 +406,7 @@ func (s *Service) GetMFADevice(ctx context.Context, in *iamapi.GetMFADeviceInput
 
 // TagMFADevice adds or overwrites tags of a virtual MFA device.
 func (s *Service) TagMFADevice(ctx context.Context, in *iamapi.TagMFADeviceInput) (*iamapi.TagMFADeviceOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		d, err := a.mfa(deref(in.SerialNumber))
-		if err != nil {
-			return err
-		}
-		if d.Tags, err = mergeTags(d.Tags, in.Tags); err != nil {
-			return err
-		}
-		return a.putMFA(d)
-	})
-	if err != nil {
+	if err := mfaDevices.tag(ctx, s, deref(in.SerialNumber), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagMFADeviceOutput{}, nil
@@ -435,15 +414,7 @@ func (s *Service) TagMFADevice(ctx context.Context, in *iamapi.TagMFADeviceInput
 
 // UntagMFADevice removes tags from a virtual MFA device.
 func (s *Service) UntagMFADevice(ctx context.Context, in *iamapi.UntagMFADeviceInput) (*iamapi.UntagMFADeviceOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		d, err := a.mfa(deref(in.SerialNumber))
-		if err != nil {
-			return err
-		}
-		d.Tags = removeTags(d.Tags, in.TagKeys)
-		return a.putMFA(d)
-	})
-	if err != nil {
+	if err := mfaDevices.untag(ctx, s, deref(in.SerialNumber), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagMFADeviceOutput{}, nil
@@ -451,20 +422,11 @@ func (s *Service) UntagMFADevice(ctx context.Context, in *iamapi.UntagMFADeviceI
 
 // ListMFADeviceTags lists a virtual MFA device's tags.
 func (s *Service) ListMFADeviceTags(ctx context.Context, in *iamapi.ListMFADeviceTagsInput) (*iamapi.ListMFADeviceTagsOutput, error) {
-	out := &iamapi.ListMFADeviceTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		d, err := a.mfa(deref(in.SerialNumber))
-		if err != nil {
-			return err
-		}
-		tags, p, err := listTags(d.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), p.truncated, p.marker
-		return err
-	})
+	tags, p, err := mfaDevices.listTags(ctx, s, deref(in.SerialNumber), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListMFADeviceTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // renameMFAUser keeps the devices of a renamed user pointing at it.

@@ -227,10 +227,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in *iamapi.CreatePolicyInput
 	}
 	var out iamapi.Policy
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindPolicy, name); err != nil || ok {
-			if ok {
-				return alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", name)
-			}
+		if err := a.nameFree(kindPolicy, name, alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", name)); err != nil {
 			return err
 		}
 		out = a.policyOut(resolved{arn: a.policyARN(p), local: p}, usage{}, true)
@@ -521,19 +518,32 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, in *iamapi.SetDef
 	return &iamapi.SetDefaultPolicyVersionOutput{}, nil
 }
 
+// localPolicies reaches the customer managed policies action may change
+// (and tag); an AWS managed policy is AccessDenied.
+func localPolicies(action string) entity[managedPolicy] {
+	return entity[managedPolicy]{
+		load: func(a *acct, arn string) (*managedPolicy, error) { return a.localPolicy(arn, action) },
+		save: (*acct).putPolicy,
+		tags: func(p *managedPolicy) *[]tag { return &p.Tags },
+	}
+}
+
+// anyPolicy loads any managed policy to read its tags; AWS's own have
+// none, so one reads as an empty record.
+func anyPolicy(a *acct, arn string) (*managedPolicy, error) {
+	r, err := a.policy(arn, policyNotFound)
+	if err != nil {
+		return nil, err
+	}
+	if r.local == nil {
+		return &managedPolicy{}, nil
+	}
+	return r.local, nil
+}
+
 // TagPolicy adds or overwrites tags of a customer managed policy.
 func (s *Service) TagPolicy(ctx context.Context, in *iamapi.TagPolicyInput) (*iamapi.TagPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		p, err := a.localPolicy(deref(in.PolicyArn), "TagPolicy")
-		if err != nil {
-			return err
-		}
-		if p.Tags, err = mergeTags(p.Tags, in.Tags); err != nil {
-			return err
-		}
-		return a.putPolicy(p)
-	})
-	if err != nil {
+	if err := localPolicies("TagPolicy").tag(ctx, s, deref(in.PolicyArn), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagPolicyOutput{}, nil
@@ -541,15 +551,7 @@ func (s *Service) TagPolicy(ctx context.Context, in *iamapi.TagPolicyInput) (*ia
 
 // UntagPolicy removes tags from a customer managed policy.
 func (s *Service) UntagPolicy(ctx context.Context, in *iamapi.UntagPolicyInput) (*iamapi.UntagPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		p, err := a.localPolicy(deref(in.PolicyArn), "UntagPolicy")
-		if err != nil {
-			return err
-		}
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return a.putPolicy(p)
-	})
-	if err != nil {
+	if err := localPolicies("UntagPolicy").untag(ctx, s, deref(in.PolicyArn), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagPolicyOutput{}, nil
@@ -557,24 +559,12 @@ func (s *Service) UntagPolicy(ctx context.Context, in *iamapi.UntagPolicyInput) 
 
 // ListPolicyTags lists a managed policy's tags (AWS's have none).
 func (s *Service) ListPolicyTags(ctx context.Context, in *iamapi.ListPolicyTagsInput) (*iamapi.ListPolicyTagsOutput, error) {
-	out := &iamapi.ListPolicyTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.policy(deref(in.PolicyArn), policyNotFound)
-		if err != nil {
-			return err
-		}
-		var have []tag
-		if r.local != nil {
-			have = r.local.Tags
-		}
-		tags, p, err := listTags(have, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), p.truncated, p.marker
-		return err
-	})
+	policies := entity[managedPolicy]{load: anyPolicy, tags: func(p *managedPolicy) *[]tag { return &p.Tags }}
+	tags, p, err := policies.listTags(ctx, s, deref(in.PolicyArn), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListPolicyTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // attach adds a policy ARN to a holder, enforcing the per-entity quota;
@@ -603,15 +593,8 @@ func detach(h *policyHolder, arn string) error {
 
 // AttachUserPolicy attaches a managed policy to a user.
 func (s *Service) AttachUserPolicy(ctx context.Context, in *iamapi.AttachUserPolicyInput) (*iamapi.AttachUserPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		if err := a.attach(&u.policyHolder, deref(in.PolicyArn), "PoliciesPerUser"); err != nil {
-			return err
-		}
-		return a.putUser(u)
+	err := users.modify(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
+		return a.attach(&u.policyHolder, deref(in.PolicyArn), "PoliciesPerUser")
 	})
 	if err != nil {
 		return nil, err
@@ -621,15 +604,8 @@ func (s *Service) AttachUserPolicy(ctx context.Context, in *iamapi.AttachUserPol
 
 // AttachGroupPolicy attaches a managed policy to a group.
 func (s *Service) AttachGroupPolicy(ctx context.Context, in *iamapi.AttachGroupPolicyInput) (*iamapi.AttachGroupPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
-		if err := a.attach(&g.policyHolder, deref(in.PolicyArn), "PoliciesPerGroup"); err != nil {
-			return err
-		}
-		return a.putGroup(g)
+	err := groups.modify(ctx, s, deref(in.GroupName), func(a *acct, g *group) error {
+		return a.attach(&g.policyHolder, deref(in.PolicyArn), "PoliciesPerGroup")
 	})
 	if err != nil {
 		return nil, err
@@ -650,15 +626,8 @@ func (s *Service) AttachRolePolicy(ctx context.Context, in *iamapi.AttachRolePol
 
 // DetachUserPolicy detaches a managed policy from a user.
 func (s *Service) DetachUserPolicy(ctx context.Context, in *iamapi.DetachUserPolicyInput) (*iamapi.DetachUserPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		if err := detach(&u.policyHolder, deref(in.PolicyArn)); err != nil {
-			return err
-		}
-		return a.putUser(u)
+	err := users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
+		return detach(&u.policyHolder, deref(in.PolicyArn))
 	})
 	if err != nil {
 		return nil, err
@@ -668,15 +637,8 @@ func (s *Service) DetachUserPolicy(ctx context.Context, in *iamapi.DetachUserPol
 
 // DetachGroupPolicy detaches a managed policy from a group.
 func (s *Service) DetachGroupPolicy(ctx context.Context, in *iamapi.DetachGroupPolicyInput) (*iamapi.DetachGroupPolicyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
-		if err := detach(&g.policyHolder, deref(in.PolicyArn)); err != nil {
-			return err
-		}
-		return a.putGroup(g)
+	err := groups.modify(ctx, s, deref(in.GroupName), func(_ *acct, g *group) error {
+		return detach(&g.policyHolder, deref(in.PolicyArn))
 	})
 	if err != nil {
 		return nil, err
@@ -726,11 +688,7 @@ func (a *acct) listAttached(h policyHolder, pathPrefix, marker *string, maxItems
 // ListAttachedUserPolicies lists the managed policies attached to a user.
 func (s *Service) ListAttachedUserPolicies(ctx context.Context, in *iamapi.ListAttachedUserPoliciesInput) (*iamapi.ListAttachedUserPoliciesOutput, error) {
 	out := &iamapi.ListAttachedUserPoliciesOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
 		got, p, err := a.listAttached(u.policyHolder, in.PathPrefix, in.Marker, in.MaxItems)
 		out.AttachedPolicies, out.IsTruncated, out.Marker = got, p.truncated, p.marker
 		return err
@@ -744,11 +702,7 @@ func (s *Service) ListAttachedUserPolicies(ctx context.Context, in *iamapi.ListA
 // ListAttachedGroupPolicies lists the managed policies attached to a group.
 func (s *Service) ListAttachedGroupPolicies(ctx context.Context, in *iamapi.ListAttachedGroupPoliciesInput) (*iamapi.ListAttachedGroupPoliciesOutput, error) {
 	out := &iamapi.ListAttachedGroupPoliciesOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		g, err := a.group(deref(in.GroupName))
-		if err != nil {
-			return err
-		}
+	err := groups.read(ctx, s, deref(in.GroupName), func(a *acct, g *group) error {
 		got, p, err := a.listAttached(g.policyHolder, in.PathPrefix, in.Marker, in.MaxItems)
 		out.AttachedPolicies, out.IsTruncated, out.Marker = got, p.truncated, p.marker
 		return err
@@ -762,11 +716,7 @@ func (s *Service) ListAttachedGroupPolicies(ctx context.Context, in *iamapi.List
 // ListAttachedRolePolicies lists the managed policies attached to a role.
 func (s *Service) ListAttachedRolePolicies(ctx context.Context, in *iamapi.ListAttachedRolePoliciesInput) (*iamapi.ListAttachedRolePoliciesOutput, error) {
 	out := &iamapi.ListAttachedRolePoliciesOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
+	err := roles.read(ctx, s, deref(in.RoleName), func(a *acct, r *role) error {
 		got, p, err := a.listAttached(r.policyHolder, in.PathPrefix, in.Marker, in.MaxItems)
 		out.AttachedPolicies, out.IsTruncated, out.Marker = got, p.truncated, p.marker
 		return err

@@ -46,10 +46,7 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, in *iamapi.CreateIn
 	p := &instanceProfile{Name: name, ID: s.ids.UniqueID("AIPA"), Path: path, Created: s.now(), Tags: tags}
 	var out iamapi.InstanceProfile
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindProfile, name); err != nil || ok {
-			if ok {
-				return alreadyExists("Instance Profile %s already exists.", name)
-			}
+		if err := a.nameFree(kindProfile, name, alreadyExists("Instance Profile %s already exists.", name)); err != nil {
 			return err
 		}
 		if out, err = a.profileOut(p, true); err != nil {
@@ -66,11 +63,8 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, in *iamapi.CreateIn
 // GetInstanceProfile describes an instance profile and its role.
 func (s *Service) GetInstanceProfile(ctx context.Context, in *iamapi.GetInstanceProfileInput) (*iamapi.GetInstanceProfileOutput, error) {
 	var out iamapi.InstanceProfile
-	err := s.view(ctx, func(a *acct) error {
-		p, err := a.profile(deref(in.InstanceProfileName))
-		if err != nil {
-			return err
-		}
+	err := profiles.read(ctx, s, deref(in.InstanceProfileName), func(a *acct, p *instanceProfile) error {
+		var err error
 		out, err = a.profileOut(p, true)
 		return err
 	})
@@ -88,12 +82,7 @@ func (s *Service) ListInstanceProfiles(ctx context.Context, in *iamapi.ListInsta
 	}
 	out := &iamapi.ListInstanceProfilesOutput{InstanceProfiles: []iamapi.InstanceProfile{}}
 	err = s.view(ctx, func(a *acct) error {
-		profiles, err := all[instanceProfile](a, kindProfile)
-		if err != nil {
-			return err
-		}
-		profiles = slices.DeleteFunc(profiles, func(p instanceProfile) bool { return !hasPathPrefix(p.Path, prefix) })
-		got, pg, err := paginate(profiles, func(p instanceProfile) string { return key(p.Name) }, in.Marker, in.MaxItems)
+		got, pg, err := underPath(a, kindProfile, prefix, func(p *instanceProfile) (string, string) { return p.Path, p.Name }, in.Marker, in.MaxItems)
 		if err != nil {
 			return err
 		}
@@ -133,11 +122,7 @@ func (s *Service) DeleteInstanceProfile(ctx context.Context, in *iamapi.DeleteIn
 
 // AddRoleToInstanceProfile puts a role in an instance profile.
 func (s *Service) AddRoleToInstanceProfile(ctx context.Context, in *iamapi.AddRoleToInstanceProfileInput) (*iamapi.AddRoleToInstanceProfileOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		p, err := a.profile(deref(in.InstanceProfileName))
-		if err != nil {
-			return err
-		}
+	err := profiles.modify(ctx, s, deref(in.InstanceProfileName), func(a *acct, p *instanceProfile) error {
 		r, err := a.role(deref(in.RoleName))
 		if err != nil {
 			return err
@@ -151,10 +136,7 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, in *iamapi.AddRo
 		}
 		p.Roles = append(p.Roles, rk)
 		r.Profiles = append(r.Profiles, pk)
-		if err := a.putRole(r); err != nil {
-			return err
-		}
-		return a.putProfile(p)
+		return a.putRole(r)
 	})
 	if err != nil {
 		return nil, err
@@ -164,11 +146,7 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, in *iamapi.AddRo
 
 // RemoveRoleFromInstanceProfile takes a role out of an instance profile.
 func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, in *iamapi.RemoveRoleFromInstanceProfileInput) (*iamapi.RemoveRoleFromInstanceProfileOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		p, err := a.profile(deref(in.InstanceProfileName))
-		if err != nil {
-			return err
-		}
+	err := profiles.modify(ctx, s, deref(in.InstanceProfileName), func(a *acct, p *instanceProfile) error {
 		r, err := a.role(deref(in.RoleName))
 		if err != nil {
 			return err
@@ -179,10 +157,7 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, in *iamapi.
 		}
 		p.Roles = removeString(p.Roles, rk)
 		r.Profiles = removeString(r.Profiles, pk)
-		if err := a.putRole(r); err != nil {
-			return err
-		}
-		return a.putProfile(p)
+		return a.putRole(r)
 	})
 	if err != nil {
 		return nil, err
@@ -193,11 +168,7 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, in *iamapi.
 // ListInstanceProfilesForRole lists the instance profiles holding a role.
 func (s *Service) ListInstanceProfilesForRole(ctx context.Context, in *iamapi.ListInstanceProfilesForRoleInput) (*iamapi.ListInstanceProfilesForRoleOutput, error) {
 	out := &iamapi.ListInstanceProfilesForRoleOutput{InstanceProfiles: []iamapi.InstanceProfile{}}
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
+	err := roles.read(ctx, s, deref(in.RoleName), func(a *acct, r *role) error {
 		keys := slices.Clone(r.Profiles)
 		slices.Sort(keys)
 		got, pg, err := paginate(keys, func(k string) string { return k }, in.Marker, in.MaxItems)
@@ -226,17 +197,7 @@ func (s *Service) ListInstanceProfilesForRole(ctx context.Context, in *iamapi.Li
 
 // TagInstanceProfile adds or overwrites tags of an instance profile.
 func (s *Service) TagInstanceProfile(ctx context.Context, in *iamapi.TagInstanceProfileInput) (*iamapi.TagInstanceProfileOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		p, err := a.profile(deref(in.InstanceProfileName))
-		if err != nil {
-			return err
-		}
-		if p.Tags, err = mergeTags(p.Tags, in.Tags); err != nil {
-			return err
-		}
-		return a.putProfile(p)
-	})
-	if err != nil {
+	if err := profiles.tag(ctx, s, deref(in.InstanceProfileName), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagInstanceProfileOutput{}, nil
@@ -244,15 +205,7 @@ func (s *Service) TagInstanceProfile(ctx context.Context, in *iamapi.TagInstance
 
 // UntagInstanceProfile removes tags from an instance profile.
 func (s *Service) UntagInstanceProfile(ctx context.Context, in *iamapi.UntagInstanceProfileInput) (*iamapi.UntagInstanceProfileOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		p, err := a.profile(deref(in.InstanceProfileName))
-		if err != nil {
-			return err
-		}
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return a.putProfile(p)
-	})
-	if err != nil {
+	if err := profiles.untag(ctx, s, deref(in.InstanceProfileName), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagInstanceProfileOutput{}, nil
@@ -260,18 +213,9 @@ func (s *Service) UntagInstanceProfile(ctx context.Context, in *iamapi.UntagInst
 
 // ListInstanceProfileTags lists an instance profile's tags.
 func (s *Service) ListInstanceProfileTags(ctx context.Context, in *iamapi.ListInstanceProfileTagsInput) (*iamapi.ListInstanceProfileTagsOutput, error) {
-	out := &iamapi.ListInstanceProfileTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		p, err := a.profile(deref(in.InstanceProfileName))
-		if err != nil {
-			return err
-		}
-		tags, pg, err := listTags(p.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), pg.truncated, pg.marker
-		return err
-	})
+	tags, p, err := profiles.listTags(ctx, s, deref(in.InstanceProfileName), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListInstanceProfileTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }

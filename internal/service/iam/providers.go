@@ -148,10 +148,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, in *iamapi.Cr
 	p := &oidcProvider{URL: k, ClientIDs: clients, Thumbprints: thumbs, Created: s.now(), Tags: tags}
 	var arn string
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindOIDC, k); err != nil || ok {
-			if ok {
-				return alreadyExists("Provider with url %s already exists.", deref(in.Url))
-			}
+		if err := a.nameFree(kindOIDC, k, alreadyExists("Provider with url %s already exists.", deref(in.Url))); err != nil {
 			return err
 		}
 		n, err := a.tx.Count(a.b(kindOIDC), "")
@@ -174,11 +171,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, in *iamapi.Cr
 // without the scheme, as IAM returns it.
 func (s *Service) GetOpenIDConnectProvider(ctx context.Context, in *iamapi.GetOpenIDConnectProviderInput) (*iamapi.GetOpenIDConnectProviderOutput, error) {
 	var out *iamapi.GetOpenIDConnectProviderOutput
-	err := s.view(ctx, func(a *acct) error {
-		p, err := a.oidc(deref(in.OpenIDConnectProviderArn))
-		if err != nil {
-			return err
-		}
+	err := oidcProviders.read(ctx, s, deref(in.OpenIDConnectProviderArn), func(_ *acct, p *oidcProvider) error {
 		out = &iamapi.GetOpenIDConnectProviderOutput{
 			Url: ptr(p.URL), ClientIDList: orEmpty(p.ClientIDs), ThumbprintList: orEmpty(p.Thumbprints),
 			CreateDate: ptr(p.Created), Tags: apiTags(p.Tags),
@@ -214,20 +207,6 @@ func (s *Service) ListOpenIDConnectProviders(ctx context.Context, _ *iamapi.List
 	return out, nil
 }
 
-// modifyOIDC applies fn to a provider and stores it.
-func (s *Service) modifyOIDC(ctx context.Context, arn string, fn func(p *oidcProvider) error) error {
-	return s.update(ctx, func(a *acct) error {
-		p, err := a.oidc(arn)
-		if err != nil {
-			return err
-		}
-		if err := fn(p); err != nil {
-			return err
-		}
-		return a.putOIDC(p)
-	})
-}
-
 // DeleteOpenIDConnectProvider deletes an OIDC provider.
 func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, in *iamapi.DeleteOpenIDConnectProviderInput) (*iamapi.DeleteOpenIDConnectProviderOutput, error) {
 	err := s.update(ctx, func(a *acct) error {
@@ -250,7 +229,7 @@ func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, in *ia
 	if err := checkClientID(id); err != nil {
 		return nil, err
 	}
-	err := s.modifyOIDC(ctx, deref(in.OpenIDConnectProviderArn), func(p *oidcProvider) error {
+	err := oidcProviders.modify(ctx, s, deref(in.OpenIDConnectProviderArn), func(_ *acct, p *oidcProvider) error {
 		if slices.Contains(p.ClientIDs, id) {
 			return nil
 		}
@@ -270,7 +249,7 @@ func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, in *ia
 // one that is absent is not an error.
 func (s *Service) RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, in *iamapi.RemoveClientIDFromOpenIDConnectProviderInput) (*iamapi.RemoveClientIDFromOpenIDConnectProviderOutput, error) {
 	id := deref(in.ClientID)
-	err := s.modifyOIDC(ctx, deref(in.OpenIDConnectProviderArn), func(p *oidcProvider) error {
+	err := oidcProviders.modify(ctx, s, deref(in.OpenIDConnectProviderArn), func(_ *acct, p *oidcProvider) error {
 		p.ClientIDs = removeString(p.ClientIDs, id)
 		return nil
 	})
@@ -286,7 +265,7 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, in 
 	if err != nil {
 		return nil, err
 	}
-	err = s.modifyOIDC(ctx, deref(in.OpenIDConnectProviderArn), func(p *oidcProvider) error {
+	err = oidcProviders.modify(ctx, s, deref(in.OpenIDConnectProviderArn), func(_ *acct, p *oidcProvider) error {
 		p.Thumbprints = thumbs
 		return nil
 	})
@@ -298,12 +277,7 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, in 
 
 // TagOpenIDConnectProvider adds or overwrites tags of an OIDC provider.
 func (s *Service) TagOpenIDConnectProvider(ctx context.Context, in *iamapi.TagOpenIDConnectProviderInput) (*iamapi.TagOpenIDConnectProviderOutput, error) {
-	err := s.modifyOIDC(ctx, deref(in.OpenIDConnectProviderArn), func(p *oidcProvider) error {
-		var err error
-		p.Tags, err = mergeTags(p.Tags, in.Tags)
-		return err
-	})
-	if err != nil {
+	if err := oidcProviders.tag(ctx, s, deref(in.OpenIDConnectProviderArn), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagOpenIDConnectProviderOutput{}, nil
@@ -311,11 +285,7 @@ func (s *Service) TagOpenIDConnectProvider(ctx context.Context, in *iamapi.TagOp
 
 // UntagOpenIDConnectProvider removes tags from an OIDC provider.
 func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, in *iamapi.UntagOpenIDConnectProviderInput) (*iamapi.UntagOpenIDConnectProviderOutput, error) {
-	err := s.modifyOIDC(ctx, deref(in.OpenIDConnectProviderArn), func(p *oidcProvider) error {
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return nil
-	})
-	if err != nil {
+	if err := oidcProviders.untag(ctx, s, deref(in.OpenIDConnectProviderArn), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagOpenIDConnectProviderOutput{}, nil
@@ -323,20 +293,11 @@ func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, in *iamapi.Unt
 
 // ListOpenIDConnectProviderTags lists an OIDC provider's tags.
 func (s *Service) ListOpenIDConnectProviderTags(ctx context.Context, in *iamapi.ListOpenIDConnectProviderTagsInput) (*iamapi.ListOpenIDConnectProviderTagsOutput, error) {
-	out := &iamapi.ListOpenIDConnectProviderTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		p, err := a.oidc(deref(in.OpenIDConnectProviderArn))
-		if err != nil {
-			return err
-		}
-		tags, pg, err := listTags(p.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), pg.truncated, pg.marker
-		return err
-	})
+	tags, p, err := oidcProviders.listTags(ctx, s, deref(in.OpenIDConnectProviderArn), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListOpenIDConnectProviderTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // OIDCProvider returns what STS's AssumeRoleWithWebIdentity checks a
@@ -479,10 +440,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, in *iamapi.CreateSAMLP
 	}
 	var arn string
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindSAML, name); err != nil || ok {
-			if ok {
-				return alreadyExists("SAMLProvider %s already exists", name)
-			}
+		if err := a.nameFree(kindSAML, name, alreadyExists("SAMLProvider %s already exists", name)); err != nil {
 			return err
 		}
 		n, err := a.tx.Count(a.b(kindSAML), "")
@@ -504,11 +462,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, in *iamapi.CreateSAMLP
 // GetSAMLProvider returns a SAML provider's metadata document.
 func (s *Service) GetSAMLProvider(ctx context.Context, in *iamapi.GetSAMLProviderInput) (*iamapi.GetSAMLProviderOutput, error) {
 	var out *iamapi.GetSAMLProviderOutput
-	err := s.view(ctx, func(a *acct) error {
-		p, err := a.saml(deref(in.SAMLProviderArn))
-		if err != nil {
-			return err
-		}
+	err := samlProviders.read(ctx, s, deref(in.SAMLProviderArn), func(_ *acct, p *samlProvider) error {
 		out = &iamapi.GetSAMLProviderOutput{
 			SAMLProviderUUID: ptr(p.UUID), SAMLMetadataDocument: ptr(p.Metadata), CreateDate: ptr(p.Created),
 			ValidUntil: p.ValidUntil, Tags: apiTags(p.Tags), AssertionEncryptionMode: optional(p.Encryption),
@@ -540,11 +494,7 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, in *iamapi.UpdateSAMLP
 		return nil, err
 	}
 	arn := deref(in.SAMLProviderArn)
-	err = s.update(ctx, func(a *acct) error {
-		p, err := a.saml(arn)
-		if err != nil {
-			return err
-		}
+	err = samlProviders.modify(ctx, s, arn, func(_ *acct, p *samlProvider) error {
 		if in.SAMLMetadataDocument != nil {
 			p.Metadata, p.ValidUntil = *in.SAMLMetadataDocument, validUntil
 		}
@@ -566,7 +516,7 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, in *iamapi.UpdateSAMLP
 		if p.Encryption == "Required" && len(p.Keys) == 0 {
 			return invalidInput("A private key is required when the assertion encryption mode is Required.")
 		}
-		return a.putSAML(p)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -607,28 +557,9 @@ func (s *Service) DeleteSAMLProvider(ctx context.Context, in *iamapi.DeleteSAMLP
 	return &iamapi.DeleteSAMLProviderOutput{}, nil
 }
 
-// modifySAML applies fn to a SAML provider and stores it.
-func (s *Service) modifySAML(ctx context.Context, arn string, fn func(p *samlProvider) error) error {
-	return s.update(ctx, func(a *acct) error {
-		p, err := a.saml(arn)
-		if err != nil {
-			return err
-		}
-		if err := fn(p); err != nil {
-			return err
-		}
-		return a.putSAML(p)
-	})
-}
-
 // TagSAMLProvider adds or overwrites tags of a SAML provider.
 func (s *Service) TagSAMLProvider(ctx context.Context, in *iamapi.TagSAMLProviderInput) (*iamapi.TagSAMLProviderOutput, error) {
-	err := s.modifySAML(ctx, deref(in.SAMLProviderArn), func(p *samlProvider) error {
-		var err error
-		p.Tags, err = mergeTags(p.Tags, in.Tags)
-		return err
-	})
-	if err != nil {
+	if err := samlProviders.tag(ctx, s, deref(in.SAMLProviderArn), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagSAMLProviderOutput{}, nil
@@ -636,11 +567,7 @@ func (s *Service) TagSAMLProvider(ctx context.Context, in *iamapi.TagSAMLProvide
 
 // UntagSAMLProvider removes tags from a SAML provider.
 func (s *Service) UntagSAMLProvider(ctx context.Context, in *iamapi.UntagSAMLProviderInput) (*iamapi.UntagSAMLProviderOutput, error) {
-	err := s.modifySAML(ctx, deref(in.SAMLProviderArn), func(p *samlProvider) error {
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return nil
-	})
-	if err != nil {
+	if err := samlProviders.untag(ctx, s, deref(in.SAMLProviderArn), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagSAMLProviderOutput{}, nil
@@ -648,20 +575,11 @@ func (s *Service) UntagSAMLProvider(ctx context.Context, in *iamapi.UntagSAMLPro
 
 // ListSAMLProviderTags lists a SAML provider's tags.
 func (s *Service) ListSAMLProviderTags(ctx context.Context, in *iamapi.ListSAMLProviderTagsInput) (*iamapi.ListSAMLProviderTagsOutput, error) {
-	out := &iamapi.ListSAMLProviderTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		p, err := a.saml(deref(in.SAMLProviderArn))
-		if err != nil {
-			return err
-		}
-		tags, pg, err := listTags(p.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), pg.truncated, pg.marker
-		return err
-	})
+	tags, p, err := samlProviders.listTags(ctx, s, deref(in.SAMLProviderArn), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListSAMLProviderTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // SAMLProviderMetadata returns a SAML provider's metadata document, which

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	iamapi "hakoniwa/internal/api/iam"
@@ -66,10 +65,7 @@ func (s *Service) CreateRole(ctx context.Context, in *iamapi.CreateRoleInput) (*
 	}
 	var out iamapi.Role
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindRole, name); err != nil || ok {
-			if ok {
-				return alreadyExists("Role with name %s already exists.", name)
-			}
+		if err := a.nameFree(kindRole, name, alreadyExists("Role with name %s already exists.", name)); err != nil {
 			return err
 		}
 		if in.PermissionsBoundary != nil {
@@ -91,11 +87,7 @@ func (s *Service) CreateRole(ctx context.Context, in *iamapi.CreateRoleInput) (*
 // GetRole describes a role.
 func (s *Service) GetRole(ctx context.Context, in *iamapi.GetRoleInput) (*iamapi.GetRoleOutput, error) {
 	var out iamapi.Role
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
+	err := roles.read(ctx, s, deref(in.RoleName), func(a *acct, r *role) error {
 		out = a.roleOut(r, true)
 		return nil
 	})
@@ -113,12 +105,7 @@ func (s *Service) ListRoles(ctx context.Context, in *iamapi.ListRolesInput) (*ia
 	}
 	out := &iamapi.ListRolesOutput{Roles: []iamapi.Role{}}
 	err = s.view(ctx, func(a *acct) error {
-		roles, err := all[role](a, kindRole)
-		if err != nil {
-			return err
-		}
-		roles = slices.DeleteFunc(roles, func(r role) bool { return !hasPathPrefix(r.Path, prefix) })
-		got, p, err := paginate(roles, func(r role) string { return key(r.Name) }, in.Marker, in.MaxItems)
+		got, p, err := underPath(a, kindRole, prefix, func(r *role) (string, string) { return r.Path, r.Name }, in.Marker, in.MaxItems)
 		if err != nil {
 			return err
 		}
@@ -137,18 +124,11 @@ func (s *Service) ListRoles(ctx context.Context, in *iamapi.ListRolesInput) (*ia
 // modifyRole loads a role that the caller may change (not a
 // service-linked one), applies fn and stores it.
 func (s *Service) modifyRole(ctx context.Context, name string, fn func(a *acct, r *role) error) error {
-	return s.update(ctx, func(a *acct) error {
-		r, err := a.role(name)
-		if err != nil {
-			return err
-		}
+	return roles.modify(ctx, s, name, func(a *acct, r *role) error {
 		if err := protectedRole(r); err != nil {
 			return err
 		}
-		if err := fn(a, r); err != nil {
-			return err
-		}
-		return a.putRole(r)
+		return fn(a, r)
 	})
 }
 
@@ -216,13 +196,11 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *iamapi.UpdateA
 
 // deleteRole removes a role that nothing refers to any more.
 func (a *acct) deleteRole(r *role) error {
-	switch {
-	case len(r.Profiles) > 0:
+	if len(r.Profiles) > 0 {
 		return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
-	case len(r.Inline) > 0:
-		return deleteConflict("Cannot delete entity, must delete policies first.")
-	case len(r.Attached) > 0:
-		return deleteConflict("Cannot delete entity, must detach all policies first.")
+	}
+	if err := r.blocksDelete(); err != nil {
+		return err
 	}
 	return a.tx.Delete(a.b(kindRole), key(r.Name))
 }
@@ -247,17 +225,7 @@ func (s *Service) DeleteRole(ctx context.Context, in *iamapi.DeleteRoleInput) (*
 
 // TagRole adds or overwrites tags of a role.
 func (s *Service) TagRole(ctx context.Context, in *iamapi.TagRoleInput) (*iamapi.TagRoleOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
-		if r.Tags, err = mergeTags(r.Tags, in.Tags); err != nil {
-			return err
-		}
-		return a.putRole(r)
-	})
-	if err != nil {
+	if err := roles.tag(ctx, s, deref(in.RoleName), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagRoleOutput{}, nil
@@ -265,15 +233,7 @@ func (s *Service) TagRole(ctx context.Context, in *iamapi.TagRoleInput) (*iamapi
 
 // UntagRole removes tags from a role.
 func (s *Service) UntagRole(ctx context.Context, in *iamapi.UntagRoleInput) (*iamapi.UntagRoleOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
-		r.Tags = removeTags(r.Tags, in.TagKeys)
-		return a.putRole(r)
-	})
-	if err != nil {
+	if err := roles.untag(ctx, s, deref(in.RoleName), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagRoleOutput{}, nil
@@ -281,20 +241,11 @@ func (s *Service) UntagRole(ctx context.Context, in *iamapi.UntagRoleInput) (*ia
 
 // ListRoleTags lists a role's tags.
 func (s *Service) ListRoleTags(ctx context.Context, in *iamapi.ListRoleTagsInput) (*iamapi.ListRoleTagsOutput, error) {
-	out := &iamapi.ListRoleTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		r, err := a.role(deref(in.RoleName))
-		if err != nil {
-			return err
-		}
-		tags, p, err := listTags(r.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), p.truncated, p.marker
-		return err
-	})
+	tags, p, err := roles.listTags(ctx, s, deref(in.RoleName), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListRoleTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // PutRolePermissionsBoundary sets a role's permissions boundary.
@@ -386,10 +337,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, in *iamapi.Create
 	}
 	var out iamapi.Role
 	err := s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindRole, name); err != nil || ok {
-			if ok {
-				return invalidInput("Service role name %s has been taken in this account, please try a different suffix.", name)
-			}
+		if err := a.nameFree(kindRole, name, invalidInput("Service role name %s has been taken in this account, please try a different suffix.", name)); err != nil {
 			return err
 		}
 		out = a.roleOut(r, false)

@@ -200,11 +200,7 @@ func (s *Service) UploadSSHPublicKey(ctx context.Context, in *iamapi.UploadSSHPu
 	}
 	k := sshKey{ID: s.ids.UniqueID("APKA"), Blob: blob, Fingerprint: sshFingerprint(blob), Status: "Active", Uploaded: s.now()}
 	var out *iamapi.SSHPublicKey
-	err = s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err = users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		for _, have := range u.SSHKeys {
 			if bytes.Equal(have.Blob, blob) {
 				return awserr.New(http.StatusBadRequest, "DuplicateSSHPublicKey", "The SSH public key is already associated with the specified IAM user.")
@@ -214,10 +210,9 @@ func (s *Service) UploadSSHPublicKey(ctx context.Context, in *iamapi.UploadSSHPu
 			return limitExceeded("Cannot exceed quota for PublicKeysPerUser: %d", maxSSHKeysPerUser)
 		}
 		u.SSHKeys = append(u.SSHKeys, k)
-		if out, err = sshKeyOut(u, k, "SSH"); err != nil {
-			return err
-		}
-		return a.putUser(u)
+		var err error
+		out, err = sshKeyOut(u, k, "SSH")
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -228,11 +223,7 @@ func (s *Service) UploadSSHPublicKey(ctx context.Context, in *iamapi.UploadSSHPu
 // GetSSHPublicKey returns a user's SSH key in SSH or PEM encoding.
 func (s *Service) GetSSHPublicKey(ctx context.Context, in *iamapi.GetSSHPublicKeyInput) (*iamapi.GetSSHPublicKeyOutput, error) {
 	var out *iamapi.SSHPublicKey
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		i, err := u.sshKey(deref(in.SSHPublicKeyId))
 		if err != nil {
 			return err
@@ -279,17 +270,13 @@ func (s *Service) UpdateSSHPublicKey(ctx context.Context, in *iamapi.UpdateSSHPu
 	if err != nil {
 		return nil, err
 	}
-	err = s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err = users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		i, err := u.sshKey(deref(in.SSHPublicKeyId))
 		if err != nil {
 			return err
 		}
 		u.SSHKeys[i].Status = status
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -299,17 +286,13 @@ func (s *Service) UpdateSSHPublicKey(ctx context.Context, in *iamapi.UpdateSSHPu
 
 // DeleteSSHPublicKey removes a user's SSH key.
 func (s *Service) DeleteSSHPublicKey(ctx context.Context, in *iamapi.DeleteSSHPublicKeyInput) (*iamapi.DeleteSSHPublicKeyOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		i, err := u.sshKey(deref(in.SSHPublicKeyId))
 		if err != nil {
 			return err
 		}
 		u.SSHKeys = slices.Delete(u.SSHKeys, i, i+1)
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -93,11 +93,7 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, in *iamap
 		c.Expires = &exp
 	}
 	var out *iamapi.ServiceSpecificCredential
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
 		n, seq := 0, 0
 		for _, have := range u.ServiceCreds {
 			if have.Service == service {
@@ -117,7 +113,7 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, in *iamap
 		}
 		u.ServiceCreds = append(u.ServiceCreds, c)
 		out = serviceCredOut(u, c, true)
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err

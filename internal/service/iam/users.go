@@ -23,10 +23,7 @@ func (s *Service) CreateUser(ctx context.Context, in *iamapi.CreateUserInput) (*
 	u := &user{Name: name, ID: s.ids.UniqueID("AIDA"), Path: path, Created: s.now(), Tags: tags}
 	var out iamapi.User
 	err = s.update(ctx, func(a *acct) error {
-		if ok, err := a.exists(kindUser, name); err != nil || ok {
-			if ok {
-				return alreadyExists("User with name %s already exists.", name)
-			}
+		if err := a.nameFree(kindUser, name, alreadyExists("User with name %s already exists.", name)); err != nil {
 			return err
 		}
 		if in.PermissionsBoundary != nil {
@@ -66,11 +63,7 @@ func (s *Service) GetUser(ctx context.Context, in *iamapi.GetUserInput) (*iamapi
 		}
 	}
 	var out iamapi.User
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(name)
-		if err != nil {
-			return err
-		}
+	err := users.read(ctx, s, name, func(a *acct, u *user) error {
 		out = a.userOut(u, true)
 		return nil
 	})
@@ -88,17 +81,7 @@ func (s *Service) ListUsers(ctx context.Context, in *iamapi.ListUsersInput) (*ia
 	}
 	out := &iamapi.ListUsersOutput{Users: []iamapi.User{}}
 	err = s.view(ctx, func(a *acct) error {
-		users, err := all[user](a, kindUser)
-		if err != nil {
-			return err
-		}
-		var match []user
-		for _, u := range users {
-			if hasPathPrefix(u.Path, prefix) {
-				match = append(match, u)
-			}
-		}
-		got, p, err := paginate(match, func(u user) string { return key(u.Name) }, in.Marker, in.MaxItems)
+		got, p, err := underPath(a, kindUser, prefix, func(u *user) (string, string) { return u.Path, u.Name }, in.Marker, in.MaxItems)
 		if err != nil {
 			return err
 		}
@@ -132,17 +115,10 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 			return nil, err
 		}
 	}
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(name)
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, name, func(a *acct, u *user) error {
 		oldKey := key(u.Name)
 		if newName != "" && key(newName) != oldKey {
-			if ok, err := a.exists(kindUser, newName); err != nil || ok {
-				if ok {
-					return alreadyExists("User with name %s already exists.", newName)
-				}
+			if err := a.nameFree(kindUser, newName, alreadyExists("User with name %s already exists.", newName)); err != nil {
 				return err
 			}
 		}
@@ -156,28 +132,14 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 			if err := a.tx.Delete(a.b(kindUser), oldKey); err != nil {
 				return err
 			}
-			for _, gk := range u.Groups {
-				g, err := a.group(gk)
-				if err != nil {
-					return err
-				}
-				for i, m := range g.Members {
-					if m == oldKey {
-						g.Members[i] = key(u.Name)
-					}
-				}
-				if err := a.putGroup(g); err != nil {
-					return err
-				}
+			if err := renameRefs(a, groups, u.Groups, func(g *group) []string { return g.Members }, oldKey, key(u.Name)); err != nil {
+				return err
 			}
 		}
 		if err := a.rewriteUserKeys(u); err != nil {
 			return err
 		}
-		if err := a.renameMFAUser(u); err != nil {
-			return err
-		}
-		return a.putUser(u)
+		return a.renameMFAUser(u)
 	})
 	if err != nil {
 		return nil, err
@@ -208,10 +170,9 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 			return deleteConflict("Cannot delete entity, must delete MFA device first.")
 		case len(u.Groups) > 0:
 			return deleteConflict("Cannot delete entity, must remove users from group first.")
-		case len(u.Inline) > 0:
-			return deleteConflict("Cannot delete entity, must delete policies first.")
-		case len(u.Attached) > 0:
-			return deleteConflict("Cannot delete entity, must detach all policies first.")
+		}
+		if err := u.blocksDelete(); err != nil {
+			return err
 		}
 		return a.tx.Delete(a.b(kindUser), key(u.Name))
 	})
@@ -223,17 +184,7 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 
 // TagUser adds or overwrites tags of a user.
 func (s *Service) TagUser(ctx context.Context, in *iamapi.TagUserInput) (*iamapi.TagUserOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		if u.Tags, err = mergeTags(u.Tags, in.Tags); err != nil {
-			return err
-		}
-		return a.putUser(u)
-	})
-	if err != nil {
+	if err := users.tag(ctx, s, deref(in.UserName), in.Tags); err != nil {
 		return nil, err
 	}
 	return &iamapi.TagUserOutput{}, nil
@@ -241,15 +192,7 @@ func (s *Service) TagUser(ctx context.Context, in *iamapi.TagUserInput) (*iamapi
 
 // UntagUser removes tags from a user.
 func (s *Service) UntagUser(ctx context.Context, in *iamapi.UntagUserInput) (*iamapi.UntagUserOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		u.Tags = removeTags(u.Tags, in.TagKeys)
-		return a.putUser(u)
-	})
-	if err != nil {
+	if err := users.untag(ctx, s, deref(in.UserName), in.TagKeys); err != nil {
 		return nil, err
 	}
 	return &iamapi.UntagUserOutput{}, nil
@@ -257,35 +200,22 @@ func (s *Service) UntagUser(ctx context.Context, in *iamapi.UntagUserInput) (*ia
 
 // ListUserTags lists a user's tags.
 func (s *Service) ListUserTags(ctx context.Context, in *iamapi.ListUserTagsInput) (*iamapi.ListUserTagsOutput, error) {
-	out := &iamapi.ListUserTagsOutput{}
-	err := s.view(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
-		tags, p, err := listTags(u.Tags, in.Marker, in.MaxItems)
-		out.Tags, out.IsTruncated, out.Marker = emptyTags(tags), p.truncated, p.marker
-		return err
-	})
+	tags, p, err := users.listTags(ctx, s, deref(in.UserName), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &iamapi.ListUserTagsOutput{Tags: tags, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // PutUserPermissionsBoundary sets the managed policy that bounds a user's
 // permissions.
 func (s *Service) PutUserPermissionsBoundary(ctx context.Context, in *iamapi.PutUserPermissionsBoundaryInput) (*iamapi.PutUserPermissionsBoundaryOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(a *acct, u *user) error {
 		if err := a.checkBoundary(deref(in.PermissionsBoundary)); err != nil {
 			return err
 		}
 		u.Boundary = deref(in.PermissionsBoundary)
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -295,13 +225,9 @@ func (s *Service) PutUserPermissionsBoundary(ctx context.Context, in *iamapi.Put
 
 // DeleteUserPermissionsBoundary removes a user's permissions boundary.
 func (s *Service) DeleteUserPermissionsBoundary(ctx context.Context, in *iamapi.DeleteUserPermissionsBoundaryInput) (*iamapi.DeleteUserPermissionsBoundaryOutput, error) {
-	err := s.update(ctx, func(a *acct) error {
-		u, err := a.user(deref(in.UserName))
-		if err != nil {
-			return err
-		}
+	err := users.modify(ctx, s, deref(in.UserName), func(_ *acct, u *user) error {
 		u.Boundary = ""
-		return a.putUser(u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
