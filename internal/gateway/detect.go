@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -85,6 +88,9 @@ func (g *Gateway) detect(r *http.Request) (*api.Binding, string, string, *awserr
 	if signed {
 		candidates = g.services.bySigning[signing]
 	} else if isForm(r) || r.URL.Query().Has("Action") {
+		if e := g.unsignedQueryService(r); e != nil {
+			return e.b, protocol.Query, region, nil
+		}
 		// An unsigned query-protocol call names no service at all; AWS
 		// answers it at every endpoint like this.
 		return nil, protocol.Query, region, &awserr.Error{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token", Status: http.StatusForbidden}
@@ -120,6 +126,43 @@ func protocolFor(e *entry, r *http.Request) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// maxPeekedForm bounds how much of an unsigned form body is read to find
+// its Action: enough for a large SAML assertion (STS allows 100,000
+// characters, base64 and form encoding grow it).
+const maxPeekedForm = 1 << 20
+
+// unsignedQueryService routes an unsigned query-protocol call to STS when
+// its Action is one STS serves without credentials (AssumeRoleWithSAML,
+// AssumeRoleWithWebIdentity: "authtype": "none"). Those are the only such
+// query operations, so only STS's model is consulted. The body read to
+// find the Action is put back for the codec.
+func (g *Gateway) unsignedQueryService(r *http.Request) *entry {
+	e := g.services.byID["sts"]
+	if e == nil {
+		return nil
+	}
+	action := r.URL.Query().Get("Action")
+	if action == "" && isForm(r) && r.Body != nil {
+		head, err := io.ReadAll(io.LimitReader(r.Body, maxPeekedForm))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+		if err != nil {
+			return nil
+		}
+		form, _ := url.ParseQuery(string(head))
+		action = form.Get("Action")
+	}
+	if action == "" {
+		return nil
+	}
+	if op := e.b.Model().Operation(action); op != nil && op.AuthType == "none" {
+		return e
+	}
+	return nil
 }
 
 func isForm(r *http.Request) bool {

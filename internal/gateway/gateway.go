@@ -143,7 +143,14 @@ func (g *Gateway) serve(c *call) {
 
 	if c.err = g.authenticate(c); c.err != nil {
 		g.resolveQuietly(c)
-		return
+		if !unsignedAllowed(c) {
+			return
+		}
+		// An operation AWS serves without credentials (STS's
+		// AssumeRoleWithWebIdentity and AssumeRoleWithSAML): the token in
+		// its input authenticates the caller, the handler checks it.
+		c.err = nil
+		c.info.Principal = reqctx.Principal{Type: "Anonymous", ARN: "*"}
 	}
 	op, rerr := c.codec.Resolve(c.preq)
 	if rerr != nil {
@@ -201,6 +208,18 @@ func (g *Gateway) resolveQuietly(c *call) {
 		c.op = op
 		c.info.Operation = op.Name
 	}
+}
+
+// unsignedAllowed reports whether a request refused for carrying no
+// signature at all is for an operation whose model says it needs none
+// ("authtype": "none"). The operation is only known once resolved, so the
+// refusal is taken back here rather than avoided in authenticate.
+func unsignedAllowed(c *call) bool {
+	if c.op == nil || c.op.AuthType != "none" {
+		return false
+	}
+	return strings.HasPrefix(c.err.Code, "MissingAuthenticationToken") &&
+		c.r.Header.Get("Authorization") == "" && c.r.URL.Query().Get("X-Amz-Signature") == ""
 }
 
 func (g *Gateway) authenticate(c *call) *awserr.Error {

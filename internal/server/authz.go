@@ -125,3 +125,31 @@ func (s stsIAM) CheckMFACode(ctx context.Context, account, serialNumber, code st
 	}
 	return s.d.iam.CheckMFACode(ctx, account, serialNumber, code)
 }
+
+func (s stsIAM) OIDCProvider(ctx context.Context, account, arn string) (string, []string, []string, error) {
+	if s.d.iam == nil {
+		return "", nil, nil, errNoIAM
+	}
+	return s.d.iam.OIDCProvider(ctx, account, arn)
+}
+
+func (s stsIAM) SAMLProviderMetadata(ctx context.Context, account, arn string) (string, error) {
+	if s.d.iam == nil {
+		return "", errNoIAM
+	}
+	return s.d.iam.SAMLProviderMetadata(ctx, account, arn)
+}
+
+// stsTrust lets the authorizer decide federated AssumeRole* calls with the
+// role's trust policy; without an authorizer yet, nothing is trusted.
+type stsTrust struct{ d *deps }
+
+func (t stsTrust) AuthorizeFederated(ctx context.Context, r stssvc.TrustRequest) error {
+	if t.d.authz == nil {
+		return awserr.New(http.StatusForbidden, "AccessDenied", "Not authorized to perform %s", r.Action)
+	}
+	return t.d.authz.AuthorizeFederated(ctx, authz.FederatedRequest{
+		RoleARN: r.RoleARN, Action: r.Action, Type: r.Type, Provider: r.Provider, UserID: r.UserID,
+		Context: r.Context, TagSession: r.TagSession, SetSourceIdentity: r.SetSourceIdentity,
+	})
+}

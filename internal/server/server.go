@@ -117,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		identities = iamIdentities{deps.iam}
 	}
 	s.authz = authz.New(identities, cfg.IAMMode, cfg.Log, deps.authzOptions()...)
+	deps.authz = s.authz
 	creds := credentialChain(deps.credentialSources()...)
 	if cfg.StrictAuth {
 		creds = append(creds, rootKey(cfg.RootAccessKey, cfg.RootSecretKey, DefaultAccount))

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -35,6 +36,9 @@ type deps struct {
 
 	sts *stssvc.Service
 	iam *iamsvc.Service
+	// authz is set once built, after the services: STS asks it to decide
+	// federated AssumeRole* calls.
+	authz *authz.Authorizer
 }
 
 // credentialSources are the services that issue keys the verifier must
@@ -65,6 +69,12 @@ var implemented = map[string]factory{
 		d.sts.IAM = stsIAM{d}
 		d.sts.MFA = stsIAM{d}
 		d.sts.RootMayAssumeRoles = !d.strictAuth
+		d.sts.Providers = stsIAM{d}
+		d.sts.Trust = stsTrust{d}
+		// hakoniwa reaches no real identity provider; a local test IdP on
+		// a loopback address may be reached over plain HTTP when
+		// HAKONIWA_OIDC_ALLOW_HTTP_LOOPBACK=1.
+		d.sts.OIDCKeys = stssvc.NewOIDCKeys(os.Getenv("HAKONIWA_OIDC_ALLOW_HTTP_LOOPBACK") == "1")
 		return stsapi.Bind(d.sts)
 	},
 	"iam": func(d *deps) *api.Binding {

@@ -58,6 +58,12 @@ type Service struct {
 	// test/test keys are a root, and LocalStack-style setups assume roles
 	// with them; the server allows it unless --strict-auth.
 	RootMayAssumeRoles bool
+	// Providers finds IAM's identity providers, Trust decides federated
+	// AssumeRole* calls and OIDCKeys fetches OIDC signing keys; without
+	// them no web identity or SAML caller can assume a role.
+	Providers Providers
+	Trust     Trust
+	OIDCKeys  KeySource
 
 	cache recordCache
 }
