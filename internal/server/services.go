@@ -16,9 +16,11 @@ import (
 	"hakoniwa/internal/trail"
 
 	cloudtrailapi "hakoniwa/internal/api/cloudtrail"
+	ec2api "hakoniwa/internal/api/ec2"
 	iamapi "hakoniwa/internal/api/iam"
 	stsapi "hakoniwa/internal/api/sts"
 	cloudtrailsvc "hakoniwa/internal/service/cloudtrail"
+	ec2svc "hakoniwa/internal/service/ec2"
 	iamsvc "hakoniwa/internal/service/iam"
 	stssvc "hakoniwa/internal/service/sts"
 )
@@ -80,6 +82,9 @@ var implemented = map[string]factory{
 	"iam": func(d *deps) *api.Binding {
 		d.iam = iamsvc.New(d.store, d.clock, d.ids)
 		return iamapi.Bind(d.iam)
+	},
+	"ec2": func(d *deps) *api.Binding {
+		return ec2api.Bind(ec2svc.New(d.store, d.clock, d.ids))
 	},
 	"cloudtrail": func(d *deps) *api.Binding {
 		return cloudtrailapi.Bind(cloudtrailsvc.New(d.recorder))

@@ -30,8 +30,8 @@ func TestEveryProtocolWithRealClients(t *testing.T) {
 			_, err := cloudwatch.NewFromConfig(cfg).ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/EC2")})
 			return err
 		}},
-		{"ec2", "ec2:DescribeVpcs", func() error {
-			_, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{"vpc-0123456789abcdef0"}})
+		{"ec2", "ec2:DescribeKeyPairs", func() error {
+			_, err := ec2.NewFromConfig(cfg).DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{KeyNames: []string{"k"}})
 			return err
 		}},
 		{"rest-xml", "s3:ListBuckets", func() error {

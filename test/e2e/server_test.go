@@ -187,7 +187,7 @@ func TestHealthStatusReset(t *testing.T) {
 		Services map[string]string
 		Edition  string
 	}
-	if code != 200 || json.Unmarshal([]byte(body), &ls) != nil || ls.Services["sts"] != "running" || ls.Services["ec2"] != "available" {
+	if code != 200 || json.Unmarshal([]byte(body), &ls) != nil || ls.Services["sts"] != "running" || ls.Services["ec2"] != "running" || ls.Services["lambda"] != "available" {
 		t.Fatalf("localstack health: %d %s", code, body)
 	}
 	code, body = httpDo(t, mustReq(t, http.MethodGet, s.URL+"/_hakoniwa/health"))
