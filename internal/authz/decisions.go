@@ -82,7 +82,8 @@ func explain(requestID string, at time.Time, req policy.Request, d policy.Decisi
 // path and explaining is rare, so Add only writes a slot and Explain scans.
 type Decisions struct {
 	mu   sync.Mutex
-	ring []decided
+	ring []decided // grows to max, then wraps: an idle server holds none
+	max  int
 	next int
 }
 
@@ -94,13 +95,17 @@ type decided struct {
 }
 
 // NewDecisions keeps the last n decisions.
-func NewDecisions(n int) *Decisions { return &Decisions{ring: make([]decided, n)} }
+func NewDecisions(n int) *Decisions { return &Decisions{max: n} }
 
 // Add records a decision. Explanations are rendered only when asked for.
 func (s *Decisions) Add(requestID string, at time.Time, req policy.Request, d policy.Decision) {
 	s.mu.Lock()
-	s.ring[s.next] = decided{requestID, at, req, d}
-	s.next = (s.next + 1) % len(s.ring)
+	if len(s.ring) < s.max {
+		s.ring = append(s.ring, decided{requestID, at, req, d})
+	} else {
+		s.ring[s.next] = decided{requestID, at, req, d}
+		s.next = (s.next + 1) % s.max
+	}
 	s.mu.Unlock()
 }
 

@@ -114,12 +114,12 @@ func buildServices(want []string, d *deps) ([]*api.Binding, error) {
 		if !ok {
 			return nil, fmt.Errorf("unknown service %q (hakoniwa has: %s)", id, strings.Join(sortedIDs(all), ", "))
 		}
-		out = append(out, stub)
+		out = append(out, stub())
 	}
 	return out, nil
 }
 
-func sortedIDs(m map[string]*api.Binding) []string {
+func sortedIDs[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for id := range m {
 		out = append(out, id)

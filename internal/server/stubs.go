@@ -18,23 +18,24 @@ import (
 	stsapi "hakoniwa/internal/api/sts"
 )
 
-// generated returns every generated service bound to its Unimplemented
-// base. TestGeneratedMatchesServiceList keeps it in step with
-// models/services.txt.
-func generated() map[string]*api.Binding {
-	return map[string]*api.Binding{
-		"sts":        stsapi.Bind(stsapi.Unimplemented{}),
-		"iam":        iamapi.Bind(iamapi.Unimplemented{}),
-		"ec2":        ec2api.Bind(ec2api.Unimplemented{}),
-		"s3":         s3api.Bind(s3api.Unimplemented{}),
-		"cloudtrail": cloudtrailapi.Bind(cloudtrailapi.Unimplemented{}),
-		"cloudwatch": cloudwatchapi.Bind(cloudwatchapi.Unimplemented{}),
-		"sqs":        sqsapi.Bind(sqsapi.Unimplemented{}),
-		"sns":        snsapi.Bind(snsapi.Unimplemented{}),
-		"lambda":     lambdaapi.Bind(lambdaapi.Unimplemented{}),
-		"dynamodb":   dynamodbapi.Bind(dynamodbapi.Unimplemented{}),
-		"route53":    route53api.Bind(route53api.Unimplemented{}),
-		"logs":       logsapi.Bind(logsapi.Unimplemented{}),
-		"kms":        kmsapi.Bind(kmsapi.Unimplemented{}),
+// generated returns, for every generated service, a constructor binding it
+// to its Unimplemented base (bindings build large operation tables: only
+// enabled services pay for one). TestGeneratedMatchesServiceList keeps it in
+// step with models/services.txt.
+func generated() map[string]func() *api.Binding {
+	return map[string]func() *api.Binding{
+		"sts":        func() *api.Binding { return stsapi.Bind(stsapi.Unimplemented{}) },
+		"iam":        func() *api.Binding { return iamapi.Bind(iamapi.Unimplemented{}) },
+		"ec2":        func() *api.Binding { return ec2api.Bind(ec2api.Unimplemented{}) },
+		"s3":         func() *api.Binding { return s3api.Bind(s3api.Unimplemented{}) },
+		"cloudtrail": func() *api.Binding { return cloudtrailapi.Bind(cloudtrailapi.Unimplemented{}) },
+		"cloudwatch": func() *api.Binding { return cloudwatchapi.Bind(cloudwatchapi.Unimplemented{}) },
+		"sqs":        func() *api.Binding { return sqsapi.Bind(sqsapi.Unimplemented{}) },
+		"sns":        func() *api.Binding { return snsapi.Bind(snsapi.Unimplemented{}) },
+		"lambda":     func() *api.Binding { return lambdaapi.Bind(lambdaapi.Unimplemented{}) },
+		"dynamodb":   func() *api.Binding { return dynamodbapi.Bind(dynamodbapi.Unimplemented{}) },
+		"route53":    func() *api.Binding { return route53api.Bind(route53api.Unimplemented{}) },
+		"logs":       func() *api.Binding { return logsapi.Bind(logsapi.Unimplemented{}) },
+		"kms":        func() *api.Binding { return kmsapi.Bind(kmsapi.Unimplemented{}) },
 	}
 }

@@ -17,8 +17,8 @@ func TestGeneratedMatchesServiceList(t *testing.T) {
 	if got := sortedIDs(generated()); !slices.Equal(got, want) {
 		t.Fatalf("generated() has %v, models/services.txt lists %v", got, want)
 	}
-	for id, b := range generated() {
-		if b.ID != id {
+	for id, bind := range generated() {
+		if b := bind(); b.ID != id {
 			t.Errorf("binding %q reports id %q", id, b.ID)
 		}
 	}

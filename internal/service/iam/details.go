@@ -130,7 +130,7 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, in *iamapi
 		}
 		if everything || want["AWSManagedPolicy"] {
 			// Of AWS's hundreds of policies, those in use in the account.
-			for _, p := range s.aws.sorted {
+			for _, p := range s.aws().sorted {
 				if u.attached[p.ARN]+u.boundary[p.ARN] == 0 {
 					continue
 				}

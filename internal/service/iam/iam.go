@@ -19,6 +19,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,7 +73,7 @@ type Service struct {
 	st    store.Store
 	clock clock.Clock
 	ids   *ids.Source
-	aws   *awsPolicies
+	aws   func() *awsPolicies
 	usage *keyUsage
 	// writes counts IAM writes; principals and keys cache what every
 	// request reads (PrincipalPolicies, Lookup) until the next write.
@@ -84,7 +85,9 @@ type Service struct {
 
 // New returns the IAM service.
 func New(st store.Store, c clock.Clock, src *ids.Source) *Service {
-	s := &Service{st: st, clock: c, ids: src, aws: loadAWSPolicies()}
+	// AWS managed policies are parsed on first use: most servers never
+	// list them, and parsing them all at start-up doubled start-up time.
+	s := &Service{st: st, clock: c, ids: src, aws: sync.OnceValue(loadAWSPolicies)}
 	s.principals = newGenCache[principalKey, Principal](&s.writes)
 	s.keys = newGenCache[string, accessKey](&s.writes)
 	s.paths = newGenCache[pathKey, string](&s.writes)

@@ -277,8 +277,8 @@ func TestListPoliciesScopesAndPaging(t *testing.T) {
 		want int
 	}{
 		{iamapi.ListPoliciesInput{Scope: ptr("Local")}, 3},
-		{iamapi.ListPoliciesInput{Scope: ptr("AWS")}, len(s.aws.sorted)},
-		{iamapi.ListPoliciesInput{}, len(s.aws.sorted) + 3},
+		{iamapi.ListPoliciesInput{Scope: ptr("AWS")}, len(s.aws().sorted)},
+		{iamapi.ListPoliciesInput{}, len(s.aws().sorted) + 3},
 		{iamapi.ListPoliciesInput{OnlyAttached: ptr(true)}, 1},
 		{iamapi.ListPoliciesInput{Scope: ptr("AWS"), PathPrefix: ptr("/service-role/")}, 2},
 	} {
@@ -303,7 +303,7 @@ func TestAttachLimitsAndInlineSize(t *testing.T) {
 	s, ctx := newTestService(t)
 	must(s.CreateUser(ctx, &iamapi.CreateUserInput{UserName: ptr("u")}))
 	for i := range 11 {
-		arn := s.aws.sorted[i].ARN
+		arn := s.aws().sorted[i].ARN
 		_, err := s.AttachUserPolicy(ctx, &iamapi.AttachUserPolicyInput{UserName: ptr("u"), PolicyArn: &arn})
 		if i < 10 && err != nil {
 			t.Fatal(err)

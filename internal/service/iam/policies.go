@@ -77,7 +77,7 @@ func (a *acct) policy(arn string, notFound func(arn string) error) (resolved, er
 		return resolved{}, invalidInput("ARN %s is not valid.", arn)
 	}
 	if owner == "aws" {
-		if p, ok := a.s.aws.byARN[arn]; ok {
+		if p, ok := a.s.aws().byARN[arn]; ok {
 			return resolved{arn: arn, aws: p}, nil
 		}
 		return resolved{}, notFound(arn)
@@ -286,7 +286,7 @@ func (s *Service) ListPolicies(ctx context.Context, in *iamapi.ListPoliciesInput
 		}
 		var entries []entry
 		if scope == "All" || scope == "AWS" {
-			for _, p := range s.aws.sorted {
+			for _, p := range s.aws().sorted {
 				entries = append(entries, entry{"0" + key(p.Name), resolved{arn: p.ARN, aws: p}})
 			}
 		}
