@@ -1,6 +1,9 @@
 package ec2
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
 
 // Record types, one per resource kind. They are the stored form (JSON);
 // the API shapes are built from them on the way out, so the wire model can
@@ -57,50 +60,6 @@ type subnetRec struct {
 	UsedIPs int64 `json:"used,omitempty"`
 }
 
-type securityGroupRec struct {
-	meta
-	Owner       string `json:"owner"`
-	VpcID       string `json:"vpc"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	IsDefault   bool   `json:"default,omitempty"`
-}
-
-type networkACLRec struct {
-	meta
-	Owner     string `json:"owner"`
-	VpcID     string `json:"vpc"`
-	IsDefault bool   `json:"default,omitempty"`
-}
-
-type route struct {
-	Destination string `json:"dest"`
-	GatewayID   string `json:"gw,omitempty"`
-	State       string `json:"state"`
-	Origin      string `json:"origin"`
-}
-
-type routeTableRec struct {
-	meta
-	Owner     string  `json:"owner"`
-	VpcID     string  `json:"vpc"`
-	Main      bool    `json:"main,omitempty"`
-	MainAssoc string  `json:"mainAssoc,omitempty"`
-	Routes    []route `json:"routes"`
-}
-
-type internetGatewayRec struct {
-	meta
-	Owner string `json:"owner"`
-	VpcID string `json:"vpc,omitempty"` // attached VPC, if any
-}
-
-type dhcpOptionsRec struct {
-	meta
-	Owner   string              `json:"owner"`
-	Options map[string][]string `json:"options"`
-}
-
 // The tables. Each kind indexed by "vpc-id" lets DeleteVpc find its
 // dependents and DescribeX filter by VPC without a scan.
 var (
@@ -109,18 +68,6 @@ var (
 	subnets = &table[subnetRec, *subnetRec]{kind: "subnet", indexes: map[string]func(*subnetRec) string{
 		"vpc-id":            func(r *subnetRec) string { return r.VpcID },
 		"availability-zone": func(r *subnetRec) string { return r.Zone },
-	}}
-	securityGroups = &table[securityGroupRec, *securityGroupRec]{kind: "security-group", indexes: map[string]func(*securityGroupRec) string{
-		"vpc-id": func(r *securityGroupRec) string { return r.VpcID },
-	}}
-	networkACLs = &table[networkACLRec, *networkACLRec]{kind: "network-acl", indexes: map[string]func(*networkACLRec) string{
-		"vpc-id": func(r *networkACLRec) string { return r.VpcID },
-	}}
-	routeTables = &table[routeTableRec, *routeTableRec]{kind: "route-table", indexes: map[string]func(*routeTableRec) string{
-		"vpc-id": func(r *routeTableRec) string { return r.VpcID },
-	}}
-	internetGateways = &table[internetGatewayRec, *internetGatewayRec]{kind: "internet-gateway", indexes: map[string]func(*internetGatewayRec) string{
-		"attachment.vpc-id": func(r *internetGatewayRec) string { return r.VpcID },
 	}}
 	dhcpOptions = &table[dhcpOptionsRec, *dhcpOptionsRec]{kind: "dhcp-options"}
 )
@@ -140,15 +87,10 @@ type kindInfo struct {
 var (
 	kindVPC    = kindInfo{"vpc", "vpc", "vpc", "vpc", "InvalidVpcID"}
 	kindSubnet = kindInfo{"subnet", "subnet", "subnet", "subnet", "InvalidSubnetID"}
-	kinds      = []kindInfo{
-		kindVPC,
-		kindSubnet,
-		{"sg", "security-group", "security-group", "security group", "InvalidGroup"},
-		{"acl", "network-acl", "network-acl", "network acl", "InvalidNetworkAclID"},
-		{"rtb", "route-table", "route-table", "route table", "InvalidRouteTableID"},
-		{"igw", "internet-gateway", "internet-gateway", "internet gateway", "InvalidInternetGatewayID"},
-		{"dopt", "dhcp-options", "dhcp-options", "dhcp options", "InvalidDhcpOptionID"},
-	}
+	// kinds is every resource kind, gathered from the files that own
+	// them (security.go, routing.go, ...), so each area adds its kinds
+	// without touching the others.
+	kinds = slices.Concat([]kindInfo{kindVPC, kindSubnet}, securityKinds, routingKinds)
 )
 
 // kindOf finds the kind of a resource id by its prefix.
