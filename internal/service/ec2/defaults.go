@@ -94,6 +94,8 @@ type vpcStack struct {
 	rtb *routeTableRec
 	sg  *securityGroupRec
 	acl *networkACLRec
+	// sgRules are the default security group's rules (sg.go).
+	sgRules []*sgRuleRec
 }
 
 func (s *Service) newVPCStack(sc scope, block netip.Prefix, dhcp, tenancy string) *vpcStack {
@@ -116,6 +118,7 @@ func (s *Service) newVPCStack(sc scope, block netip.Prefix, dhcp, tenancy string
 		acl: &networkACLRec{meta: meta{ID: s.ids.Resource("acl")}, Owner: sc.account, VpcID: v.ID, IsDefault: true},
 	}
 	v.MainRouteTable, v.DefaultSG, v.DefaultACL = st.rtb.ID, st.sg.ID, st.acl.ID
+	st.sgRules, st.acl.Entries = s.defaultSGRules(st.sg), defaultACLEntries()
 	return st
 }
 
@@ -127,6 +130,9 @@ func (st *vpcStack) write(tx store.Tx, sc scope) error {
 		return err
 	}
 	if err := securityGroups.put(tx, sc, st.sg); err != nil {
+		return err
+	}
+	if err := putSGRules(tx, sc, st.sgRules); err != nil {
 		return err
 	}
 	return networkACLs.put(tx, sc, st.acl)

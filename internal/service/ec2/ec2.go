@@ -32,11 +32,21 @@ type Quotas struct {
 	IPv4BlocksPerVPC          int // 5 (primary included)
 	InternetGatewaysPerRegion int // 5
 	TagsPerResource           int // 50
+	// Security groups and network ACLs (sg.go, acl.go); zero means
+	// AWS's default, so a partial Quotas literal keeps them usable.
+	SecurityGroupsPerRegion int // 2500
+	RulesPerSecurityGroup   int // 60 inbound, and 60 outbound
+	NetworkACLsPerVPC       int // 200
+	EntriesPerNetworkACL    int // 20 inbound, and 20 outbound
+	// Elastic IP addresses (eip.go); zero means AWS's default.
+	ElasticIPsPerRegion int // 5
 }
 
 // DefaultQuotas returns AWS's default quotas.
 func DefaultQuotas() Quotas {
-	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50}
+	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50,
+		SecurityGroupsPerRegion: 2500, RulesPerSecurityGroup: 60, NetworkACLsPerVPC: 200, EntriesPerNetworkACL: 20,
+		ElasticIPsPerRegion: 5}
 }
 
 // Service is the EC2 implementation.

@@ -306,6 +306,12 @@ func (s *Service) DeleteSubnet(ctx context.Context, in *ec2api.DeleteSubnetInput
 		if sn.UsedIPs > 0 {
 			return dependencyViolation("subnet", id)
 		}
+		if err := deleteACLAssoc(tx, sc, sn.ID); err != nil {
+			return err
+		}
+		if err := dropSubnetAssociation(tx, sc, sn.ID); err != nil {
+			return err
+		}
 		return subnets.delete(tx, sc, sn)
 	})
 	if err != nil {

@@ -262,8 +262,12 @@ func (s *Service) DeleteVpc(ctx context.Context, in *ec2api.DeleteVpcInput) (*ec
 		if err := vpcDependents(tx, sc, v); err != nil {
 			return err
 		}
+		if err := s.routingDependents(tx, sc, v.ID); err != nil {
+			return err
+		}
 		for _, del := range []func() error{
 			func() error { return deleteByID(tx, sc, routeTables, v.MainRouteTable) },
+			func() error { return deleteGroupRules(tx, sc, v.DefaultSG) },
 			func() error { return deleteByID(tx, sc, securityGroups, v.DefaultSG) },
 			func() error { return deleteByID(tx, sc, networkACLs, v.DefaultACL) },
 		} {
