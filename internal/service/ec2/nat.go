@@ -192,6 +192,10 @@ func (s *Service) CreateNatGateway(ctx context.Context, in *ec2api.CreateNatGate
 		} else if a, err := netip.ParseAddr(n.PrivateIP); err != nil || !sn.block().Contains(a) {
 			return invalidParam("The private IP address %s is not in the subnet %s's CIDR block", n.PrivateIP, sn.ID)
 		}
+		// Never an address a network interface holds (eni_ips.go).
+		if n.PrivateIP, err = natPrivateIP(tx, sc, sn, n.PrivateIP, in.PrivateIpAddress != nil); err != nil {
+			return err
+		}
 		if conn == "public" {
 			if err := s.natAddress(tx, sc, n, alloc, assocID); err != nil {
 				return err

@@ -134,7 +134,12 @@ func wellFormed(id, prefix string) bool {
 
 // malformed is AWS's answer to an id of the wrong shape.
 func (k kindInfo) malformed(id string) error {
-	return errf(http.StatusBadRequest, k.idCode+".Malformed", "Invalid id: \"%s\" (expecting \"%s-...\")", id, k.prefix)
+	code := k.idCode + ".Malformed"
+	if k.prefix == "pcx" {
+		// AWS spells this one "Id" here and "ID" in its NotFound code.
+		code = "InvalidVpcPeeringConnectionId.Malformed"
+	}
+	return errf(http.StatusBadRequest, code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, k.prefix)
 }
 
 // notFound is AWS's answer to a well-formed id that names nothing.

@@ -205,6 +205,8 @@ func (s *Service) targetLive(tx store.Tx, sc scope, id, vpcID string, now time.T
 		}
 		st := n.state(now)
 		return st == natPending || st == natAvailable, nil
+	case "pcx":
+		return peeringLive(tx, sc, id, vpcID, now)
 	}
 	_, found, err := rawRecord(tx, sc, k, id)
 	return found, err

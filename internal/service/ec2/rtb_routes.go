@@ -147,6 +147,10 @@ func (s *Service) resolveTarget(tx store.Tx, sc scope, rt *routeTableRec, sp rou
 		if g.VpcID != rt.VpcID {
 			return route{}, differentNetworks(rt.ID, "network gateway", t.id)
 		}
+	case "VpcPeeringConnectionId":
+		if err := peeringRouteTarget(tx, sc, rt, t.id, now); err != nil {
+			return route{}, err
+		}
 	case "CoreNetworkArn", "OdbNetworkArn":
 		return route{}, invalidParam("Value (%s) for parameter %s is invalid. The resource does not exist.", t.id, t.param())
 	default:

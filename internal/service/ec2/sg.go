@@ -283,6 +283,10 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, in *ec2api.DeleteSecu
 				return errf(http.StatusBadRequest, "DependencyViolation", "resource %s has a dependent object", g.ID)
 			}
 		}
+		// Network interfaces using the group (eni_ips.go).
+		if used, err := eniUsesGroup(tx, sc, g.ID); err != nil || used {
+			return orErr(err, errf(http.StatusBadRequest, "DependencyViolation", "resource %s has a dependent object", g.ID))
+		}
 		if err := deleteGroupRules(tx, sc, g.ID); err != nil {
 			return err
 		}

@@ -312,6 +312,9 @@ func (s *Service) DeleteSubnet(ctx context.Context, in *ec2api.DeleteSubnetInput
 		if err := dropSubnetAssociation(tx, sc, sn.ID); err != nil {
 			return err
 		}
+		if err := deleteFlowLogsOf(tx, sc, sn.ID); err != nil { // flowlog.go
+			return err
+		}
 		return subnets.delete(tx, sc, sn)
 	})
 	if err != nil {

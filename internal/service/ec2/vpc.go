@@ -265,6 +265,17 @@ func (s *Service) DeleteVpc(ctx context.Context, in *ec2api.DeleteVpcInput) (*ec
 		if err := s.routingDependents(tx, sc, v.ID); err != nil {
 			return err
 		}
+		if err := endpointDependents(tx, sc, v.ID); err != nil { // endpoint.go
+			return err
+		}
+		// Peering connections and flow logs end with the VPC (pcx.go,
+		// flowlog.go).
+		if err := releaseVpcPeerings(tx, sc, v.ID, s.clock.Now()); err != nil {
+			return err
+		}
+		if err := deleteFlowLogsOf(tx, sc, v.ID); err != nil {
+			return err
+		}
 		for _, del := range []func() error{
 			func() error { return deleteByID(tx, sc, routeTables, v.MainRouteTable) },
 			func() error { return deleteGroupRules(tx, sc, v.DefaultSG) },
