@@ -27,6 +27,7 @@ import (
 
 	"hakoniwa/internal/authz"
 	"hakoniwa/internal/server"
+	ec2svc "hakoniwa/internal/service/ec2"
 )
 
 func main() {
@@ -127,6 +128,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	logLevel := fs.String("log-level", or(env("HAKONIWA_LOG_LEVEL", "LS_LOG"), "info"), "debug, info, warn or error (env HAKONIWA_LOG_LEVEL, LS_LOG)")
 	iamMode := fs.String("iam-enforcement", or(env("HAKONIWA_IAM_ENFORCEMENT"), "enforce"),
 		"enforce, report (log would-be denials, allow them) or off (env HAKONIWA_IAM_ENFORCEMENT)")
+	ec2Quotas := fs.String("ec2-quotas", env("HAKONIWA_EC2_QUOTAS"),
+		"EC2 limits over AWS's defaults, e.g. vpcs-per-region=20,elastic-ips-per-region=10 (env HAKONIWA_EC2_QUOTAS)")
 	strict := fs.Bool("strict-auth", envBool("HAKONIWA_STRICT_AUTH"), "refuse access keys hakoniwa did not issue (env HAKONIWA_STRICT_AUTH)")
 	rootKey := fs.String("root-access-key-id", or(env("HAKONIWA_ROOT_ACCESS_KEY_ID"), "test"), "root access key id checked in strict mode (env HAKONIWA_ROOT_ACCESS_KEY_ID)")
 	rootSecret := fs.String("root-secret-access-key", or(env("HAKONIWA_ROOT_SECRET_ACCESS_KEY"), "test"), "root secret access key checked in strict mode (env HAKONIWA_ROOT_SECRET_ACCESS_KEY)")
@@ -144,6 +147,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	quotas, err := ec2svc.ParseQuotas(*ec2Quotas)
+	if err != nil {
+		return err
+	}
 	addrs, err := listenAddrs(*listen)
 	if err != nil {
 		return err
@@ -153,7 +160,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{
 		Listen: addrs, DataDir: *dataDir, Ephemeral: *ephemeral, Region: *region,
-		StrictAuth: *strict, IAMMode: mode, RootAccessKey: *rootKey, RootSecretKey: *rootSecret, Log: log,
+		StrictAuth: *strict, IAMMode: mode, EC2Quotas: quotas, RootAccessKey: *rootKey, RootSecretKey: *rootSecret, Log: log,
 	}
 	if *services != "" {
 		cfg.Services = strings.Split(*services, ",")

@@ -32,6 +32,7 @@ import (
 	"hakoniwa/internal/protocol/query"
 	"hakoniwa/internal/protocol/restjson"
 	"hakoniwa/internal/protocol/restxml"
+	ec2svc "hakoniwa/internal/service/ec2"
 	iamsvc "hakoniwa/internal/service/iam"
 	"hakoniwa/internal/sigv4"
 	"hakoniwa/internal/store"
@@ -53,6 +54,8 @@ type Config struct {
 	Services []string
 	// StrictAuth refuses keys hakoniwa did not issue.
 	StrictAuth bool
+	// EC2Quotas are EC2's limits; the zero value means AWS's defaults.
+	EC2Quotas ec2svc.Quotas
 	// IAMMode is how IAM decisions apply: enforce (default), report, off.
 	IAMMode                      authz.Mode
 	RootAccessKey, RootSecretKey string
@@ -103,7 +106,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: st}
 	s.recorder = trail.NewRecorder(st, cfg.Clock, cfg.Log)
-	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder, strictAuth: cfg.StrictAuth}
+	if cfg.EC2Quotas == (ec2svc.Quotas{}) {
+		cfg.EC2Quotas = ec2svc.DefaultQuotas()
+	}
+	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder, strictAuth: cfg.StrictAuth, ec2Quotas: cfg.EC2Quotas}
 	enabled, err := buildServices(cfg.Services, deps)
 	if err != nil {
 		s.recorder.Close()

@@ -35,6 +35,7 @@ type deps struct {
 	// strictAuth is --strict-auth: AWS's rules even where LocalStack-style
 	// setups expect leniency.
 	strictAuth bool
+	ec2Quotas  ec2svc.Quotas
 
 	sts *stssvc.Service
 	iam *iamsvc.Service
@@ -84,7 +85,7 @@ var implemented = map[string]factory{
 		return iamapi.Bind(d.iam)
 	},
 	"ec2": func(d *deps) *api.Binding {
-		return ec2api.Bind(ec2svc.New(d.store, d.clock, d.ids))
+		return ec2api.Bind(ec2svc.NewWithQuotas(d.store, d.clock, d.ids, d.ec2Quotas))
 	},
 	"cloudtrail": func(d *deps) *api.Binding {
 		return cloudtrailapi.Bind(cloudtrailsvc.New(d.recorder))
