@@ -37,9 +37,12 @@ type sgRuleRec struct {
 	RefGroup   string `json:"ref,omitempty"`
 	// RefName, RefOwner and RefVpc describe RefGroup as it was when the
 	// rule was made; group names cannot change, so they stay true.
-	RefName     string `json:"refName,omitempty"`
-	RefOwner    string `json:"refOwner,omitempty"`
-	RefVpc      string `json:"refVpc,omitempty"`
+	RefName  string `json:"refName,omitempty"`
+	RefOwner string `json:"refOwner,omitempty"`
+	RefVpc   string `json:"refVpc,omitempty"`
+	// RefPcx is the VPC peering connection a group of another VPC is
+	// referenced across (sgpeer.go).
+	RefPcx      string `json:"refPcx,omitempty"`
 	Description string `json:"desc,omitempty"`
 }
 

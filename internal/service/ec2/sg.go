@@ -104,7 +104,7 @@ func (s *Service) allOutbound(sg *securityGroupRec) *sgRuleRec {
 
 func putSGRules(tx store.Tx, sc scope, rules []*sgRuleRec) error {
 	for _, r := range rules {
-		if err := sgRules.put(tx, sc, r); err != nil {
+		if err := putRule(tx, sc, r); err != nil {
 			return err
 		}
 	}
@@ -122,7 +122,7 @@ func deleteGroupRules(tx store.Tx, sc scope, groupID string) error {
 		return err
 	}
 	for _, r := range rules {
-		if err := sgRules.delete(tx, sc, r); err != nil {
+		if err := deleteRule(tx, sc, r); err != nil {
 			return err
 		}
 	}
@@ -290,6 +290,9 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, in *ec2api.DeleteSecu
 		if err := deleteGroupRules(tx, sc, g.ID); err != nil {
 			return err
 		}
+		if err := dropGroupPeerRefs(tx, sc, g.ID); err != nil {
+			return err
+		}
 		return securityGroups.delete(tx, sc, g)
 	})
 	if err != nil {
@@ -303,11 +306,18 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, in *ec2api.DeleteSecu
 type sgView struct {
 	*securityGroupRec
 	rules []*sgRuleRec
+	// pcxStatus is the status of the peering connections rules
+	// reference groups across (sgpeer.go).
+	pcxStatus map[string]string
 }
 
 func loadSGView(tx store.Tx, sc scope, g *securityGroupRec) (*sgView, error) {
 	rules, err := sgRules.by(tx, sc, "group-id", g.ID)
-	return &sgView{securityGroupRec: g, rules: rules}, err
+	if err != nil {
+		return nil, err
+	}
+	status, err := peeringStatuses(tx, sc, rules)
+	return &sgView{securityGroupRec: g, rules: rules, pcxStatus: status}, err
 }
 
 // ruleValues gathers a value of the group's rules of one direction.
@@ -360,12 +370,12 @@ func (v *sgView) api(region string) ec2api.SecurityGroup {
 		OwnerId:             ptr(v.Owner),
 		SecurityGroupArn:    ptr(v.arn(region)),
 		Tags:                apiTags(v.Tags),
-		IpPermissions:       permissions(v.rules, false),
-		IpPermissionsEgress: permissions(v.rules, true),
+		IpPermissions:       permissions(v.rules, false, v.pcxStatus),
+		IpPermissionsEgress: permissions(v.rules, true, v.pcxStatus),
 	}
 }
 
-func permissions(rules []*sgRuleRec, egress bool) []ec2api.IpPermission {
+func permissions(rules []*sgRuleRec, egress bool, pcxStatus map[string]string) []ec2api.IpPermission {
 	type key struct {
 		proto    string
 		from, to int64
@@ -397,7 +407,7 @@ func permissions(rules []*sgRuleRec, egress bool) []ec2api.IpPermission {
 		case r.PrefixList != "":
 			p.PrefixListIds = append(p.PrefixListIds, ec2api.PrefixListId{PrefixListId: ptr(r.PrefixList), Description: desc})
 		case r.RefGroup != "":
-			p.UserIdGroupPairs = append(p.UserIdGroupPairs, ec2api.UserIdGroupPair{GroupId: ptr(r.RefGroup), UserId: ptr(r.RefOwner), Description: desc})
+			p.UserIdGroupPairs = append(p.UserIdGroupPairs, r.pairOf(desc, pcxStatus))
 		}
 	}
 	return out
@@ -539,61 +549,4 @@ func vpcFilterValues[V record](fs []filter[V]) []string {
 		}
 	}
 	return nil
-}
-
-// DescribeSecurityGroupReferences reports the VPCs whose groups reference
-// the given groups across a VPC peering connection. Peering is not in this
-// slice yet, so there are none; the groups must still exist.
-func (s *Service) DescribeSecurityGroupReferences(ctx context.Context, in *ec2api.DescribeSecurityGroupReferencesInput) (*ec2api.DescribeSecurityGroupReferencesOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	if len(in.GroupId) == 0 {
-		return nil, missingParam("groupId")
-	}
-	if err := checkIDs(kindSG, in.GroupId); err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		for _, id := range in.GroupId {
-			if _, err := getGroup(tx, sc, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &ec2api.DescribeSecurityGroupReferencesOutput{SecurityGroupReferenceSet: []ec2api.SecurityGroupReference{}}, nil
-}
-
-// DescribeStaleSecurityGroups reports rules that reference groups across a
-// deleted peering connection: none until peering exists.
-func (s *Service) DescribeStaleSecurityGroups(ctx context.Context, in *ec2api.DescribeStaleSecurityGroupsInput) (*ec2api.DescribeStaleSecurityGroupsOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	if in.VpcId == nil {
-		return nil, missingParam("vpcId")
-	}
-	if _, err := parsePage(in.MaxResults, in.NextToken, false, "", pageLimits{5, 255}); err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		_, err := getVPC(tx, sc, *in.VpcId)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &ec2api.DescribeStaleSecurityGroupsOutput{StaleSecurityGroupSet: []ec2api.StaleSecurityGroup{}}, nil
 }

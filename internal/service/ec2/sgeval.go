@@ -29,8 +29,15 @@ type packet struct {
 	// destination of outbound traffic.
 	Peer netip.Addr
 	// PeerGroups are the security groups of the peer's interface, when it
-	// is in the same VPC; rules that reference a group match on them.
+	// is in the same VPC or a peered one; rules that reference a group
+	// match on them.
 	PeerGroups []string
+	// Peering is the active VPC peering connection the peer is reached
+	// across, "" when it is in the same VPC. A rule that references a
+	// group across a connection matches only peers reached across that
+	// connection while it is active, so a rule made stale by a deleted
+	// connection matches nothing.
+	Peering string
 }
 
 // protoNumber is the IANA number of a canonical rule protocol, or -1 for
@@ -96,7 +103,7 @@ func sgAllows(rules []*sgRuleRec, egress bool, p packet) bool {
 				return true
 			}
 		case r.RefGroup != "":
-			if slices.Contains(p.PeerGroups, r.RefGroup) {
+			if r.RefPcx == p.Peering && slices.Contains(p.PeerGroups, r.RefGroup) {
 				return true
 			}
 		}

@@ -111,6 +111,7 @@ type ruleSpec struct {
 	refID    string    // UserIdGroupPair.GroupId
 	refName  string    // UserIdGroupPair.GroupName
 	refOwner string    // UserIdGroupPair.UserId
+	refPcx   string    // UserIdGroupPair.VpcPeeringConnectionId
 }
 
 // specsOf expands IpPermissions into one spec per peer.
@@ -169,10 +170,7 @@ func specsOf(perms []ec2api.IpPermission, egress bool) ([]ruleSpec, error) {
 		}
 		for _, r := range p.UserIdGroupPairs {
 			if err := add(r.Description, func(sp *ruleSpec) error {
-				if r.VpcPeeringConnectionId != nil {
-					return errf(http.StatusBadRequest, "InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '%s' does not exist", *r.VpcPeeringConnectionId)
-				}
-				sp.refID, sp.refName, sp.refOwner = deref(r.GroupId), deref(r.GroupName), deref(r.UserId)
+				sp.refID, sp.refName, sp.refOwner, sp.refPcx = deref(r.GroupId), deref(r.GroupName), deref(r.UserId), deref(r.VpcPeeringConnectionId)
 				if sp.refID == "" && sp.refName == "" {
 					return missingParam("groupId")
 				}
@@ -211,30 +209,20 @@ func legacyPermission(proto *string, from, to *int64, cidr, srcName, srcOwner *s
 	return p, nil
 }
 
-// resolve turns specs into rules of group g: referenced groups must exist
-// in g's VPC (cross-VPC references need peering, not in this slice).
-func resolve(tx store.Tx, sc scope, g *securityGroupRec, specs []ruleSpec) ([]*sgRuleRec, error) {
+// resolve turns specs into rules of group g: referenced groups must be
+// in g's VPC or, when chk.grant, across an active peering connection
+// (sgpeer.go).
+func resolve(tx store.Tx, sc scope, g *securityGroupRec, specs []ruleSpec, chk refCheck) ([]*sgRuleRec, error) {
 	out := make([]*sgRuleRec, 0, len(specs))
 	for _, sp := range specs {
 		r := sp.rule
 		r.GroupID, r.Owner = g.ID, g.Owner
 		if sp.refID != "" || sp.refName != "" {
-			if sp.refOwner != "" && sp.refOwner != sc.account {
-				return nil, errf(http.StatusBadRequest, "InvalidGroup.NotFound", "You have specified two resources that belong to different networks.")
-			}
-			var ref *securityGroupRec
-			var err error
-			if sp.refID != "" {
-				if ref, err = getGroup(tx, sc, sp.refID); err == nil && ref.VpcID != g.VpcID {
-					err = errf(http.StatusBadRequest, "InvalidGroup.NotFound", "You have specified two resources that belong to different networks.")
-				}
-			} else if ref, err = groupInVPC(tx, sc, g.VpcID, sp.refName); err == nil && ref == nil {
-				err = errf(http.StatusBadRequest, "InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", sp.refName, g.VpcID)
-			}
+			ref, err := resolveRef(tx, sc, g, sp, chk)
 			if err != nil {
 				return nil, err
 			}
-			r.RefGroup, r.RefName, r.RefOwner, r.RefVpc = ref.ID, ref.Name, ref.Owner, ref.VpcID
+			r.RefGroup, r.RefName, r.RefOwner, r.RefVpc, r.RefPcx = ref.ID, ref.Name, ref.Owner, ref.Vpc, ref.Pcx
 		}
 		out = append(out, &r)
 	}
@@ -293,6 +281,9 @@ func (r *sgRuleRec) api(region string) ec2api.SecurityGroupRule {
 	}
 	if r.RefGroup != "" {
 		out.ReferencedGroupInfo = &ec2api.ReferencedSecurityGroup{GroupId: ptr(r.RefGroup), UserId: ptr(r.RefOwner)}
+		if r.RefPcx != "" {
+			out.ReferencedGroupInfo.VpcId, out.ReferencedGroupInfo.VpcPeeringConnectionId = optional(r.RefVpc), ptr(r.RefPcx)
+		}
 	}
 	return out
 }
@@ -352,12 +343,13 @@ func (s *Service) authorize(ctx context.Context, req authorizeReq) error {
 		ids[i] = s.ids.Resource("sgr")
 	}
 	var added []*sgRuleRec
+	chk := refCheck{grant: true, now: s.clock.Now()}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		g, err := targetGroup(tx, sc, req.id, req.name)
 		if err != nil {
 			return err
 		}
-		rules, err := resolve(tx, sc, g, specs)
+		rules, err := resolve(tx, sc, g, specs, chk)
 		if err != nil {
 			return err
 		}
@@ -391,9 +383,14 @@ func (s *Service) authorize(ctx context.Context, req authorizeReq) error {
 		return err
 	}
 	out := make([]ec2api.SecurityGroupRule, 0, len(added))
+	status := map[string]string{} // new references are across active connections
 	for _, r := range added {
 		out = append(out, r.api(sc.region))
+		if r.RefPcx != "" {
+			status[r.RefPcx] = pcxActive
+		}
 	}
+	withPeeringStatus(out, status)
 	*req.rulesTo = out
 	return nil
 }
@@ -509,7 +506,7 @@ func (s *Service) revoke(ctx context.Context, req revokeReq) (*revokeResult, err
 			gone[id] = r
 		}
 		for i, sp := range specs {
-			rules, err := resolve(tx, sc, g, sp)
+			rules, err := resolve(tx, sc, g, sp, refCheck{})
 			if err != nil {
 				return err
 			}
@@ -529,7 +526,7 @@ func (s *Service) revoke(ctx context.Context, req revokeReq) (*revokeResult, err
 			if gone[r.ID] == nil {
 				continue
 			}
-			if err := sgRules.delete(tx, sc, r); err != nil {
+			if err := deleteRule(tx, sc, r); err != nil {
 				return err
 			}
 			res.revoked = append(res.revoked, ec2api.RevokedSecurityGroupRule{
@@ -624,6 +621,7 @@ func (s *Service) ModifySecurityGroupRules(ctx context.Context, in *ec2api.Modif
 	if err != nil {
 		return nil, err
 	}
+	now := s.clock.Now()
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		g, err := getGroup(tx, sc, *in.GroupId)
 		if err != nil {
@@ -646,7 +644,7 @@ func (s *Service) ModifySecurityGroupRules(ctx context.Context, in *ec2api.Modif
 			if err != nil {
 				return err
 			}
-			rules, err := resolve(tx, sc, g, []ruleSpec{sp})
+			rules, err := resolve(tx, sc, g, []ruleSpec{sp}, refCheck{grant: true, now: now})
 			if err != nil {
 				return err
 			}
@@ -658,7 +656,7 @@ func (s *Service) ModifySecurityGroupRules(ctx context.Context, in *ec2api.Modif
 				}
 			}
 			byID[cur.ID] = next
-			if err := sgRules.put(tx, sc, next); err != nil {
+			if err := putRule(tx, sc, next); err != nil {
 				return err
 			}
 		}
@@ -718,7 +716,7 @@ func (s *Service) updateDescriptions(ctx context.Context, dry *bool, id, name *s
 			r.Description = deref(d.Description)
 			changed[r.ID] = r
 		}
-		wanted, err := resolve(tx, sc, g, specs)
+		wanted, err := resolve(tx, sc, g, specs, refCheck{})
 		if err != nil {
 			return err
 		}
@@ -731,7 +729,7 @@ func (s *Service) updateDescriptions(ctx context.Context, dry *bool, id, name *s
 			changed[r.ID] = r
 		}
 		for _, r := range changed {
-			if err := sgRules.put(tx, sc, r); err != nil {
+			if err := putRule(tx, sc, r); err != nil {
 				return err
 			}
 		}
@@ -784,9 +782,14 @@ func (s *Service) DescribeSecurityGroupRules(ctx context.Context, in *ec2api.Des
 	}
 	var items []*sgRuleRec
 	var next string
+	var status map[string]string
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
 		items, next, err = describe(tx, sc, sgRules, kindSGRule, query[*sgRuleRec]{ids: in.SecurityGroupRuleIds, filters: fs, page: pg})
+		if err != nil {
+			return err
+		}
+		status, err = peeringStatuses(tx, sc, items)
 		return err
 	})
 	if err != nil {
@@ -796,6 +799,7 @@ func (s *Service) DescribeSecurityGroupRules(ctx context.Context, in *ec2api.Des
 	for _, r := range items {
 		out.SecurityGroupRules = append(out.SecurityGroupRules, r.api(sc.region))
 	}
+	withPeeringStatus(out.SecurityGroupRules, status)
 	if next != "" {
 		out.NextToken = &next
 	}
