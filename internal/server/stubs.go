@@ -15,6 +15,7 @@ import (
 	s3api "hakoniwa/internal/api/s3"
 	snsapi "hakoniwa/internal/api/sns"
 	sqsapi "hakoniwa/internal/api/sqs"
+	ssmapi "hakoniwa/internal/api/ssm"
 	stsapi "hakoniwa/internal/api/sts"
 )
 
@@ -37,5 +38,6 @@ func generated() map[string]func() *api.Binding {
 		"route53":    func() *api.Binding { return route53api.Bind(route53api.Unimplemented{}) },
 		"logs":       func() *api.Binding { return logsapi.Bind(logsapi.Unimplemented{}) },
 		"kms":        func() *api.Binding { return kmsapi.Bind(kmsapi.Unimplemented{}) },
+		"ssm":        func() *api.Binding { return ssmapi.Bind(ssmapi.Unimplemented{}) },
 	}
 }

@@ -386,6 +386,7 @@ var contextFuncs = map[string]func(*resolver, contextBuilder){
 	"lambda":   lambdaContext,
 	"dynamodb": dynamodbContext,
 	"sns":      snsContext,
+	"ssm":      ssmContext,
 	"cloudwatch": func(r *resolver, c contextBuilder) {
 		c.str("cloudwatch:namespace", r.Input, "Namespace")
 		c.set("cloudwatch:AlarmActions", strings1(r.Input["AlarmActions"])...)
@@ -441,6 +442,7 @@ var resourceFuncs = map[string]func(*resolver, *ResourceType) ([]string, bool){
 	"iam":      iamResource,
 	"logs":     logsResource,
 	"dynamodb": dynamoResource,
+	"ssm":      ssmResource,
 }
 
 // serviceBinders fill a service's placeholders whose member is not named
