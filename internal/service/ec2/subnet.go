@@ -52,11 +52,7 @@ func (sn *subnetRec) api(region string) ec2api.Subnet {
 		Tags:                    apiTags(sn.Tags),
 	}
 	for _, c := range sn.Ipv6 {
-		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, ec2api.SubnetIpv6CidrBlockAssociation{
-			AssociationId: ptr(c.AssocID), Ipv6CidrBlock: ptr(c.Cidr),
-			Ipv6CidrBlockState:   &ec2api.SubnetCidrBlockState{State: ptr("associated")},
-			Ipv6AddressAttribute: ptr("public"), IpSource: ptr("amazon"),
-		})
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, *ipv6AssocAPI(c, "associated"))
 	}
 	return out
 }
