@@ -18,10 +18,12 @@ import (
 	cloudtrailapi "hakoniwa/internal/api/cloudtrail"
 	ec2api "hakoniwa/internal/api/ec2"
 	iamapi "hakoniwa/internal/api/iam"
+	ssmapi "hakoniwa/internal/api/ssm"
 	stsapi "hakoniwa/internal/api/sts"
 	cloudtrailsvc "hakoniwa/internal/service/cloudtrail"
 	ec2svc "hakoniwa/internal/service/ec2"
 	iamsvc "hakoniwa/internal/service/iam"
+	ssmsvc "hakoniwa/internal/service/ssm"
 	stssvc "hakoniwa/internal/service/sts"
 )
 
@@ -86,6 +88,9 @@ var implemented = map[string]factory{
 	},
 	"ec2": func(d *deps) *api.Binding {
 		return ec2api.Bind(ec2svc.NewWithQuotas(d.store, d.clock, d.ids, d.ec2Quotas))
+	},
+	"ssm": func(d *deps) *api.Binding {
+		return ssmapi.Bind(ssmsvc.New(d.store, d.clock))
 	},
 	"cloudtrail": func(d *deps) *api.Binding {
 		return cloudtrailapi.Bind(cloudtrailsvc.New(d.recorder))
