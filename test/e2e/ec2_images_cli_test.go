@@ -31,7 +31,9 @@ func TestCLIImagesAndPublicParameters(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, stderr)
 			}
-			var imgs struct{ Images []struct{ ImageId, Name, Architecture, OwnerId string } }
+			var imgs struct {
+				Images []struct{ ImageId, Name, Architecture, OwnerId string }
+			}
 			if err := json.Unmarshal([]byte(out), &imgs); err != nil || len(imgs.Images) != 2 {
 				t.Fatalf("%v: %s", err, out)
 			}
@@ -39,7 +41,9 @@ func TestCLIImagesAndPublicParameters(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, stderr)
 			}
-			var params struct{ Parameters []struct{ Name, Value string } }
+			var params struct {
+				Parameters []struct{ Name, Value string }
+			}
 			if err := json.Unmarshal([]byte(out), &params); err != nil || len(params.Parameters) < 8 {
 				t.Fatalf("%v: %s", err, out)
 			}

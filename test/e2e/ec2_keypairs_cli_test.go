@@ -43,7 +43,9 @@ func TestCLIKeyPairs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, stderr)
 			}
-			var d struct{ KeyPairs []struct{ KeyFingerprint, PublicKey, KeyPairId, KeyType string } }
+			var d struct {
+				KeyPairs []struct{ KeyFingerprint, PublicKey, KeyPairId, KeyType string }
+			}
 			if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.KeyPairs) != 1 {
 				t.Fatalf("%v: %s", err, out)
 			}
