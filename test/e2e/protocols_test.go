@@ -30,8 +30,8 @@ func TestEveryProtocolWithRealClients(t *testing.T) {
 			_, err := cloudwatch.NewFromConfig(cfg).ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/EC2")})
 			return err
 		}},
-		{"ec2", "ec2:DescribeKeyPairs", func() error {
-			_, err := ec2.NewFromConfig(cfg).DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{KeyNames: []string{"k"}})
+		{"ec2", "ec2:DescribeFpgaImages", func() error {
+			_, err := ec2.NewFromConfig(cfg).DescribeFpgaImages(ctx, &ec2.DescribeFpgaImagesInput{})
 			return err
 		}},
 		{"rest-xml", "s3:ListBuckets", func() error {
