@@ -35,16 +35,17 @@ func batchNewest(key string) (time.Time, bool) {
 	return time.Unix(0, int64(n)).UTC(), true
 }
 
-func encodeBatch(evs []*Event) (key string, val []byte, err error) {
+// encodeBatch encodes evs, using scratch for the uncompressed lines; it
+// returns scratch for the next batch to reuse.
+func encodeBatch(evs []*Event, scratch []byte) (key string, val, _ []byte, err error) {
 	slices.SortStableFunc(evs, func(a, b *Event) int { return a.EventTime.Compare(b.EventTime) })
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := scratch[:0]
 	for _, ev := range evs {
-		if err := enc.Encode(ev); err != nil {
-			return "", nil, err
+		if buf, err = appendEvent(buf, ev); err != nil {
+			return "", nil, buf, err
 		}
 	}
-	return batchKey(evs[len(evs)-1].EventTime, evs[0].EventID), s2.Encode(nil, buf.Bytes()), nil
+	return batchKey(evs[len(evs)-1].EventTime, evs[0].EventID), s2.Encode(nil, buf), buf, nil
 }
 
 // batchLines decompresses a batch into its JSON lines, oldest first, so a

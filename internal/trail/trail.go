@@ -81,24 +81,36 @@ type Recorder struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	queue chan item
-	done  chan struct{}
-	// mu guards closed: senders hold it shared, so Close never closes the
-	// queue under a sender.
-	mu     sync.RWMutex
-	closed bool
+	mu sync.Mutex
+	// pending is what was recorded since the writer last took a batch.
+	pending []*Event
+	// flushers are closed once everything recorded before their Flush is
+	// stored.
+	flushers []chan struct{}
+	// blocked counts Record calls waiting for room; the writer does not
+	// stop while one is, so Close never loses an event it admitted.
+	blocked int
+	closed  bool
+	// room is signalled when the writer takes the pending events.
+	room *sync.Cond
 
+	// Recording wakes the writer only when a batch begins (wake) or must
+	// be written at once (now): a channel send per event cost a goroutine
+	// switch per API call.
+	wake, now chan struct{}
+	done      chan struct{}
+
+	// scratch holds a batch's uncompressed JSON lines; only the writer
+	// goroutine uses it.
+	scratch []byte
 	// lastPrune limits retention sweeps to one per bucket per hour.
 	lastPrune map[store.Bucket]time.Time
 }
 
-type item struct {
-	ev    *Event
-	flush chan struct{}
-}
-
 const (
+	// queueSize bounds what waits to be written; Record blocks beyond it.
 	queueSize = 8192
+	// batchMax bounds the events stored under one key.
 	batchMax  = 2048
 	batchWait = 100 * time.Millisecond
 )
@@ -107,10 +119,12 @@ const (
 func NewRecorder(st store.Store, c clock.Clock, log *slog.Logger) *Recorder {
 	r := &Recorder{
 		st: st, clock: c, log: log,
-		queue:     make(chan item, queueSize),
+		wake:      make(chan struct{}, 1),
+		now:       make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		lastPrune: map[store.Bucket]time.Time{},
 	}
+	r.room = sync.NewCond(&r.mu)
 	go r.run()
 	return r
 }
@@ -118,31 +132,49 @@ func NewRecorder(st store.Store, c clock.Clock, log *slog.Logger) *Recorder {
 // ErrClosed is returned by Flush after Close.
 var ErrClosed = errors.New("trail: recorder closed")
 
+// signal pokes the writer without blocking; one pending poke is enough.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
 // Record queues ev. When the queue is full it blocks: back-pressure is
 // better than losing an audit record. After Close, events are dropped.
 func (r *Recorder) Record(ev *Event) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if !r.closed {
-		r.queue <- item{ev: ev}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	for len(r.pending) >= queueSize && !r.closed {
+		r.blocked++
+		r.room.Wait()
+		r.blocked--
+	}
+	r.pending = append(r.pending, ev)
+	n := len(r.pending)
+	r.mu.Unlock()
+	switch {
+	case n >= batchMax:
+		signal(r.now)
+	case n == 1:
+		signal(r.wake)
 	}
 }
 
 // Flush returns once every event recorded before the call is stored.
 func (r *Recorder) Flush(ctx context.Context) error {
 	done := make(chan struct{})
-	r.mu.RLock()
+	r.mu.Lock()
 	if r.closed {
-		r.mu.RUnlock()
+		r.mu.Unlock()
 		return ErrClosed
 	}
-	select {
-	case r.queue <- item{flush: done}:
-		r.mu.RUnlock()
-	case <-ctx.Done():
-		r.mu.RUnlock()
-		return ctx.Err()
-	}
+	r.flushers = append(r.flushers, done)
+	r.mu.Unlock()
+	signal(r.now)
 	select {
 	case <-done:
 		return nil
@@ -156,53 +188,66 @@ func (r *Recorder) Close() {
 	r.mu.Lock()
 	if !r.closed {
 		r.closed = true
-		close(r.queue)
+		r.room.Broadcast()
 	}
 	r.mu.Unlock()
+	signal(r.now)
 	<-r.done
 }
 
 func (r *Recorder) run() {
 	defer close(r.done)
-	var batch []*Event
-	var waiters []chan struct{}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	write := func() {
-		if len(batch) > 0 {
-			if err := r.write(batch); err != nil {
-				r.log.Error("cloudtrail: events not stored", "count", len(batch), "err", err)
-			}
-			batch = batch[:0]
-		}
-		for _, w := range waiters {
-			close(w)
-		}
-		waiters = waiters[:0]
-	}
+	var spare []*Event
 	for {
-		select {
-		case it, ok := <-r.queue:
-			if !ok {
-				write()
-				return
-			}
-			if it.flush != nil {
-				waiters = append(waiters, it.flush)
-				write()
-				continue
-			}
-			if len(batch) == 0 {
+		r.mu.Lock()
+		closed := r.closed
+		r.mu.Unlock()
+		if !closed {
+			select {
+			case <-r.wake:
+				// A batch has begun: give it batchWait to fill.
 				timer.Reset(batchWait)
+				select {
+				case <-timer.C:
+				case <-r.now:
+					timer.Stop()
+				}
+			case <-r.now:
 			}
-			batch = append(batch, it.ev)
-			if len(batch) >= batchMax {
-				write()
-			}
-		case <-timer.C:
-			write()
+		}
+		var last bool
+		spare, last = r.writePending(spare)
+		if last {
+			return
 		}
 	}
+}
+
+// writePending stores what is queued, then releases the flushers that
+// waited for it: batches are written one after another, so a flusher taken
+// with a batch also waited for every earlier one. It reports whether this
+// was the last batch: once closed, only a Record already blocked for room
+// can still queue. spare is an emptied slice to queue into next; the
+// written one is returned for the same use.
+func (r *Recorder) writePending(spare []*Event) ([]*Event, bool) {
+	r.mu.Lock()
+	batch, flushers := r.pending, r.flushers
+	r.pending, r.flushers = spare, nil
+	last := r.closed && r.blocked == 0
+	r.room.Broadcast()
+	r.mu.Unlock()
+	if len(batch) > 0 {
+		if err := r.write(batch); err != nil {
+			r.log.Error("cloudtrail: events not stored", "count", len(batch), "err", err)
+		}
+	}
+	for _, f := range flushers {
+		close(f)
+	}
+	clear(batch)
+	return batch[:0], last
 }
 
 func bucketFor(account, region string) store.Bucket {
@@ -226,11 +271,16 @@ func (r *Recorder) write(batch []*Event) error {
 	}
 	rows := make([]row, 0, len(groups))
 	for b, evs := range groups {
-		key, val, err := encodeBatch(evs)
-		if err != nil {
-			return err
+		for len(evs) > 0 {
+			n := min(len(evs), batchMax)
+			key, val, scratch, err := encodeBatch(evs[:n], r.scratch)
+			r.scratch = scratch
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{b, key, val})
+			evs = evs[n:]
 		}
-		rows = append(rows, row{b, key, val})
 	}
 	now := r.clock.Now()
 	var prune []store.Bucket

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"testing"
 	"time"
 
@@ -226,5 +227,111 @@ func TestPagesAcrossBatches(t *testing.T) {
 		if fmt.Sprint(got) != want {
 			t.Errorf("page size %d: %v", size, got)
 		}
+	}
+}
+
+// TestFlushSeesConcurrentCalls is the guarantee LookupEvents relies on:
+// once a caller's Record has returned, a later Flush (every lookup starts
+// with one) stores that event, however many other callers are recording.
+func TestFlushSeesConcurrentCalls(t *testing.T) {
+	r, c, _ := newRecorder(t)
+	const callers, calls = 8, 50
+	errs := make(chan error, callers)
+	for g := range callers {
+		go func() {
+			for i := range calls {
+				ev := event(c, g*calls+i, "GetCallerIdentity")
+				r.Record(ev)
+				evs, _, err := r.Lookup(context.Background(), Query{Account: acct, Region: "us-east-1", Max: 1, Attribute: "EventId", Value: ev.EventID})
+				if err == nil && len(evs) != 1 {
+					err = fmt.Errorf("%s not found after its Record returned", ev.EventID)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// gatedStore holds every Update until gate is closed, so a test can fill
+// the recorder's queue; entered says the writer is inside one.
+type gatedStore struct {
+	store.Store
+	gate, entered chan struct{}
+}
+
+func (g gatedStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.gate
+	return g.Store.Update(ctx, fn)
+}
+
+// TestCloseKeepsBlockedRecords fills the queue until callers block for
+// room, then closes: every event a Record call was admitted with, blocked
+// or not, is stored, and batches stay within batchMax.
+func TestCloseKeepsBlockedRecords(t *testing.T) {
+	mem := store.OpenMemory()
+	defer mem.Close()
+	st := gatedStore{Store: mem, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	c := clock.NewManual(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	r := NewRecorder(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	recorded := 0
+	for ; recorded < batchMax; recorded++ {
+		r.Record(event(c, recorded, "GetCallerIdentity"))
+	}
+	// The writer now holds a batch in the gated Update: whatever is
+	// recorded from here on waits in the queue until it is full.
+	<-st.entered
+	pending := func() int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.pending)
+	}
+	for pending() < queueSize {
+		r.Record(event(c, recorded, "GetCallerIdentity"))
+		recorded++
+	}
+	const blockedCallers = 4
+	for i := range blockedCallers {
+		go r.Record(event(c, recorded+i, "GetCallerIdentity"))
+	}
+	recorded += blockedCallers
+	for {
+		r.mu.Lock()
+		n := r.blocked
+		r.mu.Unlock()
+		if n == blockedCallers {
+			break
+		}
+		runtime.Gosched()
+	}
+	closed := make(chan struct{})
+	go func() { r.Close(); close(closed) }()
+	close(st.gate)
+	<-closed
+	if n := storedEvents(t, mem); n != recorded {
+		t.Fatalf("%d of %d events stored after Close", n, recorded)
+	}
+	err := mem.View(context.Background(), func(tx store.Tx) error {
+		return tx.Scan(bucketFor(acct, "us-east-1"), "", "", func(k string, v []byte) bool {
+			if evs, _ := decodeBatch(v); len(evs) > batchMax {
+				t.Errorf("batch %s holds %d events, more than %d", k, len(evs), batchMax)
+			}
+			return true
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
