@@ -68,9 +68,9 @@ func TestLookupAndParameters(t *testing.T) {
 	}
 	for name, want := range map[string]string{
 		"/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id": "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20241210",
-		"/aws/service/debian/release/12/latest/arm64":                                       "debian-12-arm64-20241201-1949",
-		"/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base":             "Windows_Server-2022-English-Full-Base-2024.12.11",
-		"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2":                     "amzn2-ami-hvm-2.0.20241217.0-x86_64-gp2",
+		"/aws/service/debian/release/12/latest/arm64":                                        "debian-12-arm64-20241201-1949",
+		"/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base":              "Windows_Server-2022-English-Full-Base-2024.12.11",
+		"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2":                      "amzn2-ami-hvm-2.0.20241217.0-x86_64-gp2",
 	} {
 		id, ok := PublicParameter("ap-northeast-1", name)
 		img, found := Lookup("ap-northeast-1", id)
