@@ -56,6 +56,7 @@ type Service struct {
 	clock  clock.Clock
 	ids    *ids.Source
 	quotas Quotas
+	roles  InstanceRoles
 }
 
 // New returns the service over st with AWS's default quotas.
