@@ -21,9 +21,11 @@ const (
 // trust policy decides: the caller has no identity policies.
 type FederatedRequest struct {
 	RoleARN string
-	// Action is sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML.
+	// Action is sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML, or
+	// sts:AssumeRole for a service principal.
 	Action string
-	// Type is WebIdentityUser or SAMLUser.
+	// Type is WebIdentityUser, SAMLUser or AWSService (a service such as
+	// ec2.amazonaws.com assuming a role for an instance; Provider names it).
 	Type string
 	// Provider is what a trust policy's "Federated" principal names: the
 	// IAM provider's ARN, or a built-in provider such as accounts.google.com.
@@ -71,6 +73,10 @@ func (a *Authorizer) AuthorizeFederated(ctx context.Context, r FederatedRequest)
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
 	principal := policy.Principal{Type: r.Type, Provider: r.Provider, UserID: r.UserID}
+	if r.Type == policy.TypeAWSService {
+		// A service principal is matched by its name, held as its ARN.
+		principal.ARN, principal.Provider = r.Provider, ""
+	}
 	for _, action := range actions {
 		req := policy.Request{
 			Principal: principal, Action: action, Resource: r.RoleARN,

@@ -70,11 +70,13 @@ const DefaultAccount = "000000000000"
 
 // Server is a running hakoniwa.
 type Server struct {
-	cfg       Config
-	st        store.Store
-	recorder  *trail.Recorder
-	authz     *authz.Authorizer
-	iam       *iamsvc.Service
+	cfg      Config
+	st       store.Store
+	recorder *trail.Recorder
+	authz    *authz.Authorizer
+	iam      *iamsvc.Service
+	// deps are kept for tests that reach across services.
+	deps      *deps
 	gw        *gateway.Gateway
 	enabled   []*api.Binding
 	http      *http.Server
@@ -117,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.enabled = enabled
-	s.iam = deps.iam
+	s.iam, s.deps = deps.iam, deps
 	var identities authz.Identities
 	if deps.iam != nil {
 		identities = iamIdentities{deps.iam}

@@ -87,7 +87,9 @@ var implemented = map[string]factory{
 		return iamapi.Bind(d.iam)
 	},
 	"ec2": func(d *deps) *api.Binding {
-		return ec2api.Bind(ec2svc.NewWithQuotas(d.store, d.clock, d.ids, d.ec2Quotas))
+		svc := ec2svc.NewWithQuotas(d.store, d.clock, d.ids, d.ec2Quotas)
+		svc.SetInstanceRoles(ec2Roles{d})
+		return ec2api.Bind(svc)
 	},
 	"ssm": func(d *deps) *api.Binding {
 		return ssmapi.Bind(ssmsvc.New(d.store, d.clock))

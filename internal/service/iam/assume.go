@@ -87,3 +87,46 @@ func twelveDigits(s string) bool {
 	}
 	return true
 }
+
+// ProfileRole is an instance profile and the role it holds, as EC2 needs
+// it to launch an instance that acts as the role.
+type ProfileRole struct {
+	ARN, ID string
+	// RoleARN and RoleName are empty when the profile holds no role.
+	RoleARN, RoleName string
+}
+
+// ProfileForInstance resolves an instance profile of account by name or
+// ARN (RunInstances takes either). NoSuchEntity when there is none, or
+// when an ARN names another account or a path the profile does not have.
+func (s *Service) ProfileForInstance(ctx context.Context, account, nameOrARN string) (ProfileRole, error) {
+	name, wantARN := nameOrARN, ""
+	if strings.HasPrefix(nameOrARN, "arn:") {
+		i := strings.LastIndexByte(nameOrARN, '/')
+		if i < 0 || !strings.Contains(nameOrARN, ":instance-profile/") {
+			return ProfileRole{}, invalidInput("ARN %s is not valid.", nameOrARN)
+		}
+		name, wantARN = nameOrARN[i+1:], nameOrARN
+	}
+	var out ProfileRole
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		a := &acct{s: s, tx: tx, id: account}
+		p, err := a.profile(name)
+		if err != nil {
+			return err
+		}
+		out = ProfileRole{ARN: a.profileARN(p), ID: p.ID}
+		if wantARN != "" && wantARN != out.ARN {
+			return noSuchEntity("Instance Profile %s cannot be found.", name)
+		}
+		if len(p.Roles) > 0 {
+			r, err := a.role(p.Roles[0])
+			if err != nil {
+				return err
+			}
+			out.RoleARN, out.RoleName = a.roleARN(r), r.Name
+		}
+		return nil
+	})
+	return out, err
+}
