@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"hakoniwa/internal/authz"
+	"hakoniwa/internal/logfmt"
 	"hakoniwa/internal/server"
 	ec2svc "hakoniwa/internal/service/ec2"
 )
@@ -157,7 +158,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	logOut := newLogBuffer(stderr)
 	defer logOut.Close()
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	log := slog.New(logfmt.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	cfg := server.Config{
 		Listen: addrs, DataDir: *dataDir, Ephemeral: *ephemeral, Region: *region,
 		StrictAuth: *strict, IAMMode: mode, EC2Quotas: quotas, RootAccessKey: *rootKey, RootSecretKey: *rootSecret, Log: log,

@@ -310,14 +310,20 @@ func (g *Gateway) finish(c *call, elapsed time.Duration) {
 	if c.svc != nil && g.cfg.Recorder != nil {
 		g.cfg.Recorder.Record(g.event(c))
 	}
-	attrs := []any{
-		"service", c.info.Service, "op", c.info.Operation, "status", c.w.status(),
-		"dur", elapsed.Round(time.Microsecond), "id", c.info.RequestID, "proto", c.info.Protocol,
+	// The record goes to the handler directly: Logger.Info would walk the
+	// stack for a source position no handler here writes.
+	h := g.cfg.Log.Handler()
+	ctx := c.r.Context()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
 	}
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	r.AddAttrs(slog.String("service", c.info.Service), slog.String("op", c.info.Operation), slog.Int("status", c.w.status()),
+		slog.Duration("dur", elapsed.Round(time.Microsecond)), slog.String("id", c.info.RequestID), slog.String("proto", c.info.Protocol))
 	if c.err != nil {
-		attrs = append(attrs, "error", c.err.Code)
+		r.AddAttrs(slog.String("error", c.err.Code))
 	}
-	g.cfg.Log.Info("request", attrs...)
+	_ = h.Handle(ctx, r) // a log line that cannot be written fails no call
 }
 
 func (g *Gateway) requestID(svc *model.Service) string {

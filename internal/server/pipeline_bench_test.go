@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"hakoniwa/internal/logfmt"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
@@ -36,7 +38,8 @@ func BenchmarkPipeline(b *testing.B) {
 		{"GetAccessKeyInfo", "Action=GetAccessKeyInfo&Version=2011-06-15&AccessKeyId=AKIAAAAAAAAAAAAAAAAA"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			// The handler the binary logs with.
+			log := slog.New(logfmt.NewTextHandler(io.Discard, nil))
 			s, err := New(Config{Ephemeral: true, Log: log})
 			if err != nil {
 				b.Fatal(err)

@@ -96,7 +96,8 @@ func (t *trie) indexed() []*trie {
 // Decode reads shape s from form. Action and Version are ignored.
 func (d FormDecoder) Decode(form url.Values, s *model.Shape) (map[string]any, error) {
 	out := map[string]any{}
-	if s == nil {
+	if s == nil || (s.Type == "structure" && len(s.Members) == 0) {
+		// Nothing to look for: the form holds only Action and Version.
 		return out, nil
 	}
 	if err := d.structure(buildTrie(form), s, "", out); err != nil {

@@ -96,8 +96,7 @@ func ParseForm(req *protocol.Request) error {
 	}
 	if hr.Body != nil && hr.Method != http.MethodGet && hr.Method != http.MethodHead {
 		ct := hr.Header.Get("Content-Type")
-		mt, _, _ := mime.ParseMediaType(ct)
-		if ct == "" || mt == "application/x-www-form-urlencoded" {
+		if ct == "" || isForm(ct) {
 			body, err := io.ReadAll(io.LimitReader(hr.Body, MaxBody+1))
 			if err != nil {
 				return awserr.New(http.StatusBadRequest, "IncompleteBody", "The request body could not be read.")
@@ -116,6 +115,17 @@ func ParseForm(req *protocol.Request) error {
 	}
 	req.Form = form
 	return nil
+}
+
+// isForm reports whether a Content-Type is a form. Every SDK sends
+// exactly formType with a charset; only others need the full parser.
+func isForm(ct string) bool {
+	const formType = "application/x-www-form-urlencoded"
+	if rest, ok := strings.CutPrefix(ct, formType); ok && (rest == "" || rest == "; charset=utf-8" || rest == "; charset=UTF-8") {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == formType
 }
 
 // MalformedQueryString is 404 in AWS's list of common query errors.

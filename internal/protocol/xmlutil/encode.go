@@ -243,8 +243,25 @@ func TextElement(b *bytes.Buffer, name, text string) {
 }
 
 func escape(b *bytes.Buffer, s string) {
+	if plainText(s) {
+		// Most names and ids: nothing to escape, nothing to copy.
+		b.WriteString(s)
+		return
+	}
 	// EscapeText only fails when its writer does; a bytes.Buffer does not.
 	_ = xml.EscapeText(b, []byte(s))
+}
+
+// plainText reports whether s is printable ASCII that EscapeText would
+// write unchanged.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '<' || c == '>' || c == '&' || c == '\'' || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 // Header is the XML declaration AWS puts before every document.

@@ -202,10 +202,14 @@ func (s *Service) sessionToken() string {
 // encoded in the id itself.
 func (s *Service) GetAccessKeyInfo(ctx context.Context, in *stsapi.GetAccessKeyInfoInput) (*stsapi.GetAccessKeyInfoOutput, error) {
 	id := deref(in.AccessKeyId)
-	if rec, ok, err := s.lookup(ctx, id); err != nil {
-		return nil, err
-	} else if ok {
-		return &stsapi.GetAccessKeyInfoOutput{Account: &rec.Account}, nil
+	if strings.HasPrefix(id, "ASIA") {
+		// Only temporary keys are STS's own records; every other key id
+		// names its account itself.
+		if rec, ok, err := s.lookup(ctx, id); err != nil {
+			return nil, err
+		} else if ok {
+			return &stsapi.GetAccessKeyInfoOutput{Account: &rec.Account}, nil
+		}
 	}
 	if isAccountID(id) {
 		return &stsapi.GetAccessKeyInfoOutput{Account: &id}, nil
