@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -68,6 +69,9 @@ func bare(args []string) error {
 	fmt.Printf("listening http://%s\n", ln.Addr())
 	body := []byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>`)
 	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read what was sent, as any handler of a POST must; a GET has
+		// nothing to read.
+		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/xml")
 		w.Write(body)
 	}))
