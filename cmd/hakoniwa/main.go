@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -117,6 +118,13 @@ func defaultDataDir() string {
 }
 
 func serve(args []string, stdout, stderr io.Writer) error {
+	if os.Getenv("GOGC") == "" {
+		// A call allocates a few KiB and keeps none of it; the live heap is
+		// a few MiB. Collecting at 3x rather than 2x the live heap bought
+		// about a tenth more signed calls per second under wrk, for a few
+		// MiB more under load and nothing at idle. GOGC still overrides.
+		debug.SetGCPercent(200)
+	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", or(env("HAKONIWA_LISTEN", "GATEWAY_LISTEN"), "127.0.0.1:4566"),
