@@ -88,8 +88,9 @@ func (s *Service) DescribeInstanceTypes(ctx context.Context, in *ec2api.Describe
 		return nil, err
 	}
 	c := &collector[*instanceTypeRow]{pg: pg}
-	for i := range instanceTypes {
-		spec := &instanceTypes[i]
+	types := instanceTypes()
+	for i := range types {
+		spec := &types[i]
 		if len(in.InstanceTypes) > 0 && !slices.Contains(in.InstanceTypes, spec.Name) {
 			continue
 		}
@@ -207,7 +208,7 @@ func (s *Service) DescribeInstanceTypeOfferings(ctx context.Context, in *ec2api.
 	c := &collector[*offeringRow]{pg: pg}
 rows:
 	for _, loc := range locations {
-		for _, t := range instanceTypes {
+		for _, t := range instanceTypes() {
 			r := &offeringRow{meta: meta{ID: loc + "\x00" + t.Name}, instanceType: t.Name, location: loc}
 			if matchAll(r, fs) && !c.add(r) {
 				break rows

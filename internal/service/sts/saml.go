@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -52,7 +53,9 @@ const (
 // samlSkew is the clock skew tolerated on NotBefore.
 const samlSkew = 5 * time.Minute
 
-var sessionNameRE = regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`)
+// sessionNameRE is compiled on first use: a bounded repeat is hundreds of
+// allocations every start-up would pay.
+var sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`) })
 
 // AssumeRoleWithSAML exchanges a SAML 2.0 authentication response for a
 // role session. The call is unsigned: the assertion, signed by the IdP
@@ -93,7 +96,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 	if !a.grants(roleARN, providerARN) {
 		return nil, accessDenied("Not authorized to perform %s", action)
 	}
-	if !sessionNameRE.MatchString(a.sessionName) {
+	if !sessionNameRE().MatchString(a.sessionName) {
 		return nil, invalidToken(msgSAMLSessionName)
 	}
 
