@@ -32,10 +32,21 @@ func DefaultParseError(member, wireName, value string, err error) *awserr.Error 
 // request has none.
 func StreamPayload(req *protocol.Request) io.Reader {
 	if req.HTTP.Body != nil {
-		return req.HTTP.Body
+		return &Stream{Reader: req.HTTP.Body, req: req.HTTP}
 	}
 	return bytes.NewReader(nil)
 }
+
+// Stream is a streaming request payload. Its Trailer method gives the
+// trailing headers the body ended with (S3's flexible checksums arrive in
+// aws-chunked trailers), complete once the body has been read to EOF.
+type Stream struct {
+	io.Reader
+	req *http.Request
+}
+
+// Trailer returns the request's trailers; nil when it declared none.
+func (s *Stream) Trailer() http.Header { return s.req.Trailer }
 
 // IsBound reports whether a member travels outside the body.
 func IsBound(ref *model.Ref) bool {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -224,6 +225,12 @@ func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.O
 			return fmt.Errorf("rest-xml: encode %s: %w", op.Name, err)
 		}
 	}
+	if cl, ok := stream.(io.Closer); ok {
+		defer cl.Close()
+	}
+	if sc, ok := stream.(StatusCoder); ok && sc.StatusCode() != 0 {
+		status = sc.StatusCode()
+	}
 	c.requestHeaders(w.Header(), req)
 	if rest.IsHead(req) {
 		w.WriteHeader(status)
@@ -244,12 +251,27 @@ func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.O
 	return xmlutil.WriteTo(w, &body)
 }
 
+// StatusCoder is implemented by an output stream whose response status is
+// not the operation's, which the model cannot say: S3's GetObject answers
+// a range with 206 Partial Content.
+type StatusCoder interface{ StatusCode() int }
+
 // encodeBody writes the XML document or raw payload into b, or returns the
 // stream to copy for a streaming payload.
 func (c *codec) encodeBody(b *bytes.Buffer, req *protocol.Request, op *model.Operation, out map[string]any) (io.Reader, error) {
 	s := op.Output.Shape
 	enc := xmlutil.Encoder{TimeFormat: rest.ISO8601, SkipBound: true}
 	ns := xmlutil.ServiceNamespace(req.Service)
+	if isS3(req.Service) && op.Name == "GetBucketLocation" {
+		// S3 answers the bare <LocationConstraint> element, its text the
+		// Region (empty for us-east-1); SDKs parse exactly that.
+		region, _ := out["LocationConstraint"].(string)
+		b.WriteString(xmlutil.Header)
+		b.WriteString(`<LocationConstraint xmlns="` + ns + `">`)
+		_ = xml.EscapeText(b, []byte(region))
+		b.WriteString("</LocationConstraint>")
+		return nil, nil
+	}
 	if name, ref := s.PayloadMember(); ref != nil {
 		v, ok := out[name]
 		if !ok || v == nil {
@@ -346,8 +368,9 @@ func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *mo
 		}
 	}
 	c.requestHeaders(w.Header(), req)
-	if rest.IsHead(req) {
-		// HEAD answers carry no body; SDKs map the status alone.
+	if rest.IsHead(req) || status == http.StatusNotModified {
+		// HEAD answers carry no body; SDKs map the status alone. A 304
+		// (S3's conditional GET) may not carry one either.
 		w.WriteHeader(status)
 		return
 	}
