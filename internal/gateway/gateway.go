@@ -139,6 +139,9 @@ func (g *Gateway) serve(c *call) {
 		c.r.Body = http.MaxBytesReader(c.w, c.r.Body, MaxBufferedBody)
 	}
 	c.preq = &protocol.Request{HTTP: c.r, Service: c.svc, RequestID: c.info.RequestID}
+	if isS3(c.svc) {
+		c.preq.HostLabels = s3HostLabels(c.r.Host)
+	}
 	g.setRequestIDHeaders(c)
 
 	if c.err = g.authenticate(c); c.err != nil {
