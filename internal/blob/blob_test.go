@@ -1,0 +1,172 @@
+package blob
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, s *Store, data string) string {
+	t.Helper()
+	w, err := s.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(w, strings.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	id, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func read(t *testing.T, s *Store, id string) string {
+	t.Helper()
+	f, err := s.Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// files lists every regular file under dir.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestWriteReadRemove(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := write(t, s, "hello")
+	if got := read(t, s, id); got != "hello" {
+		t.Fatalf("read %q", got)
+	}
+	if n, err := s.Size(id); err != nil || n != 5 {
+		t.Fatalf("size %d %v", n, err)
+	}
+	if err := s.Remove(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open(id); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("open after remove: %v", err)
+	}
+	if err := s.Remove(id); err != nil {
+		t.Fatalf("removing twice: %v", err)
+	}
+}
+
+func TestAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(dir)
+	w, err := s.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("partial"))
+	w.Abort()
+	w.Abort()
+	if fs := files(t, dir); len(fs) != 0 {
+		t.Fatalf("abort left %v", fs)
+	}
+	if _, err := w.Commit(); err == nil {
+		t.Fatal("commit after abort succeeded")
+	}
+}
+
+// Ids are ours alone: nothing a client could send names a file.
+func TestForeignIDsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(filepath.Join(dir, "blobs"))
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("x"), 0o600)
+	for _, id := range []string{"../secret", "..%2fsecret", "/etc/passwd", "00/../../secret", "ab\x00cd", strings.Repeat("a", 1024),
+		"", "0123456789abcdef0123456789ABCDEF", "0123456789abcdef0123456789abcde/"} {
+		if _, err := s.Open(id); !errors.Is(err, ErrBadID) {
+			t.Errorf("Open(%q): %v", id, err)
+		}
+		if err := s.Remove(id); !errors.Is(err, ErrBadID) {
+			t.Errorf("Remove(%q): %v", id, err)
+		}
+		if _, err := s.Clone(id); !errors.Is(err, ErrBadID) {
+			t.Errorf("Clone(%q): %v", id, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret")); err != nil {
+		t.Fatal("a file outside the store went missing")
+	}
+}
+
+func TestCloneIsIndependent(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	a := write(t, s, "same bytes")
+	b, err := s.Clone(a)
+	if err != nil || b == a {
+		t.Fatalf("clone %q %v", b, err)
+	}
+	s.Remove(a)
+	if got := read(t, s, b); got != "same bytes" {
+		t.Fatalf("clone after removing the original: %q", got)
+	}
+}
+
+// A crash mid-upload or between the blob and the metadata commit leaves
+// a file nobody refers to; Sweep at start removes exactly those.
+func TestSweepRemovesOnlyUnreferenced(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(dir)
+	kept := write(t, s, "referenced")
+	orphan := write(t, s, "committed blob whose metadata never was")
+	w, _ := s.Create()
+	w.Write([]byte("torn upload")) // never committed nor aborted: a crash
+	foreign := filepath.Join(dir, "0a", "not-a-blob")
+	os.WriteFile(foreign, []byte("x"), 0o600)
+
+	n, err := s.Sweep(func(id string) bool { return id == kept })
+	if err != nil || n != 2 {
+		t.Fatalf("swept %d, %v", n, err)
+	}
+	if read(t, s, kept) != "referenced" {
+		t.Fatal("referenced blob lost")
+	}
+	for _, id := range []string{orphan, w.ID()} {
+		if _, err := s.Open(id); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survived the sweep: %v", id, err)
+		}
+	}
+	if _, err := os.Stat(foreign); err != nil {
+		t.Error("sweep removed a file it did not make")
+	}
+}
+
+func TestTempStoreRemovedAtClose(t *testing.T) {
+	s, err := OpenTemp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, "ephemeral")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.Dir()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temp dir still there: %v", err)
+	}
+}
