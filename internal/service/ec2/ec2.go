@@ -40,13 +40,16 @@ type Quotas struct {
 	EntriesPerNetworkACL    int // 20 inbound, and 20 outbound
 	// Elastic IP addresses (eip.go); zero means AWS's default.
 	ElasticIPsPerRegion int // 5
+	// Launch templates (launchtemplates.go); zero means AWS's default.
+	LaunchTemplatesPerRegion  int // 5000
+	VersionsPerLaunchTemplate int // 10000
 }
 
 // DefaultQuotas returns AWS's default quotas.
 func DefaultQuotas() Quotas {
 	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50,
 		SecurityGroupsPerRegion: 2500, RulesPerSecurityGroup: 60, NetworkACLsPerVPC: 200, EntriesPerNetworkACL: 20,
-		ElasticIPsPerRegion: 5}
+		ElasticIPsPerRegion: 5, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000}
 }
 
 // Service is the EC2 implementation.

@@ -9,16 +9,18 @@ import (
 
 // quotaNames are the --ec2-quotas names, each with the field it sets.
 var quotaNames = map[string]func(*Quotas) *int{
-	"vpcs-per-region":            func(q *Quotas) *int { return &q.VPCsPerRegion },
-	"subnets-per-vpc":            func(q *Quotas) *int { return &q.SubnetsPerVPC },
-	"ipv4-blocks-per-vpc":        func(q *Quotas) *int { return &q.IPv4BlocksPerVPC },
-	"igws-per-region":            func(q *Quotas) *int { return &q.InternetGatewaysPerRegion },
-	"tags-per-resource":          func(q *Quotas) *int { return &q.TagsPerResource },
-	"security-groups-per-region": func(q *Quotas) *int { return &q.SecurityGroupsPerRegion },
-	"rules-per-security-group":   func(q *Quotas) *int { return &q.RulesPerSecurityGroup },
-	"network-acls-per-vpc":       func(q *Quotas) *int { return &q.NetworkACLsPerVPC },
-	"entries-per-network-acl":    func(q *Quotas) *int { return &q.EntriesPerNetworkACL },
-	"elastic-ips-per-region":     func(q *Quotas) *int { return &q.ElasticIPsPerRegion },
+	"vpcs-per-region":              func(q *Quotas) *int { return &q.VPCsPerRegion },
+	"subnets-per-vpc":              func(q *Quotas) *int { return &q.SubnetsPerVPC },
+	"ipv4-blocks-per-vpc":          func(q *Quotas) *int { return &q.IPv4BlocksPerVPC },
+	"igws-per-region":              func(q *Quotas) *int { return &q.InternetGatewaysPerRegion },
+	"tags-per-resource":            func(q *Quotas) *int { return &q.TagsPerResource },
+	"security-groups-per-region":   func(q *Quotas) *int { return &q.SecurityGroupsPerRegion },
+	"rules-per-security-group":     func(q *Quotas) *int { return &q.RulesPerSecurityGroup },
+	"network-acls-per-vpc":         func(q *Quotas) *int { return &q.NetworkACLsPerVPC },
+	"entries-per-network-acl":      func(q *Quotas) *int { return &q.EntriesPerNetworkACL },
+	"elastic-ips-per-region":       func(q *Quotas) *int { return &q.ElasticIPsPerRegion },
+	"launch-templates-per-region":  func(q *Quotas) *int { return &q.LaunchTemplatesPerRegion },
+	"versions-per-launch-template": func(q *Quotas) *int { return &q.VersionsPerLaunchTemplate },
 }
 
 // ParseQuotas reads "name=value,name=value" over AWS's defaults, so a
