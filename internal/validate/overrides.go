@@ -1,5 +1,11 @@
 package validate
 
+import (
+	"strings"
+
+	"hakoniwa/internal/awserr"
+)
+
 // overrides lists the services whose validation errors differ from their
 // protocol family's default (see byProtocol), keyed by the model's serviceId.
 // Each entry names where the behaviour was observed.
@@ -42,6 +48,14 @@ var overrides = map[string]renderer{
 		"maxResults": "InvalidMaxResultsException",
 	}, coral("ValidationException")),
 
+	// EC2 refuses a launch template name outside its rule (3 to 128
+	// characters of letters, digits and "-()./_") with a code of its own,
+	// e.g. "InvalidLaunchTemplateName.MalformedException: The specified
+	// launch template name is invalid. A launch template name must be
+	// between 3 and 125 characters..." (aws-cloudformation-user-guide pull
+	// request #132); the rest is ec2Style.
+	"EC2": launchTemplateNames(ec2Style),
+
 	// S3 has no generic validator: see s3Style. "Missing required header
 	// for this request: Content-MD5" (InvalidRequest) and
 	// InvalidStorageClass are documented in the S3 error code list.
@@ -56,4 +70,20 @@ var overrides = map[string]renderer{
 // Member must not be null".
 var alsoRequired = map[string]map[string]bool{
 	"CreateTableInput": {"AttributeDefinitions": true, "KeySchema": true},
+}
+
+// launchTemplateNames answers a malformed top-level launch template name
+// (launchTemplateName, or an element of DescribeLaunchTemplates'
+// launchTemplateNames) as EC2 does, and anything else with rest. Names
+// nested in fleet specifications keep rest's answer: CreateFleet reports
+// them with another code.
+func launchTemplateNames(rest renderer) renderer {
+	return func(protocol string, vs []Violation) *awserr.Error {
+		v := vs[0]
+		if v.Kind != KindRequired && (v.Path == "launchTemplateName" || v.Path == "launchTemplateNames" || strings.HasPrefix(v.Path, "launchTemplateNames.")) {
+			return awserr.Validation("InvalidLaunchTemplateName.MalformedException",
+				"A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.")
+		}
+		return rest(protocol, vs)
+	}
 }
