@@ -189,7 +189,9 @@ func TestCLILaunchTemplates(t *testing.T) {
 				return out
 			}
 			name := "cli-" + v
-			var created struct{ LaunchTemplate struct{ LaunchTemplateId string } }
+			var created struct {
+				LaunchTemplate struct{ LaunchTemplateId string }
+			}
 			if err := json.Unmarshal([]byte(run("create-launch-template", "--launch-template-name", name, "--version-description", "base",
 				"--launch-template-data", "file://"+data,
 				"--tag-specifications", "ResourceType=launch-template,Tags=[{Key=env,Value=dev}]")), &created); err != nil {
