@@ -62,9 +62,8 @@ type launchTemplateVersionRec struct {
 }
 
 var (
-	kindLaunchTemplate   = kindInfo{"lt", "launch-template", "launch-template", "launch template", "InvalidLaunchTemplateId"}
-	launchTemplateKinds  = []kindInfo{kindLaunchTemplate}
-	launchTemplateTokens = "client-token"
+	kindLaunchTemplate  = kindInfo{"lt", "launch-template", "launch-template", "launch template", "InvalidLaunchTemplateId"}
+	launchTemplateKinds = []kindInfo{kindLaunchTemplate}
 
 	launchTemplates = &table[launchTemplateRec, *launchTemplateRec]{kind: "launch-template", indexes: map[string]func(*launchTemplateRec) string{
 		"launch-template-name": func(r *launchTemplateRec) string { return r.Name },
@@ -78,6 +77,10 @@ var (
 )
 
 const (
+	// launchTemplateTokens indexes templates and versions by the
+	// ClientToken that created them.
+	launchTemplateTokens = "client-token"
+
 	defaultLaunchTemplates   = 5000
 	defaultTemplateVersions  = 10000
 	maxVersionsDeletedAtOnce = 200

@@ -542,9 +542,6 @@ func (s *Service) DescribeLaunchTemplateVersions(ctx context.Context, in *ec2api
 	if err != nil {
 		return nil, err
 	}
-	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 200) {
-		return nil, invalidParam("Value ( %d ) for parameter maxResults is invalid. Expecting a value between 1 and 200.", *in.MaxResults)
-	}
 	pg, err := parsePage(in.MaxResults, in.NextToken, false, "", launchTemplatePageLimits)
 	if err != nil {
 		return nil, err
