@@ -26,21 +26,11 @@ func (s *Service) CreateLaunchTemplate(ctx context.Context, in *ec2api.CreateLau
 	if err := checkLaunchTemplateName(name); err != nil {
 		return nil, err
 	}
-	if err := checkLaunchTemplateData(in.LaunchTemplateData); err != nil {
-		return nil, err
-	}
 	tags, err := s.specTags(in.TagSpecifications, kindLaunchTemplate.resourceType)
 	if err != nil {
 		return nil, err
 	}
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	data, err := encodeData(in.LaunchTemplateData)
+	sc, data, err := s.launchTemplateRequest(ctx, in.LaunchTemplateData, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -114,20 +104,27 @@ func byToken[T any, P interface {
 	return nil, nil
 }
 
-// CreateLaunchTemplateVersion adds a version, numbered after the highest
-// ever given. With SourceVersion it starts from that version's parameters.
-func (s *Service) CreateLaunchTemplateVersion(ctx context.Context, in *ec2api.CreateLaunchTemplateVersionInput) (*ec2api.CreateLaunchTemplateVersionOutput, error) {
-	if err := checkLaunchTemplateData(in.LaunchTemplateData); err != nil {
-		return nil, err
+// launchTemplateRequest is what both creates do with LaunchTemplateData:
+// check it, answer a dry run, and render it as stored.
+func (s *Service) launchTemplateRequest(ctx context.Context, d *ec2api.RequestLaunchTemplateData, dry *bool) (scope, map[string]any, error) {
+	if err := checkLaunchTemplateData(d); err != nil {
+		return scope{}, nil, err
 	}
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
+	if err := dryRun(dry); err != nil {
+		return scope{}, nil, err
 	}
 	sc, _, err := s.scope(ctx)
 	if err != nil {
-		return nil, err
+		return sc, nil, err
 	}
-	given, err := encodeData(in.LaunchTemplateData)
+	data, err := encodeData(d)
+	return sc, data, err
+}
+
+// CreateLaunchTemplateVersion adds a version, numbered after the highest
+// ever given. With SourceVersion it starts from that version's parameters.
+func (s *Service) CreateLaunchTemplateVersion(ctx context.Context, in *ec2api.CreateLaunchTemplateVersionInput) (*ec2api.CreateLaunchTemplateVersionOutput, error) {
+	sc, given, err := s.launchTemplateRequest(ctx, in.LaunchTemplateData, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -194,9 +191,10 @@ func (s *Service) CreateLaunchTemplateVersion(ctx context.Context, in *ec2api.Cr
 	return &ec2api.CreateLaunchTemplateVersionOutput{LaunchTemplateVersion: &out}, nil
 }
 
-// ModifyLaunchTemplate sets the default version.
-func (s *Service) ModifyLaunchTemplate(ctx context.Context, in *ec2api.ModifyLaunchTemplateInput) (*ec2api.ModifyLaunchTemplateOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
+// changeLaunchTemplate answers a dry run, then applies change to the
+// template named by id or name in one transaction.
+func (s *Service) changeLaunchTemplate(ctx context.Context, dry *bool, id, name *string, change func(store.Tx, scope, *launchTemplateRec) error) (*launchTemplateRec, error) {
+	if err := dryRun(dry); err != nil {
 		return nil, err
 	}
 	sc, _, err := s.scope(ctx)
@@ -206,9 +204,17 @@ func (s *Service) ModifyLaunchTemplate(ctx context.Context, in *ec2api.ModifyLau
 	var lt *launchTemplateRec
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		var err error
-		if lt, err = findLaunchTemplate(tx, sc, deref(in.LaunchTemplateId), deref(in.LaunchTemplateName)); err != nil {
+		if lt, err = findLaunchTemplate(tx, sc, deref(id), deref(name)); err != nil {
 			return err
 		}
+		return change(tx, sc, lt)
+	})
+	return lt, err
+}
+
+// ModifyLaunchTemplate sets the default version.
+func (s *Service) ModifyLaunchTemplate(ctx context.Context, in *ec2api.ModifyLaunchTemplateInput) (*ec2api.ModifyLaunchTemplateOutput, error) {
+	lt, err := s.changeLaunchTemplate(ctx, in.DryRun, in.LaunchTemplateId, in.LaunchTemplateName, func(tx store.Tx, sc scope, lt *launchTemplateRec) error {
 		if in.DefaultVersion == nil {
 			return nil
 		}
@@ -227,19 +233,7 @@ func (s *Service) ModifyLaunchTemplate(ctx context.Context, in *ec2api.ModifyLau
 
 // DeleteLaunchTemplate deletes a template with all its versions.
 func (s *Service) DeleteLaunchTemplate(ctx context.Context, in *ec2api.DeleteLaunchTemplateInput) (*ec2api.DeleteLaunchTemplateOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var lt *launchTemplateRec
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		var err error
-		if lt, err = findLaunchTemplate(tx, sc, deref(in.LaunchTemplateId), deref(in.LaunchTemplateName)); err != nil {
-			return err
-		}
+	lt, err := s.changeLaunchTemplate(ctx, in.DryRun, in.LaunchTemplateId, in.LaunchTemplateName, func(tx store.Tx, sc scope, lt *launchTemplateRec) error {
 		vs, err := versionsOf(tx, sc, lt.ID)
 		if err != nil {
 			return err

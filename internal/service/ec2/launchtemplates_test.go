@@ -230,21 +230,17 @@ func TestLaunchTemplateVersions(t *testing.T) {
 	}
 
 	// Paging, one version at a time.
-	var seen []int64
-	in := &ec2api.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: ptr(id), MaxResults: ptr(int64(1))}
-	for range 10 {
-		out, err := s.DescribeLaunchTemplateVersions(ctx, in)
+	seen := pageAll(t, func(token *string) ([]int64, *string, error) {
+		out, err := s.DescribeLaunchTemplateVersions(ctx, &ec2api.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: ptr(id), MaxResults: ptr(int64(1)), NextToken: token})
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
+		var ns []int64
 		for _, v := range out.LaunchTemplateVersions {
-			seen = append(seen, *v.VersionNumber)
+			ns = append(ns, *v.VersionNumber)
 		}
-		if out.NextToken == nil {
-			break
-		}
-		in.NextToken = out.NextToken
-	}
+		return ns, out.NextToken, nil
+	})
 	if !reflect.DeepEqual(seen, []int64{1, 2, 3, 4}) {
 		t.Errorf("paged: %v", seen)
 	}
@@ -444,21 +440,17 @@ func TestDescribeLaunchTemplates(t *testing.T) {
 		t.Errorf("DescribeTags: %+v %v", tags, err)
 	}
 
-	var paged []string
-	in := &ec2api.DescribeLaunchTemplatesInput{MaxResults: ptr(int64(2))}
-	for range 5 {
-		out, err := s.DescribeLaunchTemplates(ctx, in)
+	paged := pageAll(t, func(token *string) ([]string, *string, error) {
+		out, err := s.DescribeLaunchTemplates(ctx, &ec2api.DescribeLaunchTemplatesInput{MaxResults: ptr(int64(2)), NextToken: token})
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
+		var ns []string
 		for _, lt := range out.LaunchTemplates {
-			paged = append(paged, *lt.LaunchTemplateName)
+			ns = append(ns, *lt.LaunchTemplateName)
 		}
-		if out.NextToken == nil {
-			break
-		}
-		in.NextToken = out.NextToken
-	}
+		return ns, out.NextToken, nil
+	})
 	if slices.Sort(paged); !reflect.DeepEqual(paged, []string{"dbs", "web-a", "web-b"}) {
 		t.Errorf("paged %v", paged)
 	}
@@ -558,4 +550,24 @@ func TestLaunchTemplateData(t *testing.T) {
 			t.Errorf("ResolveAlias=%v: %s, want %s", resolve, got, want)
 		}
 	}
+}
+
+// pageAll follows NextToken until the last page, for at most 20 pages.
+func pageAll[T any](t *testing.T, page func(token *string) ([]T, *string, error)) []T {
+	t.Helper()
+	var all []T
+	var token *string
+	for range 20 {
+		items, next, err := page(token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, items...)
+		if next == nil {
+			return all
+		}
+		token = next
+	}
+	t.Fatal("more than 20 pages")
+	return nil
 }
