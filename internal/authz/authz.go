@@ -85,9 +85,11 @@ type Authorizer struct {
 	ids      Identities
 	sessions Sessions
 	trusts   Trusts
-	mode     Mode
-	log      *slog.Logger
-	parsed   parseCache
+	// resources are the resource-policy sources, by ARN service field.
+	resources map[string]ResourcePolicies
+	mode      Mode
+	log       *slog.Logger
+	parsed    parseCache
 	// identities caches each principal's parsed policies by Identity.Version.
 	identities identityCache
 	Decided    *Decisions
@@ -126,7 +128,7 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 	// The root user may do anything its account can; only a resource
 	// policy's explicit deny could stop it, and a role's trust policy must
 	// still let it assume the role.
-	if p.IsRoot() && !(a.trusts != nil && assumesRole(svc, op)) {
+	if a.rootUnlimited(p, svc, op) {
 		return nil
 	}
 	checks, err := actions.Resolve(actions.Request{
@@ -150,6 +152,7 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 		global["aws:multifactorauthage"] = []string{"0"}
 	}
 	var trusts trustCache
+	var resources resourceCache
 	for _, c := range checks {
 		for _, res := range c.Resources {
 			input := in2
@@ -163,13 +166,26 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 					return err
 				}
 				input.Resource, input.ResourceRequired = att, true
-			} else if p.IsRoot() {
+			}
+			var ri *resourceInfo
+			if !trusted && a.resources != nil {
+				if resources == nil {
+					resources = resourceCache{}
+				}
+				if ri, err = a.resourceFor(ctx, resources, res); err != nil {
+					return err
+				}
+			}
+			if !trusted && ri == nil && p.IsRoot() {
 				continue
 			}
 			req := policy.Request{
 				Principal: principal, Action: c.Action, Resource: res,
 				ResourceAccount: resourceAccount(res, p.Account),
 				Context:         mergeContext(global, c.Context),
+			}
+			if ri != nil && !ri.apply(&input, &req) {
+				continue
 			}
 			d := policy.Evaluate(req, input)
 			a.Decided.Add(info.RequestID, info.Time, req, d)
@@ -179,6 +195,8 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 			msg := d.Message(req)
 			if trusted {
 				msg = trustMessage(req)
+			} else if ri.plainDenial(principal) {
+				msg = "Access Denied"
 			}
 			if a.mode == Report {
 				a.log.Warn("access would be denied (report-only mode)", "id", info.RequestID, "reason", msg)
