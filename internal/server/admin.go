@@ -16,6 +16,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("POST /_hakoniwa/reset", s.reset)
 	mux.HandleFunc("GET /_hakoniwa/explain/{id}", s.explain)
 	mux.HandleFunc("POST /_localstack/state/reset", s.reset)
+	mux.HandleFunc("GET /_hakoniwa/outbound-federation/{account}/.well-known/{doc}", s.outboundDiscovery)
 	mux.Handle("/", s.gw)
 	return mux
 }

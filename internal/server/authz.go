@@ -140,6 +140,21 @@ func (s stsIAM) SAMLProviderMetadata(ctx context.Context, account, arn string) (
 	return s.d.iam.SAMLProviderMetadata(ctx, account, arn)
 }
 
+func (s stsIAM) OutboundIssuer(ctx context.Context, account string) (string, bool, error) {
+	if s.d.iam == nil {
+		return "", false, nil
+	}
+	return s.d.iam.OutboundIssuer(ctx, account)
+}
+
+func (s stsIAM) PrincipalTags(ctx context.Context, account, arn string) (map[string]string, error) {
+	if s.d.iam == nil {
+		return nil, nil
+	}
+	p, err := s.d.iam.PrincipalPolicies(ctx, account, arn)
+	return p.Tags, err
+}
+
 // stsTrust lets the authorizer decide federated AssumeRole* calls with the
 // role's trust policy; without an authorizer yet, nothing is trusted.
 type stsTrust struct{ d *deps }

@@ -76,6 +76,7 @@ var implemented = map[string]factory{
 		d.sts.RootMayAssumeRoles = !d.strictAuth
 		d.sts.Providers = stsIAM{d}
 		d.sts.Trust = stsTrust{d}
+		d.sts.Outbound = stsIAM{d}
 		// hakoniwa reaches no real identity provider; a local test IdP on
 		// a loopback address may be reached over plain HTTP when
 		// HAKONIWA_OIDC_ALLOW_HTTP_LOOPBACK=1.

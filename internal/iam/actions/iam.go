@@ -59,6 +59,11 @@ func stsContext(r *resolver, c contextBuilder) {
 	c.str("sts:ExternalId", r.Input, "ExternalId")
 	c.str("sts:SourceIdentity", r.Input, "SourceIdentity")
 	c.set("sts:TransitiveTagKeys", strings1(r.Input["TransitiveTagKeys"])...)
+	// GetWebIdentityToken's keys, so a policy can bound who the caller
+	// may mint tokens for, for how long and how signed.
+	c.set("sts:IdentityTokenAudience", strings1(r.Input["Audience"])...)
+	c.str("sts:SigningAlgorithm", r.Input, "SigningAlgorithm")
+	c.set("sts:DurationSeconds", integer(r.Input["DurationSeconds"])...)
 }
 
 // stsAssumeRole: passing session tags needs sts:TagSession and a source

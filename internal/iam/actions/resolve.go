@@ -3,6 +3,7 @@ package actions
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -459,4 +460,17 @@ var serviceBinders = map[string]func(r *resolver, resourceType, placeholder stri
 	"sns":        snsBind,
 	"lambda":     lambdaBind,
 	"dynamodb":   dynamoBind,
+}
+
+// integer renders a numeric member as a condition value.
+func integer(v any) []string {
+	switch n := v.(type) {
+	case int64:
+		return []string{strconv.FormatInt(n, 10)}
+	case int:
+		return []string{strconv.Itoa(n)}
+	case float64:
+		return []string{strconv.FormatFloat(n, 'f', -1, 64)}
+	}
+	return nil
 }

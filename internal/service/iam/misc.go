@@ -186,3 +186,16 @@ func (s *Service) GetOutboundWebIdentityFederationInfo(ctx context.Context, _ *i
 	}
 	return out, nil
 }
+
+// OutboundIssuer is the account's outbound federation issuer URL, for STS
+// GetWebIdentityToken; ok is false while the feature is disabled.
+func (s *Service) OutboundIssuer(ctx context.Context, account string) (issuer string, ok bool, err error) {
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		cur, err := (&acct{s: s, tx: tx, id: account}).outboundFederation()
+		if cur != nil {
+			issuer, ok = cur.Issuer, true
+		}
+		return err
+	})
+	return issuer, ok, err
+}

@@ -64,6 +64,9 @@ type Service struct {
 	Providers Providers
 	Trust     Trust
 	OIDCKeys  KeySource
+	// Outbound tells whether the account has turned outbound identity
+	// federation on; nil: GetWebIdentityToken always refuses.
+	Outbound Outbound
 
 	cache recordCache
 }
