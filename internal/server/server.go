@@ -111,9 +111,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EC2Quotas == (ec2svc.Quotas{}) {
 		cfg.EC2Quotas = ec2svc.DefaultQuotas()
 	}
-	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder, strictAuth: cfg.StrictAuth, ec2Quotas: cfg.EC2Quotas}
+	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder, strictAuth: cfg.StrictAuth, ec2Quotas: cfg.EC2Quotas,
+		dataDir: cfg.DataDir, ephemeral: cfg.Ephemeral}
 	enabled, err := buildServices(cfg.Services, deps)
 	if err != nil {
+		deps.close()
 		s.recorder.Close()
 		st.Close()
 		return nil, err
@@ -237,7 +239,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.iam != nil {
 		err = errors.Join(err, s.iam.FlushKeyUsage(ctx))
 	}
-	return errors.Join(err, s.st.Close())
+	return errors.Join(err, s.deps.close(), s.st.Close())
 }
 
 // Banner is what the command prints once listening.

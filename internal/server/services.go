@@ -2,13 +2,16 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"hakoniwa/internal/api"
 	"hakoniwa/internal/authz"
+	"hakoniwa/internal/blob"
 	"hakoniwa/internal/clock"
 	"hakoniwa/internal/ids"
 	"hakoniwa/internal/sigv4"
@@ -18,11 +21,13 @@ import (
 	cloudtrailapi "hakoniwa/internal/api/cloudtrail"
 	ec2api "hakoniwa/internal/api/ec2"
 	iamapi "hakoniwa/internal/api/iam"
+	s3api "hakoniwa/internal/api/s3"
 	ssmapi "hakoniwa/internal/api/ssm"
 	stsapi "hakoniwa/internal/api/sts"
 	cloudtrailsvc "hakoniwa/internal/service/cloudtrail"
 	ec2svc "hakoniwa/internal/service/ec2"
 	iamsvc "hakoniwa/internal/service/iam"
+	s3svc "hakoniwa/internal/service/s3"
 	ssmsvc "hakoniwa/internal/service/ssm"
 	stssvc "hakoniwa/internal/service/sts"
 )
@@ -38,6 +43,14 @@ type deps struct {
 	// setups expect leniency.
 	strictAuth bool
 	ec2Quotas  ec2svc.Quotas
+	// dataDir is where payload files live beside the store; "" with
+	// ephemeral, whose files go to a temporary directory.
+	dataDir   string
+	ephemeral bool
+	// closers release what services opened, at Stop; err is the first
+	// failure of a factory, which New reports.
+	closers []func() error
+	err     error
 
 	sts *stssvc.Service
 	iam *iamsvc.Service
@@ -95,9 +108,30 @@ var implemented = map[string]factory{
 	"ssm": func(d *deps) *api.Binding {
 		return ssmapi.Bind(ssmsvc.New(d.store, d.clock))
 	},
+	"s3": func(d *deps) *api.Binding {
+		blobs, err := openBlobs(d)
+		if err == nil {
+			d.closers = append(d.closers, blobs.Close)
+			var svc *s3svc.Service
+			if svc, err = s3svc.New(context.Background(), s3svc.Config{Store: d.store, Blobs: blobs, Clock: d.clock, IDs: d.ids}); err == nil {
+				return s3api.Bind(svc)
+			}
+		}
+		d.err = fmt.Errorf("s3: %w", err)
+		return s3api.Bind(s3api.Unimplemented{})
+	},
 	"cloudtrail": func(d *deps) *api.Binding {
 		return cloudtrailapi.Bind(cloudtrailsvc.New(d.recorder))
 	},
+}
+
+// openBlobs opens S3's payload directory: under the data directory, or a
+// temporary one removed at shutdown when the store is in memory.
+func openBlobs(d *deps) (*blob.Store, error) {
+	if d.ephemeral || d.dataDir == "" {
+		return blob.OpenTemp()
+	}
+	return blob.Open(filepath.Join(d.dataDir, "blobs"))
 }
 
 // buildServices builds the enabled services; ids empty means all.
@@ -117,6 +151,9 @@ func buildServices(want []string, d *deps) ([]*api.Binding, error) {
 		}
 		if f, ok := implemented[id]; ok {
 			out = append(out, f(d))
+			if d.err != nil {
+				return nil, d.err
+			}
 			continue
 		}
 		stub, ok := all[id]
@@ -177,4 +214,14 @@ func knownIDs() map[string]bool {
 		out[id] = true
 	}
 	return out
+}
+
+// close runs the closers, newest first, once.
+func (d *deps) close() error {
+	var errs []error
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		errs = append(errs, d.closers[i]())
+	}
+	d.closers = nil
+	return errors.Join(errs...)
 }

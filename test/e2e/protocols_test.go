@@ -34,8 +34,8 @@ func TestEveryProtocolWithRealClients(t *testing.T) {
 			_, err := ec2.NewFromConfig(cfg).DescribeFpgaImages(ctx, &ec2.DescribeFpgaImagesInput{})
 			return err
 		}},
-		{"rest-xml", "s3:ListBuckets", func() error {
-			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+		{"rest-xml", "s3:ListBucketAnalyticsConfigurations", func() error {
+			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBucketAnalyticsConfigurations(ctx, &s3.ListBucketAnalyticsConfigurationsInput{Bucket: aws.String("any-bucket")})
 			return err
 		}},
 		{"rest-json", "lambda:GetFunction", func() error {
