@@ -43,13 +43,27 @@ type Quotas struct {
 	// Launch templates (launchtemplates.go); zero means AWS's default.
 	LaunchTemplatesPerRegion  int // 5000
 	VersionsPerLaunchTemplate int // 10000
+	// Running On-Demand instances, in vCPUs per instance class
+	// (instances_run.go); zero means the default of an established
+	// account, as a new account's 5 Standard vCPUs fit no test suite.
+	StandardVCPUs   int // 1152: A, C, D, H, I, M, R, T, Z
+	GVCPUs          int // 64: G and VT
+	PVCPUs          int // 64
+	XVCPUs          int // 128
+	FVCPUs          int // 128
+	InfVCPUs        int // 64
+	DLVCPUs         int // 96
+	TrnVCPUs        int // 256
+	HPCVCPUs        int // 384
+	HighMemoryVCPUs int // 448: U
 }
 
 // DefaultQuotas returns AWS's default quotas.
 func DefaultQuotas() Quotas {
 	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50,
 		SecurityGroupsPerRegion: 2500, RulesPerSecurityGroup: 60, NetworkACLsPerVPC: 200, EntriesPerNetworkACL: 20,
-		ElasticIPsPerRegion: 5, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000}
+		ElasticIPsPerRegion: 5, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000,
+		StandardVCPUs: 1152, GVCPUs: 64, PVCPUs: 64, XVCPUs: 128, FVCPUs: 128, InfVCPUs: 64, DLVCPUs: 96, TrnVCPUs: 256, HPCVCPUs: 384, HighMemoryVCPUs: 448}
 }
 
 // Service is the EC2 implementation.

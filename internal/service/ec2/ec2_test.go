@@ -523,7 +523,7 @@ func TestTags(t *testing.T) {
 	if code(err) != "InvalidVpcID.NotFound" {
 		t.Errorf("missing resource: %v", err)
 	}
-	_, err = s.CreateTags(ctx, &ec2api.CreateTagsInput{Resources: []string{"i-0123456789abcdef0"}, Tags: many[:1]})
+	_, err = s.CreateTags(ctx, &ec2api.CreateTagsInput{Resources: []string{"fleet-0123456789abcdef0"}, Tags: many[:1]})
 	if code(err) != "InvalidID" {
 		t.Errorf("unknown kind: %v", err)
 	}

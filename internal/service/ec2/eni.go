@@ -820,6 +820,9 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, in *ec2api.AttachN
 		if !found {
 			return missing
 		}
+		if instanceGone(fields) {
+			return errf(http.StatusBadRequest, "IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", instance)
+		}
 		if r.RequesterManaged {
 			return managedInUse(r.ID)
 		}

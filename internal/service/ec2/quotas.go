@@ -21,6 +21,16 @@ var quotaNames = map[string]func(*Quotas) *int{
 	"elastic-ips-per-region":       func(q *Quotas) *int { return &q.ElasticIPsPerRegion },
 	"launch-templates-per-region":  func(q *Quotas) *int { return &q.LaunchTemplatesPerRegion },
 	"versions-per-launch-template": func(q *Quotas) *int { return &q.VersionsPerLaunchTemplate },
+	"standard-vcpus":               func(q *Quotas) *int { return &q.StandardVCPUs },
+	"g-vcpus":                      func(q *Quotas) *int { return &q.GVCPUs },
+	"p-vcpus":                      func(q *Quotas) *int { return &q.PVCPUs },
+	"x-vcpus":                      func(q *Quotas) *int { return &q.XVCPUs },
+	"f-vcpus":                      func(q *Quotas) *int { return &q.FVCPUs },
+	"inf-vcpus":                    func(q *Quotas) *int { return &q.InfVCPUs },
+	"dl-vcpus":                     func(q *Quotas) *int { return &q.DLVCPUs },
+	"trn-vcpus":                    func(q *Quotas) *int { return &q.TrnVCPUs },
+	"hpc-vcpus":                    func(q *Quotas) *int { return &q.HPCVCPUs },
+	"high-memory-vcpus":            func(q *Quotas) *int { return &q.HighMemoryVCPUs },
 }
 
 // ParseQuotas reads "name=value,name=value" over AWS's defaults, so a

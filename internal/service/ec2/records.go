@@ -90,7 +90,7 @@ var (
 	// kinds is every resource kind, gathered from the files that own
 	// them (security.go, routing.go, ...), so each area adds its kinds
 	// without touching the others.
-	kinds = slices.Concat([]kindInfo{kindVPC, kindSubnet}, securityKinds, routingKinds, interfaceKinds, peeringKinds, keyPairKinds, imageKinds, launchTemplateKinds)
+	kinds = slices.Concat([]kindInfo{kindVPC, kindSubnet}, securityKinds, routingKinds, interfaceKinds, peeringKinds, keyPairKinds, imageKinds, launchTemplateKinds, instanceKinds)
 )
 
 // kindOf finds the kind of a resource id by its prefix.

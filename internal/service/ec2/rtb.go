@@ -208,8 +208,9 @@ func (s *Service) targetLive(tx store.Tx, sc scope, id, vpcID string, now time.T
 	case "pcx":
 		return peeringLive(tx, sc, id, vpcID, now)
 	}
-	_, found, err := rawRecord(tx, sc, k, id)
-	return found, err
+	fields, found, err := rawRecord(tx, sc, k, id)
+	// A terminating instance carries no traffic: its routes blackhole.
+	return found && !(k.prefix == "i" && instanceGone(fields)), err
 }
 
 // rawRecord reads any stored resource by id without knowing its Go type:

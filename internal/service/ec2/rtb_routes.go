@@ -170,6 +170,9 @@ func (s *Service) resolveTarget(tx store.Tx, sc scope, rt *routeTableRec, sp rou
 		if !found {
 			return route{}, missing
 		}
+		if k.prefix == "i" && instanceGone(fields) {
+			return route{}, errf(http.StatusBadRequest, "IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", t.id)
+		}
 		if vpc := rawString(fields, "vpc"); vpc != "" && vpc != rt.VpcID && t.member != "VpcPeeringConnectionId" && t.member != "TransitGatewayId" {
 			return route{}, differentNetworks(rt.ID, nf.noun, t.id)
 		}
