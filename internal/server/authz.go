@@ -59,6 +59,9 @@ func (d *deps) authzOptions() []authz.Option {
 	if d.iam != nil {
 		opts = append(opts, authz.WithTrusts(iamTrusts{d.iam}))
 	}
+	if d.s3 != nil {
+		opts = append(opts, authz.WithResourcePolicies("s3", d.s3))
+	}
 	return opts
 }
 

@@ -54,6 +54,8 @@ type deps struct {
 
 	sts *stssvc.Service
 	iam *iamsvc.Service
+	// s3 is the bucket-policy source of the authorizer.
+	s3 *s3svc.Service
 	// authz is set once built, after the services: STS asks it to decide
 	// federated AssumeRole* calls.
 	authz *authz.Authorizer
@@ -114,6 +116,7 @@ var implemented = map[string]factory{
 			d.closers = append(d.closers, blobs.Close)
 			var svc *s3svc.Service
 			if svc, err = s3svc.New(context.Background(), s3svc.Config{Store: d.store, Blobs: blobs, Clock: d.clock, IDs: d.ids}); err == nil {
+				d.s3 = svc
 				return s3api.Bind(svc)
 			}
 		}
