@@ -212,3 +212,298 @@ func TestRunInstancesClientToken(t *testing.T) {
 		t.Errorf("different parameters: %v", err)
 	}
 }
+
+// fakeRoles is IAM with one profile, "web", holding role "web-role".
+type fakeRoles struct{ issued []string }
+
+func (f *fakeRoles) InstanceProfile(_ context.Context, account, ref string) (InstanceProfile, error) {
+	arn := "arn:aws:iam::" + account + ":instance-profile/web"
+	if ref != "web" && ref != arn {
+		return InstanceProfile{}, invalidParam("Value (%s) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name", ref)
+	}
+	return InstanceProfile{ARN: arn, ID: "AIPAEXAMPLE", RoleARN: "arn:aws:iam::" + account + ":role/web-role", RoleName: "web-role"}, nil
+}
+
+func (f *fakeRoles) InstanceCredentials(_ context.Context, account, roleARN, instanceID string) (RoleCredentials, error) {
+	f.issued = append(f.issued, roleARN+" "+instanceID)
+	return RoleCredentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "secret", SessionToken: "token"}, nil
+}
+
+func TestInstanceAttributes(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	ud := base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho hi\n"))
+	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), InstanceType: ptr("t3.micro"), UserData: ptr(ud), DisableApiTermination: ptr(true)})
+	id := *out.Instances[0].InstanceId
+	attr := func(name string) *ec2api.InstanceAttribute {
+		t.Helper()
+		a, err := s.DescribeInstanceAttribute(ctx, &ec2api.DescribeInstanceAttributeInput{InstanceId: &id, Attribute: ptr(name)})
+		if err != nil {
+			t.Fatalf("DescribeInstanceAttribute %s: %v", name, err)
+		}
+		return a
+	}
+	if a := attr("userData"); deref(a.UserData.Value) != ud {
+		t.Errorf("user data: %v", deref(a.UserData.Value))
+	}
+	if _, err := s.DescribeInstanceAttribute(ctx, &ec2api.DescribeInstanceAttributeInput{InstanceId: &id, Attribute: ptr("colour")}); code(err) != "InvalidParameterValue" {
+		t.Errorf("unknown attribute: %v", err)
+	}
+	manualClock(s).Advance(instPendingFor)
+	_, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{id}})
+	if code(err) != "OperationNotPermitted" || message(err) != "The instance '"+id+"' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again." {
+		t.Errorf("termination protection: %v", err)
+	}
+	modify := func(in ec2api.ModifyInstanceAttributeInput) error {
+		in.InstanceId = &id
+		_, err := s.ModifyInstanceAttribute(ctx, &in)
+		return err
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{InstanceType: &ec2api.AttributeValue{Value: ptr("t3.small")}}); code(err) != "IncorrectInstanceState" {
+		t.Errorf("type change while running: %v", err)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{Attribute: ptr("disableApiStop"), Value: ptr("true")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StopInstances(ctx, &ec2api.StopInstancesInput{InstanceIds: []string{id}}); code(err) != "OperationNotPermitted" {
+		t.Errorf("stop protection: %v", err)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{DisableApiStop: &ec2api.AttributeBooleanValue{Value: ptr(false)},
+		SourceDestCheck: &ec2api.AttributeBooleanValue{Value: ptr(false)}}); code(err) != "InvalidParameterCombination" {
+		t.Errorf("two attributes: %v", err)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{DisableApiStop: &ec2api.AttributeBooleanValue{Value: ptr(false)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{SourceDestCheck: &ec2api.AttributeBooleanValue{Value: ptr(false)}}); err != nil {
+		t.Fatal(err)
+	}
+	if a := attr("sourceDestCheck"); *a.SourceDestCheck.Value {
+		t.Errorf("source/dest check stays on")
+	}
+	sg, err := s.CreateSecurityGroup(ctx, &ec2api.CreateSecurityGroupInput{GroupName: ptr("web"), Description: ptr("web")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{Groups: []string{*sg.GroupId}}); err != nil {
+		t.Fatal(err)
+	}
+	if a := attr("groupSet"); len(a.Groups) != 1 || *a.Groups[0].GroupName != "web" {
+		t.Errorf("groups: %+v", a.Groups)
+	}
+	if _, err := s.StopInstances(ctx, &ec2api.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	manualClock(s).Advance(instStoppingFor)
+	if err := modify(ec2api.ModifyInstanceAttributeInput{InstanceType: &ec2api.AttributeValue{Value: ptr("t4g.small")}}); code(err) != "InvalidParameterValue" {
+		t.Errorf("arm64 type for an x86_64 instance: %v", err)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{InstanceType: &ec2api.AttributeValue{Value: ptr("m5.large")}}); err != nil {
+		t.Fatal(err)
+	}
+	if a := attr("instanceType"); *a.InstanceType.Value != "m5.large" {
+		t.Errorf("type: %v", *a.InstanceType.Value)
+	}
+	if err := modify(ec2api.ModifyInstanceAttributeInput{UserData: &ec2api.BlobAttributeValue{Value: []byte("new")}}); err != nil {
+		t.Fatal(err)
+	}
+	if a := attr("userData"); deref(a.UserData.Value) != base64.StdEncoding.EncodeToString([]byte("new")) {
+		t.Errorf("new user data: %v", deref(a.UserData.Value))
+	}
+	m, err := s.ModifyInstanceMetadataOptions(ctx, &ec2api.ModifyInstanceMetadataOptionsInput{InstanceId: &id, HttpTokens: ptr("optional"), InstanceMetadataTags: ptr("enabled")})
+	if err != nil || *m.InstanceMetadataOptions.HttpTokens != "optional" || *m.InstanceMetadataOptions.HttpPutResponseHopLimit != 2 {
+		t.Fatalf("metadata options: %v %+v", err, m)
+	}
+	if _, err := s.ModifyInstanceMetadataOptions(ctx, &ec2api.ModifyInstanceMetadataOptionsInput{InstanceId: &id, HttpEndpoint: ptr("off")}); code(err) != "InvalidParameterValue" {
+		t.Errorf("bad endpoint value: %v", err)
+	}
+	lt, err := s.GetLaunchTemplateData(ctx, &ec2api.GetLaunchTemplateDataInput{InstanceId: &id})
+	if err != nil || *lt.LaunchTemplateData.InstanceType != "m5.large" || *lt.LaunchTemplateData.MetadataOptions.InstanceMetadataTags != "enabled" {
+		t.Errorf("launch template data: %v %+v", err, lt)
+	}
+	if _, err := s.GetConsoleOutput(ctx, &ec2api.GetConsoleOutputInput{InstanceId: ptr("i-0123456789abcdef0")}); code(err) != "InvalidInstanceID.NotFound" {
+		t.Errorf("console of nothing: %v", err)
+	}
+	c, err := s.GetConsoleOutput(ctx, &ec2api.GetConsoleOutputInput{InstanceId: &id})
+	if raw, _ := base64.StdEncoding.DecodeString(deref(c.Output)); err != nil || !strings.Contains(string(raw), "Cloud-init") {
+		t.Errorf("console: %v %q", err, raw)
+	}
+}
+
+func TestInstanceStatusAndProfiles(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	roles := &fakeRoles{}
+	s.SetInstanceRoles(roles)
+	img := al2023(t)
+	if _, err := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)),
+		IamInstanceProfile: &ec2api.IamInstanceProfileSpecification{Name: ptr("nope")}}); code(err) != "InvalidParameterValue" {
+		t.Errorf("unknown profile: %v", err)
+	}
+	a := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), IamInstanceProfile: &ec2api.IamInstanceProfileSpecification{Name: ptr("web")}})
+	b := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img)})
+	ia, ib := *a.Instances[0].InstanceId, *b.Instances[0].InstanceId
+	if a.Instances[0].IamInstanceProfile == nil || *a.Instances[0].IamInstanceProfile.Arn != "arn:aws:iam::"+testAccount+":instance-profile/web" {
+		t.Errorf("profile: %+v", a.Instances[0].IamInstanceProfile)
+	}
+	st, err := s.DescribeInstanceStatus(ctx, &ec2api.DescribeInstanceStatusInput{})
+	if err != nil || len(st.InstanceStatuses) != 0 {
+		t.Errorf("pending instances are not listed by default: %v %d", err, len(st.InstanceStatuses))
+	}
+	st, err = s.DescribeInstanceStatus(ctx, &ec2api.DescribeInstanceStatusInput{IncludeAllInstances: ptr(true)})
+	if err != nil || len(st.InstanceStatuses) != 2 {
+		t.Errorf("all instances: %v %d", err, len(st.InstanceStatuses))
+	}
+	manualClock(s).Advance(instPendingFor)
+	st, err = s.DescribeInstanceStatus(ctx, &ec2api.DescribeInstanceStatusInput{Filters: filters("instance-status.status", "ok", "availability-zone", "us-east-1a")})
+	if err != nil || len(st.InstanceStatuses) != 2 || *st.InstanceStatuses[0].InstanceStatus.Status != "ok" {
+		t.Errorf("running: %v %+v", err, st)
+	}
+	if _, err := s.DescribeInstanceStatus(ctx, &ec2api.DescribeInstanceStatusInput{InstanceIds: []string{ia}, MaxResults: ptr(int64(5))}); code(err) != "InvalidParameterCombination" {
+		t.Errorf("ids with MaxResults: %v", err)
+	}
+
+	if _, err := s.AssociateIamInstanceProfile(ctx, &ec2api.AssociateIamInstanceProfileInput{InstanceId: &ia,
+		IamInstanceProfile: &ec2api.IamInstanceProfileSpecification{Name: ptr("web")}}); code(err) != "IncorrectState" {
+		t.Errorf("second association: %v", err)
+	}
+	as, err := s.AssociateIamInstanceProfile(ctx, &ec2api.AssociateIamInstanceProfileInput{InstanceId: &ib,
+		IamInstanceProfile: &ec2api.IamInstanceProfileSpecification{Name: ptr("web")}})
+	if err != nil || !strings.HasPrefix(*as.IamInstanceProfileAssociation.AssociationId, "iip-assoc-") {
+		t.Fatalf("associate: %v", err)
+	}
+	list, err := s.DescribeIamInstanceProfileAssociations(ctx, &ec2api.DescribeIamInstanceProfileAssociationsInput{})
+	if err != nil || len(list.IamInstanceProfileAssociations) != 2 {
+		t.Errorf("associations: %v %+v", err, list)
+	}
+	rep, err := s.ReplaceIamInstanceProfileAssociation(ctx, &ec2api.ReplaceIamInstanceProfileAssociationInput{AssociationId: as.IamInstanceProfileAssociation.AssociationId,
+		IamInstanceProfile: &ec2api.IamInstanceProfileSpecification{Name: ptr("web")}})
+	if err != nil || *rep.IamInstanceProfileAssociation.AssociationId == *as.IamInstanceProfileAssociation.AssociationId {
+		t.Fatalf("replace: %v", err)
+	}
+	if _, err := s.DisassociateIamInstanceProfile(ctx, &ec2api.DisassociateIamInstanceProfileInput{AssociationId: as.IamInstanceProfileAssociation.AssociationId}); code(err) != "InvalidAssociationID.NotFound" {
+		t.Errorf("the replaced id is gone: %v", err)
+	}
+	if _, err := s.DisassociateIamInstanceProfile(ctx, &ec2api.DisassociateIamInstanceProfileInput{AssociationId: rep.IamInstanceProfileAssociation.AssociationId}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describeOne(t, s, ctx, ib); got.IamInstanceProfile != nil {
+		t.Errorf("disassociated profile still shown")
+	}
+	// Credit specifications: t2 defaults to standard, t3 to unlimited.
+	c := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), InstanceType: ptr("t2.micro")})
+	m5 := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), InstanceType: ptr("m5.large")})
+	ic := *c.Instances[0].InstanceId
+	cs, err := s.DescribeInstanceCreditSpecifications(ctx, &ec2api.DescribeInstanceCreditSpecificationsInput{InstanceIds: []string{ic, *m5.Instances[0].InstanceId}})
+	if err != nil || len(cs.InstanceCreditSpecifications) != 1 || *cs.InstanceCreditSpecifications[0].CpuCredits != "standard" {
+		t.Errorf("credits: %v %+v", err, cs)
+	}
+	mc, err := s.ModifyInstanceCreditSpecification(ctx, &ec2api.ModifyInstanceCreditSpecificationInput{InstanceCreditSpecifications: []ec2api.InstanceCreditSpecificationRequest{
+		{InstanceId: &ic, CpuCredits: ptr("unlimited")}, {InstanceId: ptr("i-0123456789abcdef0"), CpuCredits: ptr("unlimited")}}})
+	if err != nil || len(mc.SuccessfulInstanceCreditSpecifications) != 1 || *mc.UnsuccessfulInstanceCreditSpecifications[0].Error.Code != "InvalidInstanceID.NotFound" {
+		t.Errorf("modify credits: %v %+v", err, mc)
+	}
+}
+
+func TestDescribeInstancesFilters(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	img := al2023(t)
+	vpc := mustVPC(t, s, ctx, "10.0.0.0/16")
+	sn := mustSubnet(t, s, ctx, vpc, "10.0.1.0/24", "us-east-1b")
+	if _, err := s.CreateKeyPair(ctx, &ec2api.CreateKeyPairInput{KeyName: ptr("k")}); err != nil {
+		t.Fatal(err)
+	}
+	a := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), SubnetId: &sn, KeyName: ptr("k"), PrivateIpAddress: ptr("10.0.1.50"),
+		TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("instance"), Tags: []ec2api.Tag{{Key: ptr("env"), Value: ptr("prod")}}}}})
+	run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(3)), MaxCount: ptr(int64(3)), InstanceType: ptr("t3.nano")})
+	ia := a.Instances[0]
+	if *ia.PrivateIpAddress != "10.0.1.50" || ia.PublicIpAddress != nil || *ia.PublicDnsName != "" {
+		t.Errorf("custom subnet addressing: %v %v", *ia.PrivateIpAddress, deref(ia.PublicIpAddress))
+	}
+	count := func(f ...string) int {
+		t.Helper()
+		out, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{Filters: filters(f...)})
+		if err != nil {
+			t.Fatalf("filters %v: %v", f, err)
+		}
+		n := 0
+		for _, r := range out.Reservations {
+			n += len(r.Instances)
+		}
+		return n
+	}
+	for _, c := range []struct {
+		f    []string
+		want int
+	}{
+		{[]string{"vpc-id", vpc}, 1},
+		{[]string{"subnet-id", sn}, 1},
+		{[]string{"instance-type", "t3.nano"}, 3},
+		{[]string{"instance-state-name", "pending"}, 4},
+		{[]string{"instance-state-code", "0"}, 4},
+		{[]string{"availability-zone", "us-east-1b"}, 1},
+		{[]string{"private-ip-address", "10.0.1.50"}, 1},
+		{[]string{"key-name", "k"}, 1},
+		{[]string{"tag:env", "prod"}, 1},
+		{[]string{"tag-key", "env"}, 1},
+		{[]string{"reservation-id", *a.ReservationId}, 1},
+		{[]string{"image-id", img}, 4},
+		{[]string{"launch-index", "2"}, 1},
+		{[]string{"instance.group-id", *ia.SecurityGroups[0].GroupId}, 1},
+		{[]string{"network-interface.network-interface-id", *ia.NetworkInterfaces[0].NetworkInterfaceId}, 1},
+		{[]string{"instance-id", *ia.InstanceId}, 1},
+		{[]string{"ip-address", "*"}, 3},
+	} {
+		if got := count(c.f...); got != c.want {
+			t.Errorf("%v: %d, want %d", c.f, got, c.want)
+		}
+	}
+	if _, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{Filters: filters("colour", "red")}); code(err) != "InvalidParameterValue" {
+		t.Errorf("unknown filter: %v", err)
+	}
+	if _, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{InstanceIds: []string{"i-12"}}); code(err) != "InvalidInstanceID.Malformed" {
+		t.Errorf("malformed: %v", err)
+	}
+	if _, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{InstanceIds: []string{"i-0123456789abcdef0"}}); code(err) != "InvalidInstanceID.NotFound" ||
+		message(err) != "The instance ID 'i-0123456789abcdef0' does not exist" {
+		t.Errorf("missing: %v", err)
+	}
+	if _, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{InstanceIds: []string{*ia.InstanceId}, MaxResults: ptr(int64(5))}); code(err) != "InvalidParameterCombination" {
+		t.Errorf("ids with MaxResults: %v", err)
+	}
+	// Paging: 4 instances, 5 a page at least, so one page; the subnet
+	// count saw the address taken.
+	out, err := s.DescribeSubnets(ctx, &ec2api.DescribeSubnetsInput{SubnetIds: []string{sn}})
+	if err != nil || *out.Subnets[0].AvailableIpAddressCount != 250 {
+		t.Errorf("available addresses: %v %v", err, *out.Subnets[0].AvailableIpAddressCount)
+	}
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{*ia.InstanceId}}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = s.DescribeSubnets(ctx, &ec2api.DescribeSubnetsInput{SubnetIds: []string{sn}})
+	if *out.Subnets[0].AvailableIpAddressCount != 251 {
+		t.Errorf("address not freed: %v", *out.Subnets[0].AvailableIpAddressCount)
+	}
+}
+
+func TestDescribeInstancesPaging(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), MinCount: ptr(int64(12)), MaxCount: ptr(int64(12))})
+	seen := map[string]bool{}
+	var token *string
+	for pages := 0; ; pages++ {
+		out, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{MaxResults: ptr(int64(5)), NextToken: token})
+		if err != nil || pages > 3 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, r := range out.Reservations {
+			for _, i := range r.Instances {
+				seen[*i.InstanceId] = true
+			}
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	if len(seen) != 12 {
+		t.Errorf("paged through %d instances", len(seen))
+	}
+}
