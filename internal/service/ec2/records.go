@@ -3,6 +3,7 @@ package ec2
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // Record types, one per resource kind. They are the stored form (JSON);
@@ -90,7 +91,7 @@ var (
 	// kinds is every resource kind, gathered from the files that own
 	// them (security.go, routing.go, ...), so each area adds its kinds
 	// without touching the others.
-	kinds = slices.Concat([]kindInfo{kindVPC, kindSubnet}, securityKinds, routingKinds, interfaceKinds, peeringKinds, keyPairKinds, imageKinds, launchTemplateKinds, instanceKinds)
+	kinds = slices.Concat([]kindInfo{kindVPC, kindSubnet}, securityKinds, routingKinds, interfaceKinds, peeringKinds, keyPairKinds, imageKinds, launchTemplateKinds, instanceKinds, ebsKinds)
 )
 
 // kindOf finds the kind of a resource id by its prefix.
@@ -147,6 +148,10 @@ func (k kindInfo) notFound(ids ...string) error {
 	if k.prefix == "sg" {
 		// Security groups answer with their own wording.
 		return errf(http.StatusBadRequest, "InvalidGroup.NotFound", "The security group '%s' does not exist", joinIDs(ids))
+	}
+	if k.prefix == "vol" || k.prefix == "snap" {
+		// EBS drops the "ID" from its NotFound codes.
+		return errf(http.StatusBadRequest, strings.TrimSuffix(k.idCode, "ID")+".NotFound", "The %s '%s' does not exist.", k.noun, joinIDs(ids))
 	}
 	if len(ids) > 1 {
 		return errf(http.StatusBadRequest, k.idCode+".NotFound", "The %s IDs '%s' do not exist", k.noun, joinIDs(ids))
