@@ -51,7 +51,10 @@ func TestVolumeTypeRules(t *testing.T) {
 		return err
 	}
 	checkRefusals(t, []refusal{
-		{"no zone", func() error { _, err := s.CreateVolume(ctx, &ec2api.CreateVolumeInput{Size: ptr[int64](1)}); return err }(), "MissingParameter", ""},
+		{"no zone", func() error {
+			_, err := s.CreateVolume(ctx, &ec2api.CreateVolumeInput{Size: ptr[int64](1)})
+			return err
+		}(), "MissingParameter", ""},
 		{"unknown zone", refuse(ec2api.CreateVolumeInput{AvailabilityZone: ptr("us-east-1z"), Size: ptr[int64](1)}), "InvalidZone.NotFound", "The zone 'us-east-1z' does not exist."},
 		{"other region's zone", refuse(ec2api.CreateVolumeInput{AvailabilityZone: ptr("eu-west-1a"), Size: ptr[int64](1)}), "InvalidZone.NotFound", ""},
 		{"both zones", refuse(ec2api.CreateVolumeInput{AvailabilityZoneId: ptr("use1-az1"), AvailabilityZone: ptr("us-east-1a"), Size: ptr[int64](1)}), "InvalidParameterCombination", ""},
