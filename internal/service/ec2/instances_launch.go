@@ -334,6 +334,9 @@ func (s *Service) launchOne(tx store.Tx, sc scope, l *launch, img *imageView, pl
 			VolumeSize: int64(d.VolumeSize), VolumeType: d.VolumeType, Iops: int64(d.Iops), Throughput: int64(d.Throughput),
 			Encrypted: d.Encrypted, DeleteOnTermination: d.DeleteOnTermination, AttachTime: now})
 	}
+	if err := s.launchVolumesTx(tx, sc, r.ID, r.Zone, r.ZoneID, r.Devices, l.tags["volume"], now); err != nil {
+		return nil, err
+	}
 	if err := instances.put(tx, sc, r); err != nil {
 		return nil, err
 	}

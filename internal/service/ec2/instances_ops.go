@@ -240,6 +240,9 @@ func (s *Service) TerminateInstances(ctx context.Context, in *ec2api.TerminateIn
 		if err := s.releaseInstance(tx, sc, r); err != nil {
 			return err
 		}
+		if err := s.releaseVolumesTx(tx, sc, r.ID, now); err != nil {
+			return err
+		}
 		r.Phase, r.Since, r.Gone, r.Reason, r.ReasonCode = phaseTerminate, now, true, transitionReason(now), "Client.UserInitiatedShutdown"
 		return instances.put(tx, sc, r)
 	})

@@ -1,0 +1,86 @@
+package ec2
+
+import (
+	"testing"
+
+	"hakoniwa/internal/clock"
+
+	ec2api "hakoniwa/internal/api/ec2"
+)
+
+func TestAttachVolumes(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), InstanceType: ptr("t3.micro"), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)),
+		TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("volume"), Tags: []ec2api.Tag{{Key: ptr("role"), Value: ptr("root")}}}}})
+	inst := out.Instances[0]
+	rootID := *inst.BlockDeviceMappings[0].Ebs.VolumeId
+	// The root volume exists, attached and in use, with the launch's tags.
+	root, err := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{Filters: filters("attachment.instance-id", *inst.InstanceId)})
+	if err != nil || len(root.Volumes) != 1 || *root.Volumes[0].VolumeId != rootID || *root.Volumes[0].State != "in-use" ||
+		*root.Volumes[0].Attachments[0].State != "attached" || !*root.Volumes[0].Attachments[0].DeleteOnTermination || len(root.Volumes[0].Tags) != 1 {
+		t.Fatalf("root volume: %+v %v", root, err)
+	}
+	data := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](10)})
+	far := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](10), AvailabilityZone: ptr("us-east-1b")})
+	_, pending := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")})
+	clk.Advance(instPendingFor + volCreatingFor)
+	_, zone := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: far.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")})
+	_, badDevice := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("sdf")})
+	_, rootDevice := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: inst.RootDeviceName})
+	_, noInstance := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: ptr("i-0123456789abcdef0"), Device: ptr("/dev/sdf")})
+	att, err := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")})
+	if err != nil || *att.State != "attaching" || *att.Device != "/dev/sdf" {
+		t.Fatalf("attach: %+v %v", att, err)
+	}
+	_, again := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdg")})
+	_, inUse := s.DeleteVolume(ctx, &ec2api.DeleteVolumeInput{VolumeId: data.VolumeId})
+	_, detachRoot := s.DetachVolume(ctx, &ec2api.DetachVolumeInput{VolumeId: &rootID})
+	_, detachFree := s.DetachVolume(ctx, &ec2api.DetachVolumeInput{VolumeId: far.VolumeId})
+	_, wrongDevice := s.DetachVolume(ctx, &ec2api.DetachVolumeInput{VolumeId: data.VolumeId, Device: ptr("/dev/sdh")})
+	checkRefusals(t, []refusal{
+		{"instance pending", pending, "IncorrectState", ""},
+		{"zone", zone, "InvalidVolume.ZoneMismatch", ""},
+		{"bad device", badDevice, "InvalidParameterValue", ""},
+		{"root device taken", rootDevice, "InvalidParameterValue", "Invalid value '/dev/xvda' for unixDevice. Attachment point /dev/xvda is already in use"},
+		{"no instance", noInstance, "InvalidInstanceID.NotFound", ""},
+		{"attached twice", again, "VolumeInUse", ""},
+		{"delete attached", inUse, "VolumeInUse", "Volume " + *data.VolumeId + " is currently attached to " + *inst.InstanceId},
+		{"detach root while running", detachRoot, "IncorrectState", ""},
+		{"detach unattached", detachFree, "IncorrectState", ""},
+		{"detach wrong device", wrongDevice, "InvalidAttachment.NotFound", ""},
+	})
+	clk.Advance(volAttachFor)
+	got := describeOne(t, s, ctx, *inst.InstanceId)
+	if len(got.BlockDeviceMappings) != 2 {
+		t.Errorf("instance devices after attach: %+v", got.BlockDeviceMappings)
+	}
+	vs, _ := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{Filters: filters("attachment.status", "attached", "attachment.device", "/dev/sdf")})
+	if len(vs.Volumes) != 1 || *vs.Volumes[0].State != "in-use" {
+		t.Fatalf("attached: %+v", vs)
+	}
+	det, err := s.DetachVolume(ctx, &ec2api.DetachVolumeInput{VolumeId: data.VolumeId})
+	if err != nil || *det.State != "detaching" {
+		t.Fatalf("detach: %+v %v", det, err)
+	}
+	clk.Advance(volDetachFor)
+	vs, _ = s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{*data.VolumeId}})
+	if *vs.Volumes[0].State != "available" || len(vs.Volumes[0].Attachments) != 0 {
+		t.Fatalf("detached: %+v", vs.Volumes[0])
+	}
+	// Attach again, then terminate: the root volume goes, the data
+	// volume (not DeleteOnTermination) is detached and stays.
+	if _, err := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{*inst.InstanceId}}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(volDeletingFor)
+	_, rootGone := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{rootID}})
+	checkRefusals(t, []refusal{{"root after termination", rootGone, "InvalidVolume.NotFound", ""}})
+	vs, _ = s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{*data.VolumeId}})
+	if *vs.Volumes[0].State != "available" {
+		t.Errorf("data volume after termination: %s", *vs.Volumes[0].State)
+	}
+}
