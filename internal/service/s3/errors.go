@@ -137,3 +137,30 @@ func errACLWithOwnership() error {
 	return awserr.New(http.StatusBadRequest, "InvalidBucketAclWithObjectOwnership",
 		"Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 }
+
+func errInvalidChecksumValue(alg string) error {
+	return errInvalidRequest("Value for " + checksumHeader(alg) + " header is invalid.")
+}
+
+func errChecksumMismatch(alg string) error {
+	return awserr.New(http.StatusBadRequest, "BadDigest", "The %s you specified did not match the calculated checksum.", alg)
+}
+
+func errInvalidStorageClass() error {
+	return awserr.New(http.StatusBadRequest, "InvalidStorageClass", "The storage class you specified is not valid")
+}
+
+func errMetadataTooLarge(size int) error {
+	return awserr.New(http.StatusBadRequest, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size").
+		With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", strconv.Itoa(maxMetadataSize))
+}
+
+func errConditionalConflict() error {
+	return awserr.New(http.StatusConflict, "ConditionalRequestConflict",
+		"A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.")
+}
+
+func errMethodNotAllowed(method, resource string) error {
+	return awserr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.").
+		With("Method", method).With("ResourceType", resource)
+}
