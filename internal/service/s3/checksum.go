@@ -121,4 +121,3 @@ func (f checksumFields) given() map[string]string {
 }
 
 func md5Hex(sum []byte) string { return hex.EncodeToString(sum) }
-
