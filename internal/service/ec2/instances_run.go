@@ -65,13 +65,19 @@ func (s *Service) RunInstances(ctx context.Context, in *ec2api.RunInstancesInput
 		return nil, err
 	}
 	l := &launch{in: in}
+	if id, ok := resolveImageAlias(sc.region, deref(in.ImageId)); ok {
+		// RunInstances takes a public SSM parameter as ImageId too.
+		c := *in
+		c.ImageId = &id
+		l.in = &c
+	}
 	if in.LaunchTemplate != nil {
 		err := s.st.View(ctx, func(tx store.Tx) error {
 			id, v, data, err := s.resolveLaunchTemplate(tx, sc, in.LaunchTemplate)
 			if err != nil {
 				return err
 			}
-			merged := *in
+			merged := *l.in
 			applyTemplate(&merged, data)
 			l.in, l.ltID, l.ltVersion = &merged, id, v
 			return nil
