@@ -17,8 +17,9 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("GET /_hakoniwa/explain/{id}", s.explain)
 	mux.HandleFunc("POST /_localstack/state/reset", s.reset)
 	mux.HandleFunc("GET /_hakoniwa/outbound-federation/{account}/.well-known/{doc}", s.outboundDiscovery)
+	mux.HandleFunc(imdsPrefix, s.imdsByPath)
 	mux.Handle("/", s.gw)
-	return mux
+	return s.withIMDS(mux)
 }
 
 // localstackHealth answers in LocalStack's shape, so wait-for scripts and

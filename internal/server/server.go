@@ -78,6 +78,7 @@ type Server struct {
 	// deps are kept for tests that reach across services.
 	deps      *deps
 	gw        *gateway.Gateway
+	metadata  http.Handler
 	enabled   []*api.Binding
 	http      *http.Server
 	listeners []net.Listener
@@ -136,6 +137,7 @@ func New(cfg Config) (*Server, error) {
 		Credentials: creds, Now: cfg.Clock.Now, Strict: cfg.StrictAuth,
 		DefaultAccount: DefaultAccount, MaxBodyBytes: gateway.MaxBufferedBody,
 	})
+	s.metadata = newMetadata(deps, cfg.Log)
 	s.gw = gateway.New(gateway.Config{
 		Services:      enabled,
 		Codecs:        codecs(),

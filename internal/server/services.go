@@ -54,6 +54,8 @@ type deps struct {
 
 	sts *stssvc.Service
 	iam *iamsvc.Service
+	// ec2 is the instance source of the metadata service.
+	ec2 *ec2svc.Service
 	// s3 is the bucket-policy source of the authorizer.
 	s3 *s3svc.Service
 	// authz is set once built, after the services: STS asks it to decide
@@ -105,6 +107,7 @@ var implemented = map[string]factory{
 	"ec2": func(d *deps) *api.Binding {
 		svc := ec2svc.NewWithQuotas(d.store, d.clock, d.ids, d.ec2Quotas)
 		svc.SetInstanceRoles(ec2Roles{d})
+		d.ec2 = svc
 		return ec2api.Bind(svc)
 	},
 	"ssm": func(d *deps) *api.Binding {
