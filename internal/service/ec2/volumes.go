@@ -5,14 +5,18 @@ package ec2
 // timestamps whenever it is read, as NAT gateways do: no background work,
 // and a restart loses nothing.
 //
-// Seams for the instances code (volumes_launch.go):
-//   - launchVolumesTx creates an instance's volumes at RunInstances from
-//     its image's block device mappings and the request's overrides,
-//     attached and in use at once;
-//   - releaseVolumesTx, at termination, deletes the volumes marked
-//     DeleteOnTermination and detaches the others;
-//   - instanceBlockDevices renders an instance's volumes for
-//     DescribeInstances.
+// Seams for the instances code (volumes_attach.go):
+//   - launchVolumesTx(tx, sc, instanceID, zone, zoneID, devices
+//     []instanceDevice, tags, now) makes the volumes of the devices
+//     RunInstances resolved (instanceRec.Devices), attached and in use at
+//     once; launchOne calls it.
+//   - releaseVolumesTx(tx, sc, instanceID, now), at termination, deletes
+//     the volumes marked DeleteOnTermination and detaches the others;
+//     TerminateInstances calls it.
+//   - instanceBlockDevices(tx, sc, instanceID, now) renders the volumes
+//     attached to an instance. Attach and Detach also keep
+//     instanceRec.Devices in step, so DescribeInstances is right without
+//     it.
 // Attachments are indexed by instance (attachmentBucket), so none of them
 // scans the volumes.
 
