@@ -98,8 +98,12 @@ func TestInstancesSDK(t *testing.T) {
 	}{
 		{"key", func(in *ec2.RunInstancesInput) { in.KeyName = aws.String("nope") }, "InvalidKeyPair.NotFound"},
 		{"image", func(in *ec2.RunInstancesInput) { in.ImageId = aws.String("ami-0123456789abcdef0") }, "InvalidAMIID.NotFound"},
-		{"group of another VPC", func(in *ec2.RunInstancesInput) { in.SecurityGroupIds = []string{aws.ToString(di.SecurityGroups[0].GroupId)} }, "InvalidGroup.NotFound"},
-		{"profile", func(in *ec2.RunInstancesInput) { in.IamInstanceProfile = &types.IamInstanceProfileSpecification{Name: aws.String("nope")} }, "InvalidParameterValue"},
+		{"group of another VPC", func(in *ec2.RunInstancesInput) {
+			in.SecurityGroupIds = []string{aws.ToString(di.SecurityGroups[0].GroupId)}
+		}, "InvalidGroup.NotFound"},
+		{"profile", func(in *ec2.RunInstancesInput) {
+			in.IamInstanceProfile = &types.IamInstanceProfileSpecification{Name: aws.String("nope")}
+		}, "InvalidParameterValue"},
 		{"user data", func(in *ec2.RunInstancesInput) {
 			in.UserData = aws.String(base64.StdEncoding.EncodeToString(make([]byte, 16*1024+1)))
 		}, "InvalidParameterValue"},
@@ -200,7 +204,9 @@ func TestInstancesSDK(t *testing.T) {
 	if err != nil || term.TerminatingInstances[0].CurrentState.Name != types.InstanceStateNameShuttingDown {
 		t.Fatalf("terminate: %v", err)
 	}
-	terminated := ec2.NewInstanceTerminatedWaiter(c, func(o *ec2.InstanceTerminatedWaiterOptions) { o.MinDelay, o.MaxDelay = 250*time.Millisecond, time.Second })
+	terminated := ec2.NewInstanceTerminatedWaiter(c, func(o *ec2.InstanceTerminatedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 250*time.Millisecond, time.Second
+	})
 	if err := terminated.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
