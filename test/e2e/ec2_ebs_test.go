@@ -62,7 +62,9 @@ func TestEBSSDK(t *testing.T) {
 	if err != nil || snap.State != types.SnapshotStatePending {
 		t.Fatalf("snapshot: %+v %v", snap, err)
 	}
-	sw := ec2.NewSnapshotCompletedWaiter(c, func(o *ec2.SnapshotCompletedWaiterOptions) { o.MinDelay, o.MaxDelay = 250*time.Millisecond, time.Second })
+	sw := ec2.NewSnapshotCompletedWaiter(c, func(o *ec2.SnapshotCompletedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 250*time.Millisecond, time.Second
+	})
 	if err := sw.Wait(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: []string{aws.ToString(snap.SnapshotId)}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +186,9 @@ func TestEBSCLI(t *testing.T) {
 			var snap struct{ SnapshotId, State string }
 			run(&snap, "create-snapshot", "--volume-id", vol.VolumeId, "--description", "cli "+v)
 			run(nil, "wait", "snapshot-completed", "--snapshot-ids", snap.SnapshotId)
-			var snaps struct{ Snapshots []struct{ State, Progress string } }
+			var snaps struct {
+				Snapshots []struct{ State, Progress string }
+			}
 			run(&snaps, "describe-snapshots", "--owner-ids", "self", "--snapshot-ids", snap.SnapshotId)
 			if len(snaps.Snapshots) != 1 || snaps.Snapshots[0].State != "completed" || snaps.Snapshots[0].Progress != "100%" {
 				t.Fatalf("describe-snapshots: %+v", snaps)
