@@ -84,3 +84,42 @@ func TestAttachVolumes(t *testing.T) {
 		t.Errorf("data volume after termination: %s", *vs.Volumes[0].State)
 	}
 }
+
+func TestCreateImage(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), InstanceType: ptr("t3.micro"), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1))})
+	inst := out.Instances[0].InstanceId
+	_, pending := s.CreateImage(ctx, &ec2api.CreateImageInput{InstanceId: inst, Name: ptr("web-1")})
+	clk.Advance(instPendingFor)
+	_, badName := s.CreateImage(ctx, &ec2api.CreateImageInput{InstanceId: inst, Name: ptr("x")})
+	img, err := s.CreateImage(ctx, &ec2api.CreateImageInput{InstanceId: inst, Name: ptr("web-1"), NoReboot: ptr(true),
+		TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("snapshot"), Tags: []ec2api.Tag{{Key: ptr("from"), Value: ptr("ami")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dup := s.CreateImage(ctx, &ec2api.CreateImageInput{InstanceId: inst, Name: ptr("web-1")})
+	checkRefusals(t, []refusal{
+		{"pending instance", pending, "IncorrectState", ""},
+		{"bad name", badName, "InvalidAMIName.Malformed", ""},
+		{"duplicate name", dup, "InvalidAMIName.Duplicate", ""},
+	})
+	imgs, err := s.DescribeImages(ctx, &ec2api.DescribeImagesInput{ImageIds: []string{*img.ImageId}})
+	if err != nil || len(imgs.Images) != 1 || len(imgs.Images[0].BlockDeviceMappings) != 1 {
+		t.Fatalf("image: %+v %v", imgs, err)
+	}
+	snapID := imgs.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId
+	snaps, err := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{SnapshotIds: []string{*snapID}})
+	if err != nil || *snaps.Snapshots[0].State != "pending" || len(snaps.Snapshots[0].Tags) != 1 {
+		t.Fatalf("image snapshot: %+v %v", snaps, err)
+	}
+	_, inUse := s.DeleteSnapshot(ctx, &ec2api.DeleteSnapshotInput{SnapshotId: snapID})
+	checkRefusals(t, []refusal{{"snapshot of an image", inUse, "InvalidSnapshot.InUse", ""}})
+	// The image launches, its root volume restored from the snapshot.
+	clk.Advance(snapPendingFor)
+	again := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: img.ImageId, InstanceType: ptr("t3.micro"), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1))})
+	vs, err := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{Filters: filters("attachment.instance-id", *again.Instances[0].InstanceId)})
+	if err != nil || len(vs.Volumes) != 1 || *vs.Volumes[0].SnapshotId != *snapID {
+		t.Fatalf("volume of the new image's instance: %+v %v", vs, err)
+	}
+}
