@@ -33,7 +33,12 @@ func (t *tree) set(path, value string) {
 	}
 }
 
-func (t *tree) setLines(path string, values []string) { t.set(path, strings.Join(values, "\n")) }
+// setAll sets each path below dir to its value, given as pairs.
+func (t *tree) setAll(dir string, pathsAndValues ...string) {
+	for i := 0; i+1 < len(pathsAndValues); i += 2 {
+		t.set(dir+pathsAndValues[i], pathsAndValues[i+1])
+	}
+}
 
 // list answers a directory: its children in order, the ones that are
 // directories themselves marked with a trailing slash.
@@ -125,33 +130,32 @@ func (h *Handler) tree(inst Instance) *tree {
 }
 
 func metaData(t *tree, inst Instance) {
-	const m = "meta-data/"
-	t.set(m+"ami-id", inst.ImageID)
-	t.set(m+"ami-launch-index", strconv.Itoa(inst.AmiLaunchIndex))
-	// EBS-backed images have no manifest; IMDS says so in these words.
-	t.set(m+"ami-manifest-path", "(unknown)")
-	if inst.RootDeviceName != "" {
-		t.set(m+"block-device-mapping/ami", inst.RootDeviceName)
-		t.set(m+"block-device-mapping/root", inst.RootDeviceName)
-	}
-	t.set(m+"hostname", inst.PrivateDNSName)
-	t.set(m+"local-hostname", inst.PrivateDNSName)
-	t.set(m+"instance-action", "none")
-	t.set(m+"instance-id", inst.ID)
-	t.set(m+"instance-life-cycle", "on-demand")
-	t.set(m+"instance-type", inst.InstanceType)
-	t.set(m+"local-ipv4", inst.PrivateIP)
-	t.set(m+"mac", inst.MAC)
-	t.set(m+"public-hostname", inst.PublicDNSName)
-	t.set(m+"public-ipv4", inst.PublicIP)
-	t.set(m+"reservation-id", inst.ReservationID)
-	t.setLines(m+"security-groups", inst.SecurityGroups)
-	t.set(m+"placement/availability-zone", inst.AvailabilityZone)
-	t.set(m+"placement/availability-zone-id", zoneID(inst.AvailabilityZone))
-	t.set(m+"placement/region", inst.Region)
 	partition, domain := partitionOf(inst.Region)
-	t.set(m+"services/domain", domain)
-	t.set(m+"services/partition", partition)
+	t.setAll("meta-data/",
+		"ami-id", inst.ImageID,
+		"ami-launch-index", strconv.Itoa(inst.AmiLaunchIndex),
+		// EBS-backed images have no manifest; IMDS says so in these words.
+		"ami-manifest-path", "(unknown)",
+		"block-device-mapping/ami", inst.RootDeviceName,
+		"block-device-mapping/root", inst.RootDeviceName,
+		"hostname", inst.PrivateDNSName,
+		"local-hostname", inst.PrivateDNSName,
+		"instance-action", "none",
+		"instance-id", inst.ID,
+		"instance-life-cycle", "on-demand",
+		"instance-type", inst.InstanceType,
+		"local-ipv4", inst.PrivateIP,
+		"mac", inst.MAC,
+		"public-hostname", inst.PublicDNSName,
+		"public-ipv4", inst.PublicIP,
+		"reservation-id", inst.ReservationID,
+		"security-groups", strings.Join(inst.SecurityGroups, "\n"),
+		"placement/availability-zone", inst.AvailabilityZone,
+		"placement/availability-zone-id", zoneID(inst.AvailabilityZone),
+		"placement/region", inst.Region,
+		"services/domain", domain,
+		"services/partition", partition,
+	)
 }
 
 // network is the interface tree, keyed by the interface's MAC address.
@@ -160,24 +164,26 @@ func network(t *tree, inst Instance) {
 		return
 	}
 	n := "meta-data/network/interfaces/macs/" + inst.MAC + "/"
-	t.set(n+"device-number", "0")
-	t.set(n+"interface-id", inst.InterfaceID)
-	t.set(n+"local-hostname", inst.PrivateDNSName)
-	t.set(n+"local-ipv4s", inst.PrivateIP)
-	t.set(n+"mac", inst.MAC)
-	t.set(n+"owner-id", inst.Account)
-	t.set(n+"public-hostname", inst.PublicDNSName)
-	t.set(n+"public-ipv4s", inst.PublicIP)
 	if inst.PublicIP != "" {
 		t.set(n+"ipv4-associations/"+inst.PublicIP, inst.PrivateIP)
 	}
-	t.setLines(n+"security-group-ids", inst.SecurityGroupIDs)
-	t.setLines(n+"security-groups", inst.SecurityGroups)
-	t.set(n+"subnet-id", inst.SubnetID)
-	t.set(n+"subnet-ipv4-cidr-block", inst.SubnetCidr)
-	t.set(n+"vpc-id", inst.VpcID)
-	t.set(n+"vpc-ipv4-cidr-block", inst.VpcCidr)
-	t.set(n+"vpc-ipv4-cidr-blocks", inst.VpcCidr)
+	t.setAll(n,
+		"device-number", "0",
+		"interface-id", inst.InterfaceID,
+		"local-hostname", inst.PrivateDNSName,
+		"local-ipv4s", inst.PrivateIP,
+		"mac", inst.MAC,
+		"owner-id", inst.Account,
+		"public-hostname", inst.PublicDNSName,
+		"public-ipv4s", inst.PublicIP,
+		"security-group-ids", strings.Join(inst.SecurityGroupIDs, "\n"),
+		"security-groups", strings.Join(inst.SecurityGroups, "\n"),
+		"subnet-id", inst.SubnetID,
+		"subnet-ipv4-cidr-block", inst.SubnetCidr,
+		"vpc-id", inst.VpcID,
+		"vpc-ipv4-cidr-block", inst.VpcCidr,
+		"vpc-ipv4-cidr-blocks", inst.VpcCidr,
+	)
 }
 
 // publicKeys lists the launch key as "index=name", the one directory IMDS
