@@ -264,3 +264,48 @@ type instanceLocation struct {
 	Account string `json:"account"`
 	Region  string `json:"region"`
 }
+
+// The running vCPU book: one small entry per instance that is not
+// terminated, keyed "<quota class>/<instance id>", so RunInstances counts
+// a class's vCPUs without reading every instance record. putInstance
+// keeps it in step with the record.
+
+func vcpuBucket(sc scope) store.Bucket {
+	return store.Bucket{Account: sc.account, Region: sc.region, Service: "ec2", Kind: "instance@vcpu"}
+}
+
+type vcpuEntry struct {
+	VCPUs int       `json:"v"`
+	Phase string    `json:"p"`
+	Since time.Time `json:"s"`
+}
+
+func vcpuKey(r *instanceRec) string { return vcpuQuotaClass(r.Type) + "/" + r.ID }
+
+// putInstance writes r and its vCPU book entry.
+func putInstance(tx store.Tx, sc scope, r *instanceRec) error {
+	if r.Phase == phaseTerminate {
+		if err := tx.Delete(vcpuBucket(sc), vcpuKey(r)); err != nil {
+			return err
+		}
+	} else {
+		t, _ := lookupInstanceType(r.Type)
+		if err := store.PutJSON(tx, vcpuBucket(sc), vcpuKey(r), vcpuEntry{VCPUs: t.VCPUs, Phase: r.Phase, Since: r.Since}); err != nil {
+			return err
+		}
+	}
+	return instances.put(tx, sc, r)
+}
+
+// runningVCPUs adds up the vCPUs of a quota class's instances that count
+// against it at now.
+func runningVCPUs(tx store.Tx, sc scope, class string, now time.Time) (int, error) {
+	used := 0
+	err := store.ScanJSON(tx, vcpuBucket(sc), class+"/", "", func(_ string, e vcpuEntry) bool {
+		if (&instanceRec{Phase: e.Phase, Since: e.Since}).counts(now) {
+			used += e.VCPUs
+		}
+		return true
+	})
+	return used, err
+}

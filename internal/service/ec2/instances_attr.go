@@ -38,7 +38,7 @@ func (s *Service) changeInstance(ctx context.Context, dry *bool, id string, fn f
 		if err := fn(tx, sc, r, now); err != nil {
 			return err
 		}
-		return instances.put(tx, sc, r)
+		return putInstance(tx, sc, r)
 	})
 }
 
@@ -203,6 +203,10 @@ func (s *Service) attributeChange(in *ec2api.ModifyInstanceAttributeInput) (attr
 		add(attrChange{"instanceType", true, func(tx store.Tx, sc scope, r *instanceRec) error {
 			if !slices.Contains(t.Archs, r.Architecture) {
 				return invalidParam("The instance type '%s' does not support the architecture '%s' of instance '%s'.", t.Name, r.Architecture, r.ID)
+			}
+			// The vCPU book keys the instance by its type's class.
+			if err := tx.Delete(vcpuBucket(sc), vcpuKey(r)); err != nil {
+				return err
 			}
 			r.Type = t.Name
 			if !t.Burstable {

@@ -65,15 +65,7 @@ func (s *Service) launchCount(tx store.Tx, sc scope, l *launch, now time.Time) (
 	if limit <= 0 {
 		return l.max, nil
 	}
-	used := 0
-	err := instances.all(tx, sc, func(r *instanceRec) bool {
-		if r.counts(now) && vcpuQuotaClass(r.Type) == class {
-			if t, ok := lookupInstanceType(r.Type); ok {
-				used += t.VCPUs
-			}
-		}
-		return true
-	})
+	used, err := runningVCPUs(tx, sc, class, now)
 	if err != nil {
 		return 0, err
 	}
@@ -337,7 +329,7 @@ func (s *Service) launchOne(tx store.Tx, sc scope, l *launch, img *imageView, pl
 	if err := s.launchVolumesTx(tx, sc, r.ID, r.Zone, r.ZoneID, r.Devices, l.tags["volume"], now); err != nil {
 		return nil, err
 	}
-	if err := instances.put(tx, sc, r); err != nil {
+	if err := putInstance(tx, sc, r); err != nil {
 		return nil, err
 	}
 	return r, store.PutJSON(tx, instanceIndexBucket(), r.ID, instanceLocation{Account: sc.account, Region: sc.region})

@@ -153,7 +153,7 @@ func (s *Service) StartInstances(ctx context.Context, in *ec2api.StartInstancesI
 			}
 			r.PublicIP = ip
 		}
-		return instances.put(tx, sc, r)
+		return putInstance(tx, sc, r)
 	})
 	if err != nil {
 		return nil, err
@@ -202,7 +202,7 @@ func (s *Service) StopInstances(ctx context.Context, in *ec2api.StopInstancesInp
 			}
 			r.PublicIP = ""
 		}
-		return instances.put(tx, sc, r)
+		return putInstance(tx, sc, r)
 	})
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func (s *Service) TerminateInstances(ctx context.Context, in *ec2api.TerminateIn
 			return err
 		}
 		r.Phase, r.Since, r.Gone, r.Reason, r.ReasonCode = phaseTerminate, now, true, transitionReason(now), "Client.UserInitiatedShutdown"
-		return instances.put(tx, sc, r)
+		return putInstance(tx, sc, r)
 	})
 	if err != nil {
 		return nil, err

@@ -157,7 +157,7 @@ func (s *Service) changeAssociation(ctx context.Context, id string, fn func(r *i
 			return err
 		}
 		fn(r, now)
-		return instances.put(tx, sc, r)
+		return putInstance(tx, sc, r)
 	})
 }
 
@@ -348,7 +348,7 @@ func (s *Service) ModifyInstanceCreditSpecification(ctx context.Context, in *ec2
 				continue
 			}
 			r.Credits = credits
-			if err := instances.put(tx, sc, r); err != nil {
+			if err := putInstance(tx, sc, r); err != nil {
 				return err
 			}
 			out.SuccessfulInstanceCreditSpecifications = append(out.SuccessfulInstanceCreditSpecifications, ec2api.SuccessfulInstanceCreditSpecificationItem{InstanceId: ptr(id)})
