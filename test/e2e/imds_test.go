@@ -328,3 +328,35 @@ func TestIMDSFollowsTheInstance(t *testing.T) {
 		t.Errorf("terminated instance: %d, want 404", code)
 	}
 }
+
+// TestIMDSUntrustedRole: a profile whose role does not trust EC2 yields
+// no keys, only IMDS's document saying EC2 cannot assume it.
+func TestIMDSUntrustedRole(t *testing.T) {
+	w := newIMDSWorld(t)
+	ctx := context.Background()
+	ic := iam.NewFromConfig(w.s.DefaultConfig())
+	trustLambda := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("fn-role"), AssumeRolePolicyDocument: aws.String(trustLambda)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("fn")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("fn"), RoleName: aws.String("fn-role")}); err != nil {
+		t.Fatal(err)
+	}
+	id := w.launch(t, func(in *ec2.RunInstancesInput) {
+		in.IamInstanceProfile = &types.IamInstanceProfileSpecification{Name: aws.String("fn")}
+		in.MetadataOptions = &types.InstanceMetadataOptionsRequest{HttpTokens: types.HttpTokensStateOptional}
+	})
+	code, body := raw(t, "GET", w.pathEndpoint(id)+"latest/meta-data/iam/security-credentials/fn-role")
+	var doc struct{ Code, Message, AccessKeyId string }
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != 200 || doc.Code != "AssumeRoleUnauthorizedAccess" ||
+		doc.AccessKeyId != "" || !strings.Contains(doc.Message, "fn-role") {
+		t.Errorf("untrusted role: %d %s", code, body)
+	}
+	creds := ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = imds.New(imds.Options{Endpoint: w.sdkEndpoint(id)}) })
+	if c, err := creds.Retrieve(ctx); err == nil {
+		t.Errorf("ec2rolecreds got keys %s for a role EC2 may not assume", c.AccessKeyID)
+	}
+}
