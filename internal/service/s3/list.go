@@ -24,20 +24,20 @@ type listSpec struct {
 
 // listPage is one page: records and common prefixes in key order, and
 // where the next page starts.
-type listPage struct {
-	recs      []objectRec
+type listPage[T any] struct {
+	recs      []T
 	prefixes  []string
 	truncated bool
 	lastKey   string // the last object key or common prefix returned
-	lastRec   *objectRec
+	lastRec   *T
 	next      string // store key the next page starts at
 }
 
 // walk reads one page in store order. A common prefix costs one seek,
 // past every key it rolls up, so a page costs O(page) whatever the
 // bucket holds.
-func walk(tx store.Tx, kind store.Bucket, spec listSpec) (*listPage, error) {
-	page := &listPage{}
+func walk[T any](tx store.Tx, kind store.Bucket, spec listSpec) (*listPage[T], error) {
+	page := &listPage[T]{}
 	start := spec.start
 	if start < spec.prefix {
 		start = spec.prefix
@@ -66,7 +66,7 @@ func walk(tx store.Tx, kind store.Bucket, spec listSpec) (*listPage, error) {
 				page.truncated = true
 				return false
 			}
-			var r objectRec
+			var r T
 			if decodeErr = json.Unmarshal(raw, &r); decodeErr != nil {
 				return false
 			}
@@ -179,12 +179,12 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *s3api.ListObjectsV2Inpu
 		}
 		spec.start = string(raw)
 	}
-	var page *listPage
+	var page *listPage[objectRec]
 	err = s.viewBucket(ctx, deref(in.Bucket), func(tx store.Tx, b *bucketRec) error {
 		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
 			return err
 		}
-		page, err = walk(tx, objects(b), spec)
+		page, err = walk[objectRec](tx, objects(b), spec)
 		return err
 	})
 	if err != nil {
@@ -221,12 +221,12 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 			spec.start = prefixEnd(m) // a marker that is a common prefix skips all it rolls up
 		}
 	}
-	var page *listPage
+	var page *listPage[objectRec]
 	err = s.viewBucket(ctx, deref(in.Bucket), func(tx store.Tx, b *bucketRec) error {
 		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
 			return err
 		}
-		page, err = walk(tx, objects(b), spec)
+		page, err = walk[objectRec](tx, objects(b), spec)
 		return err
 	})
 	if err != nil {

@@ -13,6 +13,10 @@ type blobRefs struct {
 	Blob     string   `json:"blob,omitempty"`
 	Segments []string `json:"segments,omitempty"`
 	Seq      uint64   `json:"seq,omitempty"`
+	// Obj is an upload's object-to-be, whose sequence its id holds.
+	Obj *struct {
+		Seq uint64 `json:"seq"`
+	} `json:"obj,omitempty"`
 }
 
 func (r blobRefs) ids() []string {
@@ -44,6 +48,9 @@ func (s *Service) recover(ctx context.Context) error {
 						keep[id] = true
 					}
 					s.seenSeq(r.Seq)
+					if r.Obj != nil {
+						s.seenSeq(r.Obj.Seq)
+					}
 					return true
 				}); err != nil {
 					return err

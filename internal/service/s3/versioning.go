@@ -145,7 +145,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 	}
 	km, vm := deref(in.KeyMarker), deref(in.VersionIdMarker)
 	spec := listSpec{prefix: deref(in.Prefix), delimiter: deref(in.Delimiter), max: max, keyOf: keyOfVersion}
-	var page *listPage
+	var page *listPage[objectRec]
 	err = s.viewBucket(ctx, deref(in.Bucket), func(tx store.Tx, b *bucketRec) error {
 		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
 			return err
@@ -164,7 +164,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 		} else if spec.start, err = versionsStart(tx, b, km, vm, spec.delimiter, spec.prefix); err != nil {
 			return err
 		}
-		page, err = walk(tx, kind, spec)
+		page, err = walk[objectRec](tx, kind, spec)
 		return err
 	})
 	if err != nil {
