@@ -56,6 +56,10 @@ type Quotas struct {
 	TrnVCPUs        int // 256
 	HPCVCPUs        int // 384
 	HighMemoryVCPUs int // 448: U
+	// EBS (volumes_quota.go); zero means AWS's default.
+	SnapshotsPerRegion int // 100000
+	EBSStorageTiB      int // 50: each volume type's total size but io2's
+	IO2StorageTiB      int // 20
 }
 
 // DefaultQuotas returns AWS's default quotas.
@@ -63,7 +67,8 @@ func DefaultQuotas() Quotas {
 	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50,
 		SecurityGroupsPerRegion: 2500, RulesPerSecurityGroup: 60, NetworkACLsPerVPC: 200, EntriesPerNetworkACL: 20,
 		ElasticIPsPerRegion: 5, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000,
-		StandardVCPUs: 1152, GVCPUs: 64, PVCPUs: 64, XVCPUs: 128, FVCPUs: 128, InfVCPUs: 64, DLVCPUs: 96, TrnVCPUs: 256, HPCVCPUs: 384, HighMemoryVCPUs: 448}
+		StandardVCPUs: 1152, GVCPUs: 64, PVCPUs: 64, XVCPUs: 128, FVCPUs: 128, InfVCPUs: 64, DLVCPUs: 96, TrnVCPUs: 256, HPCVCPUs: 384, HighMemoryVCPUs: 448,
+		SnapshotsPerRegion: 100000, EBSStorageTiB: 50, IO2StorageTiB: 20}
 }
 
 // Service is the EC2 implementation.

@@ -54,6 +54,9 @@ func (s *Service) CreateImage(ctx context.Context, in *ec2api.CreateImageInput) 
 		if err != nil {
 			return err
 		}
+		if err := s.checkSnapshotQuota(tx, sc, len(vs)); err != nil {
+			return err
+		}
 		for _, v := range vs {
 			i := slices.IndexFunc(v.live(now), func(a volumeAttachment) bool { return a.Instance == r.ID })
 			if i < 0 {

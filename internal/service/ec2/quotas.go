@@ -31,6 +31,9 @@ var quotaNames = map[string]func(*Quotas) *int{
 	"trn-vcpus":                    func(q *Quotas) *int { return &q.TrnVCPUs },
 	"hpc-vcpus":                    func(q *Quotas) *int { return &q.HPCVCPUs },
 	"high-memory-vcpus":            func(q *Quotas) *int { return &q.HighMemoryVCPUs },
+	"snapshots-per-region":         func(q *Quotas) *int { return &q.SnapshotsPerRegion },
+	"ebs-storage-tib":              func(q *Quotas) *int { return &q.EBSStorageTiB },
+	"io2-storage-tib":              func(q *Quotas) *int { return &q.IO2StorageTiB },
 }
 
 // ParseQuotas reads "name=value,name=value" over AWS's defaults, so a

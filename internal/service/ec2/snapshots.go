@@ -201,6 +201,9 @@ func (s *Service) CreateSnapshot(ctx context.Context, in *ec2api.CreateSnapshotI
 		if st := v.state(now); st != "available" && st != "in-use" {
 			return errf(http.StatusBadRequest, "IncorrectState", "The volume '%s' is '%s'", v.ID, st)
 		}
+		if err := s.checkSnapshotQuota(tx, sc, 1); err != nil {
+			return err
+		}
 		r.VolumeID, r.VolumeSize, r.Encrypted, r.KmsKeyID = v.ID, v.Size, v.Encrypted, v.KmsKeyID
 		return snapshots.put(tx, sc, r)
 	})

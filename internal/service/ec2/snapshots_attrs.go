@@ -265,6 +265,9 @@ func (s *Service) CopySnapshot(ctx context.Context, in *ec2api.CopySnapshotInput
 		if cp.Encrypted, cp.KmsKeyID, err = encryption(sc, in.Encrypted, in.KmsKeyId, r.Encrypted, key); err != nil {
 			return err
 		}
+		if err := s.checkSnapshotQuota(tx, sc, 1); err != nil {
+			return err
+		}
 		return snapshots.put(tx, sc, cp)
 	})
 	if err != nil {

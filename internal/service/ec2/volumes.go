@@ -332,6 +332,9 @@ func (s *Service) CreateVolume(ctx context.Context, in *ec2api.CreateVolumeInput
 		if v.Encrypted, v.KmsKeyID, err = encryption(sc, in.Encrypted, in.KmsKeyId, srcEncrypted, srcKey); err != nil {
 			return err
 		}
+		if err := s.checkStorage(tx, sc, v.Type, v.Size, "", now); err != nil {
+			return err
+		}
 		out = v
 		return volumes.put(tx, sc, v)
 	})

@@ -131,6 +131,9 @@ func (s *Service) ModifyVolume(ctx context.Context, in *ec2api.ModifyVolumeInput
 		if err != nil {
 			return err
 		}
+		if err := s.checkStorage(tx, sc, t.Type, t.Size, v.ID, now); err != nil {
+			return err
+		}
 		if t.Multi != v.MultiAttach && len(v.live(now)) > 0 {
 			return errf(http.StatusBadRequest, "IncorrectState", "Multi-Attach can be changed only on a volume that is not attached.")
 		}

@@ -234,3 +234,27 @@ func TestModifyVolume(t *testing.T) {
 		{"no value", noValue, "MissingParameter", ""},
 	})
 }
+
+func TestEBSQuotas(t *testing.T) {
+	q := DefaultQuotas()
+	q.EBSStorageTiB, q.IO2StorageTiB, q.SnapshotsPerRegion = 1, 1, 1
+	s, ctx := newTestService(t, q)
+	clk := s.clock.(*clock.Manual)
+	v := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](1000)})
+	mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](1000), VolumeType: ptr("gp3")}) // each type has its own
+	_, full := s.CreateVolume(ctx, &ec2api.CreateVolumeInput{AvailabilityZone: ptr("us-east-1a"), Size: ptr[int64](25)})
+	clk.Advance(volCreatingFor)
+	_, grow := s.ModifyVolume(ctx, &ec2api.ModifyVolumeInput{VolumeId: v.VolumeId, Size: ptr[int64](1025)})
+	if _, err := s.ModifyVolume(ctx, &ec2api.ModifyVolumeInput{VolumeId: v.VolumeId, Size: ptr[int64](1024)}); err != nil {
+		t.Errorf("growing to the quota: %v", err)
+	}
+	if _, err := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: v.VolumeId}); err != nil {
+		t.Fatal(err)
+	}
+	_, second := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: v.VolumeId})
+	checkRefusals(t, []refusal{
+		{"storage", full, "VolumeLimitExceeded", "You have exceeded your maximum gp2 storage limit of 1 TiB in this region. Please contact AWS Support to request an Elastic Block Store service limit increase."},
+		{"modify past storage", grow, "VolumeLimitExceeded", ""},
+		{"snapshots", second, "SnapshotLimitExceeded", ""},
+	})
+}
