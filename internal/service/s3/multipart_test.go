@@ -37,7 +37,9 @@ func (e *testEnv) complete(bucket, key, id string, parts ...s3api.CompletedPart)
 		MultipartUpload: &s3api.CompletedMultipartUpload{Parts: parts}})
 }
 
-func part(n int64, etag *string) s3api.CompletedPart { return s3api.CompletedPart{PartNumber: ptr(n), ETag: etag} }
+func part(n int64, etag *string) s3api.CompletedPart {
+	return s3api.CompletedPart{PartNumber: ptr(n), ETag: etag}
+}
 
 func TestMultipartUpload(t *testing.T) {
 	e := newTestEnv(t)
