@@ -114,7 +114,7 @@ func (v *eniView) eip(r *eniRec, ip string) *addressRec {
 func (v *eniView) association(r *eniRec, ip string) *ec2api.NetworkInterfaceAssociation {
 	a := v.eip(r, ip)
 	if a == nil {
-		return nil
+		return v.launchAssociation(r, ip) // instances_view.go
 	}
 	return &ec2api.NetworkInterfaceAssociation{AllocationId: ptr(a.ID), AssociationId: ptr(a.AssocID), IpOwnerId: ptr(a.Owner), PublicIp: ptr(a.PublicIP)}
 }

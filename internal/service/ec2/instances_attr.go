@@ -63,7 +63,7 @@ func (s *Service) readInstance(ctx context.Context, dry *bool, id string, fn fun
 		if err != nil {
 			return err
 		}
-		v := newInstView(tx, sc, now)
+		v := s.newInstView(tx, sc, now)
 		if err := fn(v, r); err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func (s *Service) DescribeInstanceAttribute(ctx context.Context, in *ec2api.Desc
 		case "rootDeviceName":
 			out.RootDeviceName = strAttr(r.RootDeviceName)
 		case "blockDeviceMapping":
-			out.BlockDeviceMappings = r.devicesAPI()
+			out.BlockDeviceMappings = v.devices(r)
 		case "productCodes":
 			out.ProductCodes = []ec2api.ProductCode{}
 		case "sourceDestCheck":

@@ -20,7 +20,7 @@ func (s *Service) describeInstances(ctx context.Context, sc scope, ids []string,
 	now := s.clock.Now()
 	var next string
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		v := newInstView(tx, sc, now)
+		v := s.newInstView(tx, sc, now)
 		fs, err := v.filters().compile(fin)
 		if err != nil {
 			return err

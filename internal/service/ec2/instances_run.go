@@ -147,7 +147,7 @@ func (s *Service) reservation(ctx context.Context, sc scope, made []*instanceRec
 		out.ReservationId = ptr(made[0].Reservation)
 	}
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		v := newInstView(tx, sc, now)
+		v := s.newInstView(tx, sc, now)
 		for _, r := range made {
 			out.Instances = append(out.Instances, v.api(r))
 		}

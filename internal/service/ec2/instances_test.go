@@ -81,7 +81,9 @@ func TestRunInstancesDefaultVPC(t *testing.T) {
 	}
 	// The interface is in-use, attached at index 0, and holds its address.
 	enis, err := s.DescribeNetworkInterfaces(ctx, &ec2api.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{*i.NetworkInterfaces[0].NetworkInterfaceId}})
-	if err != nil || *enis.NetworkInterfaces[0].Status != "in-use" || *enis.NetworkInterfaces[0].Attachment.InstanceId != *i.InstanceId {
+	if err != nil || *enis.NetworkInterfaces[0].Status != "in-use" || *enis.NetworkInterfaces[0].Attachment.InstanceId != *i.InstanceId ||
+		enis.NetworkInterfaces[0].Association == nil || *enis.NetworkInterfaces[0].Association.PublicIp != *i.PublicIpAddress ||
+		*enis.NetworkInterfaces[0].Association.IpOwnerId != "amazon" {
 		t.Fatalf("ENI: %v %+v", err, enis)
 	}
 

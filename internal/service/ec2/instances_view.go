@@ -15,13 +15,41 @@ import (
 // instances share.
 type instView struct {
 	*eniView
+	s      *Service
 	now    time.Time
-	ifaces map[string][]*eniRec // instance id → attached interfaces, primary first
-	dns    map[string]bool      // vpc id → DNS hostnames enabled
+	devs   map[string][]ec2api.InstanceBlockDeviceMapping // instance id → its volumes
+	ifaces map[string][]*eniRec                           // instance id → attached interfaces, primary first
+	dns    map[string]bool                                // vpc id → DNS hostnames enabled
 }
 
-func newInstView(tx store.Tx, sc scope, now time.Time) *instView {
-	return &instView{eniView: newENIView(tx, sc), now: now, ifaces: map[string][]*eniRec{}, dns: map[string]bool{}}
+func (s *Service) newInstView(tx store.Tx, sc scope, now time.Time) *instView {
+	return &instView{eniView: newENIView(tx, sc), s: s, now: now, ifaces: map[string][]*eniRec{}, dns: map[string]bool{},
+		devs: map[string][]ec2api.InstanceBlockDeviceMapping{}}
+}
+
+// devices are the EBS volumes attached to r now (volumes_attach.go).
+func (v *instView) devices(r *instanceRec) []ec2api.InstanceBlockDeviceMapping {
+	if got, ok := v.devs[r.ID]; ok {
+		return got
+	}
+	got, err := v.s.instanceBlockDevices(v.tx, v.sc, r.ID, v.now)
+	v.fail(err)
+	if got == nil {
+		got = []ec2api.InstanceBlockDeviceMapping{}
+	}
+	v.devs[r.ID] = got
+	return got
+}
+
+// deviceValues is a block-device-mapping.* filter's values.
+func (v *instView) deviceValues(field func(ec2api.InstanceBlockDeviceMapping) string) func(*instanceRec) []string {
+	return func(r *instanceRec) []string {
+		var out []string
+		for _, d := range v.devices(r) {
+			out = append(out, field(d))
+		}
+		return out
+	}
 }
 
 // interfaces returns r's attached interfaces in device order.
@@ -142,15 +170,6 @@ func (r *instanceRec) metadataAPI() *ec2api.InstanceMetadataOptionsResponse {
 		HttpEndpoint: ptr(m.Endpoint), HttpProtocolIpv6: ptr(m.IPv6), InstanceMetadataTags: ptr(m.Tags)}
 }
 
-func (r *instanceRec) devicesAPI() []ec2api.InstanceBlockDeviceMapping {
-	out := []ec2api.InstanceBlockDeviceMapping{}
-	for _, d := range r.Devices {
-		out = append(out, ec2api.InstanceBlockDeviceMapping{DeviceName: ptr(d.DeviceName), Ebs: &ec2api.EbsInstanceBlockDevice{
-			AttachTime: ptr(d.AttachTime), DeleteOnTermination: ptr(d.DeleteOnTermination), Status: ptr("attached"), VolumeId: ptr(d.VolumeID)}})
-	}
-	return out
-}
-
 // api renders r. A terminated instance has given back its interfaces and
 // addresses, and shows none.
 func (v *instView) api(r *instanceRec) ec2api.Instance {
@@ -168,7 +187,7 @@ func (v *instView) api(r *instanceRec) ec2api.Instance {
 		Monitoring:            &ec2api.Monitoring{State: ptr(monitoring)},
 		Placement:             &ec2api.Placement{AvailabilityZone: ptr(r.Zone), AvailabilityZoneId: ptr(r.ZoneID), GroupName: ptr(""), Tenancy: ptr(r.Tenancy)},
 		StateTransitionReason: ptr(r.Reason), Tags: apiTags(r.Tags), ProductCodes: []ec2api.ProductCode{},
-		ClientToken: ptr(r.Token), MetadataOptions: r.metadataAPI(), BlockDeviceMappings: r.devicesAPI(),
+		ClientToken: ptr(r.Token), MetadataOptions: r.metadataAPI(), BlockDeviceMappings: v.devices(r),
 		HibernationOptions:               &ec2api.HibernationOptions{Configured: ptr(r.Hibernation)},
 		EnclaveOptions:                   &ec2api.EnclaveOptions{Enabled: ptr(false)},
 		CapacityReservationSpecification: &ec2api.CapacityReservationSpecificationResponse{CapacityReservationPreference: ptr("open")},
@@ -315,33 +334,15 @@ func (v *instView) filters() filterDefs[*instanceRec] {
 		"group-id":                                     v.groupIDs,
 		"instance.group-name":                          groupNames,
 		"group-name":                                   groupNames,
-		"block-device-mapping.device-name": func(r *instanceRec) []string {
-			var out []string
-			for _, d := range r.Devices {
-				out = append(out, d.DeviceName)
-			}
-			return out
-		},
-		"block-device-mapping.volume-id": func(r *instanceRec) []string {
-			var out []string
-			for _, d := range r.Devices {
-				out = append(out, d.VolumeID)
-			}
-			return out
-		},
-		"block-device-mapping.delete-on-termination": func(r *instanceRec) []string {
-			var out []string
-			for _, d := range r.Devices {
-				out = append(out, strconv.FormatBool(d.DeleteOnTermination))
-			}
-			return out
-		},
-		"block-device-mapping.status": func(r *instanceRec) []string {
-			if len(r.Devices) == 0 {
-				return nil
-			}
-			return one("attached")
-		},
+		"block-device-mapping.device-name":             v.deviceValues(func(d ec2api.InstanceBlockDeviceMapping) string { return deref(d.DeviceName) }),
+		"block-device-mapping.volume-id":               v.deviceValues(func(d ec2api.InstanceBlockDeviceMapping) string { return deref(d.Ebs.VolumeId) }),
+		"block-device-mapping.status":                  v.deviceValues(func(d ec2api.InstanceBlockDeviceMapping) string { return deref(d.Ebs.Status) }),
+		"block-device-mapping.delete-on-termination": v.deviceValues(func(d ec2api.InstanceBlockDeviceMapping) string {
+			return strconv.FormatBool(isTrue(d.Ebs.DeleteOnTermination))
+		}),
+		"block-device-mapping.attach-time": v.deviceValues(func(d ec2api.InstanceBlockDeviceMapping) string {
+			return d.Ebs.AttachTime.UTC().Format("2006-01-02T15:04:05.000Z")
+		}),
 		"network-interface.network-interface-id": each(func(e *eniRec) []string { return one(e.ID) }),
 		"network-interface.subnet-id":            each(func(e *eniRec) []string { return one(e.SubnetID) }),
 		"network-interface.vpc-id":               each(func(e *eniRec) []string { return one(e.VpcID) }),
@@ -371,4 +372,24 @@ func (v *instView) filters() filterDefs[*instanceRec] {
 			return nonEmpty(v.publicIP(r))
 		},
 	}
+}
+
+// launchAssociation is the public address an instance's primary interface
+// took at launch, as DescribeNetworkInterfaces shows it (owned by
+// "amazon"); nil for any other interface or address.
+func (v *eniView) launchAssociation(r *eniRec, ip string) *ec2api.NetworkInterfaceAssociation {
+	if r.Instance == "" || r.DeviceIndex != 0 || ip != r.PrivateIP {
+		return nil
+	}
+	fields, found, err := rawRecord(v.tx, v.sc, kindInstance, r.Instance)
+	v.fail(err)
+	pub := rawString(fields, "publicIp")
+	if !found || pub == "" || rawString(fields, "eni") != r.ID {
+		return nil
+	}
+	out := &ec2api.NetworkInterfaceAssociation{IpOwnerId: ptr("amazon"), PublicIp: ptr(pub)}
+	if vp, err := vpcs.get(v.tx, v.sc, r.VpcID); err == nil && vp.DNSHostname {
+		out.PublicDnsName = ptr(publicDNSName(v.sc.region, pub))
+	}
+	return out
 }

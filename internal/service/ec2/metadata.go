@@ -89,7 +89,7 @@ func (s *Service) instanceView(ctx context.Context, id string) (InstanceView, bo
 }
 
 func (s *Service) buildView(tx store.Tx, sc scope, r *instanceRec, now time.Time) (InstanceView, error) {
-	iv := newInstView(tx, sc, now)
+	iv := s.newInstView(tx, sc, now)
 	v := InstanceView{ID: r.ID, Account: sc.account, Region: sc.region, AvailabilityZone: r.Zone, ImageID: r.ImageID,
 		InstanceType: r.Type, State: r.state(now), AmiLaunchIndex: int(r.LaunchIndex), LaunchTime: r.Launched,
 		PrivateIP: r.PrivateIP, PublicIP: iv.publicIP(r), MAC: r.MAC, SubnetID: r.SubnetID, VpcID: r.VpcID,
