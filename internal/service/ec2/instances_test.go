@@ -509,3 +509,83 @@ func TestDescribeInstancesPaging(t *testing.T) {
 		t.Errorf("paged through %d instances", len(seen))
 	}
 }
+
+func TestRunInstancesFromTemplateAndInterfaces(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	img := al2023(t)
+	vpc := mustVPC(t, s, ctx, "10.0.0.0/16")
+	sn := mustSubnet(t, s, ctx, vpc, "10.0.1.0/24", "us-east-1a")
+	lt, err := s.CreateLaunchTemplate(ctx, &ec2api.CreateLaunchTemplateInput{LaunchTemplateName: ptr("web"), LaunchTemplateData: &ec2api.RequestLaunchTemplateData{
+		ImageId: ptr(img), InstanceType: ptr("t3.small"),
+		TagSpecifications: []ec2api.LaunchTemplateTagSpecificationRequest{{ResourceType: ptr("instance"), Tags: []ec2api.Tag{{Key: ptr("from"), Value: ptr("template")}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The request's type overrides the template's; AssociatePublicIpAddress
+	// gives a public address in a subnet that maps none.
+	out := run(t, s, ctx, ec2api.RunInstancesInput{LaunchTemplate: &ec2api.LaunchTemplateSpecification{LaunchTemplateName: ptr("web")}, InstanceType: ptr("t3.micro"),
+		NetworkInterfaces: []ec2api.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int64(0)), SubnetId: &sn, AssociatePublicIpAddress: ptr(true),
+			SecondaryPrivateIpAddressCount: ptr(int64(1))}}})
+	i := out.Instances[0]
+	tags := map[string]string{}
+	for _, tg := range i.Tags {
+		tags[*tg.Key] = *tg.Value
+	}
+	if *i.InstanceType != "t3.micro" || *i.ImageId != img || tags["from"] != "template" || tags["aws:ec2launchtemplate:id"] != *lt.LaunchTemplate.LaunchTemplateId ||
+		tags["aws:ec2launchtemplate:version"] != "1" || i.PublicIpAddress == nil || len(i.NetworkInterfaces[0].PrivateIpAddresses) != 2 {
+		t.Errorf("template launch: %v %v %v %v", *i.InstanceType, tags, deref(i.PublicIpAddress), len(i.NetworkInterfaces[0].PrivateIpAddresses))
+	}
+	if _, err := s.RunInstances(ctx, &ec2api.RunInstancesInput{MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)),
+		LaunchTemplate: &ec2api.LaunchTemplateSpecification{LaunchTemplateName: ptr("nope")}}); code(err) != "InvalidLaunchTemplateName.NotFoundException" {
+		t.Errorf("unknown template: %v", err)
+	}
+	// An existing interface becomes the primary one, and stays when the
+	// instance goes.
+	eni, err := s.CreateNetworkInterface(ctx, &ec2api.CreateNetworkInterfaceInput{SubnetId: &sn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eid := *eni.NetworkInterface.NetworkInterfaceId
+	withENI := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), NetworkInterfaces: []ec2api.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int64(0)), NetworkInterfaceId: &eid}}})
+	wid := *withENI.Instances[0].InstanceId
+	if *withENI.Instances[0].NetworkInterfaces[0].NetworkInterfaceId != eid || *withENI.Instances[0].PrivateIpAddress != *eni.NetworkInterface.PrivateIpAddress {
+		t.Errorf("existing interface: %+v", withENI.Instances[0].NetworkInterfaces)
+	}
+	if _, err := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)),
+		NetworkInterfaces: []ec2api.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int64(0)), NetworkInterfaceId: &eid}}}); code(err) != "InvalidNetworkInterface.InUse" {
+		t.Errorf("interface in use: %v", err)
+	}
+	// Routes and attachments to the instance; termination blackholes the
+	// route and refuses new attachments.
+	rt, err := s.CreateRouteTable(ctx, &ec2api.CreateRouteTableInput{VpcId: &vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateRoute(ctx, &ec2api.CreateRouteInput{RouteTableId: rt.RouteTable.RouteTableId, DestinationCidrBlock: ptr("192.168.0.0/16"), InstanceId: &wid}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.CreateNetworkInterface(ctx, &ec2api.CreateNetworkInterfaceInput{SubnetId: &sn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{wid}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AttachNetworkInterface(ctx, &ec2api.AttachNetworkInterfaceInput{NetworkInterfaceId: second.NetworkInterface.NetworkInterfaceId,
+		InstanceId: &wid, DeviceIndex: ptr(int64(1))}); code(err) != "IncorrectInstanceState" {
+		t.Errorf("attach to a terminated instance: %v", err)
+	}
+	rts, err := s.DescribeRouteTables(ctx, &ec2api.DescribeRouteTablesInput{RouteTableIds: []string{*rt.RouteTable.RouteTableId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rts.RouteTables[0].Routes {
+		if deref(r.DestinationCidrBlock) == "192.168.0.0/16" && deref(r.State) != "blackhole" {
+			t.Errorf("route to a terminated instance: %v", deref(r.State))
+		}
+	}
+	kept, err := s.DescribeNetworkInterfaces(ctx, &ec2api.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{eid}})
+	if err != nil || *kept.NetworkInterfaces[0].Status != "available" {
+		t.Errorf("the existing interface is detached, not deleted: %v", err)
+	}
+}
