@@ -50,27 +50,21 @@ func (s *Service) CreateImage(ctx context.Context, in *ec2api.CreateImageInput) 
 		}
 		rec.SourceInstance, rec.Architecture, rec.Platform, rec.RootDeviceName = r.ID, r.Architecture, r.Platform, r.RootDeviceName
 		rec.VirtualizationType, rec.BootMode, rec.EnaSupport = r.Virtualization, r.BootMode, r.EnaSupport
-		vs, err := instanceVolumes(tx, sc, r.ID)
+		avs, err := instanceAttachments(tx, sc, r.ID, now)
 		if err != nil {
 			return err
 		}
-		if err := s.checkSnapshotQuota(tx, sc, len(vs)); err != nil {
+		avs = slices.DeleteFunc(avs, func(av attachedVolume) bool {
+			return slices.ContainsFunc(in.BlockDeviceMappings, func(m ec2api.BlockDeviceMapping) bool {
+				return deref(m.DeviceName) == av.a.Device && m.NoDevice != nil
+			})
+		})
+		if err := s.checkSnapshotQuota(tx, sc, len(avs)); err != nil {
 			return err
 		}
-		for _, v := range vs {
-			i := slices.IndexFunc(v.live(now), func(a volumeAttachment) bool { return a.Instance == r.ID })
-			if i < 0 {
-				continue
-			}
-			a := v.live(now)[i]
-			if slices.ContainsFunc(in.BlockDeviceMappings, func(m ec2api.BlockDeviceMapping) bool {
-				return deref(m.DeviceName) == a.Device && m.NoDevice != nil
-			}) {
-				continue
-			}
-			snap := &snapshotRec{meta: meta{ID: s.ids.Resource("snap"), Tags: cloneTags(snapTags)}, Owner: sc.account, VolumeID: v.ID,
-				VolumeSize: v.Size, Description: "Created by CreateImage(" + r.ID + ") for " + rec.ID, Encrypted: v.Encrypted,
-				KmsKeyID: v.KmsKeyID, Started: now, Ready: now.Add(snapPendingFor)}
+		for _, av := range avs {
+			v, a := av.v, av.a
+			snap := s.newSnapshot(sc, v, "Created by CreateImage("+r.ID+") for "+rec.ID, snapTags, now)
 			if err := snapshots.put(tx, sc, snap); err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ package ec2
 //   - releaseVolumesTx(tx, sc, instanceID, now), at termination, deletes
 //     the volumes marked DeleteOnTermination and detaches the others;
 //     TerminateInstances calls it.
+//   - setDeleteOnTerminationTx(tx, sc, instanceID, device, dot, now) is
+//     for ModifyInstanceAttribute's BlockDeviceMapping DeleteOnTermination.
 //   - instanceBlockDevices(tx, sc, instanceID, now) renders the volumes
 //     attached to an instance. Attach and Detach also keep
 //     instanceRec.Devices in step, so DescribeInstances is right without

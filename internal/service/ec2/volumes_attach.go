@@ -106,29 +106,16 @@ func (s *Service) releaseVolumesTx(tx store.Tx, sc scope, instanceID string, now
 // instanceBlockDevices renders the EBS volumes attached to an instance
 // for DescribeInstances, by device name.
 func (s *Service) instanceBlockDevices(tx store.Tx, sc scope, instanceID string, now time.Time) ([]ec2api.InstanceBlockDeviceMapping, error) {
-	vs, err := instanceVolumes(tx, sc, instanceID)
+	avs, err := instanceAttachments(tx, sc, instanceID, now)
 	if err != nil {
 		return nil, err
 	}
 	out := []ec2api.InstanceBlockDeviceMapping{}
-	for _, v := range vs {
-		for _, a := range v.live(now) {
-			if a.Instance != instanceID {
-				continue
-			}
-			out = append(out, ec2api.InstanceBlockDeviceMapping{DeviceName: ptr(a.Device), Ebs: &ec2api.EbsInstanceBlockDevice{
-				VolumeId: ptr(v.ID), Status: ptr(a.state(now)), AttachTime: ptr(a.Attached), DeleteOnTermination: ptr(a.DeleteOnTermination)}})
-		}
+	for _, av := range avs {
+		a := av.a
+		out = append(out, ec2api.InstanceBlockDeviceMapping{DeviceName: ptr(a.Device), Ebs: &ec2api.EbsInstanceBlockDevice{
+			VolumeId: ptr(av.v.ID), Status: ptr(a.state(now)), AttachTime: ptr(a.Attached), DeleteOnTermination: ptr(a.DeleteOnTermination)}})
 	}
-	slices.SortFunc(out, func(a, b ec2api.InstanceBlockDeviceMapping) int {
-		switch {
-		case *a.DeviceName < *b.DeviceName:
-			return -1
-		case *a.DeviceName > *b.DeviceName:
-			return 1
-		}
-		return 0
-	})
 	return out, nil
 }
 
@@ -291,4 +278,26 @@ func detachTarget(v *volumeRec, in *ec2api.DetachVolumeInput, now time.Time) (in
 		return 0, errf(http.StatusBadRequest, "IncorrectState", "Volume '%s' is in the 'detaching' state.", v.ID)
 	}
 	return found[0], nil
+}
+
+// setDeleteOnTerminationTx is the EBS part of ModifyInstanceAttribute's
+// BlockDeviceMapping: DeleteOnTermination of the volume attached to
+// instanceID as device (the caller keeps instanceRec.Devices in step).
+func (s *Service) setDeleteOnTerminationTx(tx store.Tx, sc scope, instanceID, device string, dot bool, now time.Time) error {
+	avs, err := instanceAttachments(tx, sc, instanceID, now)
+	if err != nil {
+		return err
+	}
+	for _, av := range avs {
+		if av.a.Device != device {
+			continue
+		}
+		for i := range av.v.Attachments {
+			if a := &av.v.Attachments[i]; a.Instance == instanceID && a.Device == device {
+				a.DeleteOnTermination = dot
+			}
+		}
+		return volumes.put(tx, sc, av.v)
+	}
+	return invalidParam("No device is currently mapped at %s", device)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"hakoniwa/internal/clock"
+	"hakoniwa/internal/store"
 
 	ec2api "hakoniwa/internal/api/ec2"
 )
@@ -122,4 +123,66 @@ func TestCreateImage(t *testing.T) {
 	if err != nil || len(vs.Volumes) != 1 || *vs.Volumes[0].SnapshotId != *snapID {
 		t.Fatalf("volume of the new image's instance: %+v %v", vs, err)
 	}
+}
+
+func TestCreateSnapshotsOfInstance(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), InstanceType: ptr("t3.micro"), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)),
+		TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("volume"), Tags: []ec2api.Tag{{Key: ptr("app"), Value: ptr("web")}}}}})
+	inst := out.Instances[0].InstanceId
+	data := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](5)})
+	clk.Advance(instPendingFor + volCreatingFor)
+	if _, err := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst, Device: ptr("/dev/sdf")}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		return s.setDeleteOnTerminationTx(tx, scope{testAccount, "us-east-1"}, *inst, "/dev/sdf", true, clk.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bds []ec2api.InstanceBlockDeviceMapping
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		bds, err = s.instanceBlockDevices(tx, scope{testAccount, "us-east-1"}, *inst, clk.Now())
+		return err
+	})
+	if err != nil || len(bds) != 2 || *bds[0].DeviceName != "/dev/sdf" || !*bds[0].Ebs.DeleteOnTermination || *bds[0].Ebs.Status != "attaching" {
+		t.Fatalf("block devices: %+v %v", bds, err)
+	}
+	all, err := s.CreateSnapshots(ctx, &ec2api.CreateSnapshotsInput{InstanceSpecification: &ec2api.InstanceSpecification{InstanceId: inst},
+		CopyTagsFromSource: ptr("volume"), Description: ptr("both")})
+	if err != nil || len(all.Snapshots) != 2 || len(all.Snapshots[0].Tags) != 0 || len(all.Snapshots[1].Tags) != 1 {
+		t.Fatalf("CreateSnapshots: %+v %v", all, err)
+	}
+	noBoot, err := s.CreateSnapshots(ctx, &ec2api.CreateSnapshotsInput{InstanceSpecification: &ec2api.InstanceSpecification{InstanceId: inst, ExcludeBootVolume: ptr(true)}})
+	if err != nil || len(noBoot.Snapshots) != 1 || *noBoot.Snapshots[0].VolumeId != *data.VolumeId {
+		t.Fatalf("without boot volume: %+v %v", noBoot, err)
+	}
+	noData, err := s.CreateSnapshots(ctx, &ec2api.CreateSnapshotsInput{InstanceSpecification: &ec2api.InstanceSpecification{InstanceId: inst,
+		ExcludeDataVolumeIds: []string{*data.VolumeId}}})
+	if err != nil || len(noData.Snapshots) != 1 || *noData.Snapshots[0].VolumeId == *data.VolumeId {
+		t.Fatalf("without data volume: %+v %v", noData, err)
+	}
+	_, noInstance := s.CreateSnapshots(ctx, &ec2api.CreateSnapshotsInput{InstanceSpecification: &ec2api.InstanceSpecification{InstanceId: ptr("i-0123456789abcdef0")}})
+	_, badCopy := s.CreateSnapshots(ctx, &ec2api.CreateSnapshotsInput{InstanceSpecification: &ec2api.InstanceSpecification{InstanceId: inst}, CopyTagsFromSource: ptr("instance")})
+	_, noDevice := s.CreateImage(ctx, &ec2api.CreateImageInput{InstanceId: inst, Name: ptr("no root"),
+		BlockDeviceMappings: []ec2api.BlockDeviceMapping{{DeviceName: out.Instances[0].RootDeviceName, NoDevice: ptr("")}}})
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		return s.setDeleteOnTerminationTx(tx, scope{testAccount, "us-east-1"}, *inst, "/dev/sdz", true, clk.Now())
+	})
+	checkRefusals(t, []refusal{
+		{"no instance", noInstance, "InvalidInstanceID.NotFound", ""},
+		{"copy tags from instance", badCopy, "InvalidParameterValue", ""},
+		{"image without root", noDevice, "InvalidParameterValue", ""},
+		{"no such device", err, "InvalidParameterValue", "No device is currently mapped at /dev/sdz"},
+	})
+	// The data volume now goes with the instance.
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{*inst}}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(volDeletingFor)
+	_, gone := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{*data.VolumeId}})
+	checkRefusals(t, []refusal{{"data volume after termination", gone, "InvalidVolume.NotFound", ""}})
 }
