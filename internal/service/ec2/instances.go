@@ -156,6 +156,14 @@ var (
 		"reservation-id": func(r *instanceRec) string { return r.Reservation },
 		"key-name":       func(r *instanceRec) string { return r.KeyName },
 		instanceTokens:   func(r *instanceRec) string { return r.Token },
+		// gone lists the terminated, so purgeInstances finds them
+		// without a scan.
+		"(gone)": func(r *instanceRec) string {
+			if r.Gone {
+				return "gone"
+			}
+			return ""
+		},
 		"iam-instance-profile.association-id": func(r *instanceRec) string {
 			if r.Profile == nil {
 				return ""
@@ -308,4 +316,26 @@ func runningVCPUs(tx store.Tx, sc scope, class string, now time.Time) (int, erro
 		return true
 	})
 	return used, err
+}
+
+// purgeInstances forgets instances an hour past termination, which
+// Describe no longer shows, so their records do not pile up; it runs with
+// the writes that launch instances.
+func purgeInstances(tx store.Tx, sc scope, now time.Time) error {
+	gone, err := instances.by(tx, sc, "(gone)", "gone")
+	if err != nil {
+		return err
+	}
+	for _, r := range gone {
+		if r.visible(now) {
+			continue
+		}
+		if err := tx.Delete(instanceIndexBucket(), r.ID); err != nil {
+			return err
+		}
+		if err := instances.delete(tx, sc, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -21,6 +21,9 @@ type placement struct {
 
 // launchTx creates the instances of one RunInstances call inside tx.
 func (s *Service) launchTx(tx store.Tx, sc scope, l *launch, ids launchIDs, now time.Time) ([]*instanceRec, error) {
+	if err := purgeInstances(tx, sc, now); err != nil {
+		return nil, err
+	}
 	img, err := s.findImage(tx, sc, deref(l.in.ImageId))
 	if err != nil {
 		return nil, err

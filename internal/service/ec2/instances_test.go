@@ -8,6 +8,7 @@ import (
 
 	"hakoniwa/internal/awsdata/images"
 	"hakoniwa/internal/clock"
+	"hakoniwa/internal/store"
 
 	ec2api "hakoniwa/internal/api/ec2"
 )
@@ -144,6 +145,15 @@ func TestInstanceLifecycle(t *testing.T) {
 	manualClock(s).Advance(instRetention)
 	if _, err := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{InstanceIds: ids}); code(err) != "InvalidInstanceID.NotFound" {
 		t.Errorf("after an hour: %v", err)
+	}
+	// The next launch forgets it.
+	run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t))})
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		_, err := instances.get(tx, scope{testAccount, "us-east-1"}, id)
+		return err
+	})
+	if !isNotFound(err) {
+		t.Errorf("record kept: %v", err)
 	}
 }
 
