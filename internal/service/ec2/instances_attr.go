@@ -14,15 +14,22 @@ import (
 	ec2api "hakoniwa/internal/api/ec2"
 )
 
-// changeInstance runs fn on one visible instance inside an Update.
-func (s *Service) changeInstance(ctx context.Context, dry *bool, id string, fn func(tx store.Tx, sc scope, r *instanceRec, now time.Time) error) error {
+// instanceScope checks an operation's InstanceId and finds the caller's
+// scope.
+func (s *Service) instanceScope(ctx context.Context, id string) (scope, error) {
 	if id == "" {
-		return missingParam("InstanceId")
+		return scope{}, missingParam("InstanceId")
 	}
 	if !wellFormed(id, "i") {
-		return kindInstance.malformed(id)
+		return scope{}, kindInstance.malformed(id)
 	}
 	sc, _, err := s.scope(ctx)
+	return sc, err
+}
+
+// changeInstance runs fn on one visible instance inside an Update.
+func (s *Service) changeInstance(ctx context.Context, dry *bool, id string, fn func(tx store.Tx, sc scope, r *instanceRec, now time.Time) error) error {
+	sc, err := s.instanceScope(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -44,13 +51,7 @@ func (s *Service) changeInstance(ctx context.Context, dry *bool, id string, fn f
 
 // readInstance runs fn on one visible instance inside a View.
 func (s *Service) readInstance(ctx context.Context, dry *bool, id string, fn func(v *instView, r *instanceRec) error) error {
-	if id == "" {
-		return missingParam("InstanceId")
-	}
-	if !wellFormed(id, "i") {
-		return kindInstance.malformed(id)
-	}
-	sc, _, err := s.scope(ctx)
+	sc, err := s.instanceScope(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -79,33 +79,24 @@ func (s *Service) launchCount(tx store.Tx, sc scope, l *launch, now time.Time) (
 	return min(fit, l.max), nil
 }
 
+// vcpuQuotas are the running On-Demand vCPU limits by quota class.
+var vcpuQuotas = map[string]func(*Quotas) *int{
+	"standard": func(q *Quotas) *int { return &q.StandardVCPUs }, "g": func(q *Quotas) *int { return &q.GVCPUs },
+	"p": func(q *Quotas) *int { return &q.PVCPUs }, "x": func(q *Quotas) *int { return &q.XVCPUs },
+	"f": func(q *Quotas) *int { return &q.FVCPUs }, "inf": func(q *Quotas) *int { return &q.InfVCPUs },
+	"dl": func(q *Quotas) *int { return &q.DLVCPUs }, "trn": func(q *Quotas) *int { return &q.TrnVCPUs },
+	"hpc": func(q *Quotas) *int { return &q.HPCVCPUs }, "high-memory": func(q *Quotas) *int { return &q.HighMemoryVCPUs },
+}
+
 // vcpuQuota is the running On-Demand vCPU limit of a quota class; 0 means
 // none applies.
 func (s *Service) vcpuQuota(class string) int {
-	q, d := s.quotas, DefaultQuotas()
-	switch class {
-	case "standard":
-		return quota(q.StandardVCPUs, d.StandardVCPUs)
-	case "g":
-		return quota(q.GVCPUs, d.GVCPUs)
-	case "p":
-		return quota(q.PVCPUs, d.PVCPUs)
-	case "x":
-		return quota(q.XVCPUs, d.XVCPUs)
-	case "f":
-		return quota(q.FVCPUs, d.FVCPUs)
-	case "inf":
-		return quota(q.InfVCPUs, d.InfVCPUs)
-	case "dl":
-		return quota(q.DLVCPUs, d.DLVCPUs)
-	case "trn":
-		return quota(q.TrnVCPUs, d.TrnVCPUs)
-	case "hpc":
-		return quota(q.HPCVCPUs, d.HPCVCPUs)
-	case "high-memory":
-		return quota(q.HighMemoryVCPUs, d.HighMemoryVCPUs)
+	field, ok := vcpuQuotas[class]
+	if !ok {
+		return 0
 	}
-	return 0
+	q, d := s.quotas, DefaultQuotas()
+	return quota(*field(&q), *field(&d))
 }
 
 // launchPlacement finds the subnet and groups: the named subnet (or the
@@ -301,8 +292,7 @@ func (s *Service) launchOne(tx store.Tx, sc scope, l *launch, img *imageView, pl
 		r.Tenancy = *p.Tenancy
 	}
 	if l.profile != nil {
-		r.Profile = &instProfile{ARN: l.profile.ARN, ID: l.profile.ID, AssocID: s.ids.Resource("iip-assoc"),
-			RoleARN: l.profile.RoleARN, RoleName: l.profile.RoleName, State: "associated"}
+		r.Profile = newAssociation(*l.profile, s.ids.Resource("iip-assoc"))
 	}
 	e, err := s.launchInterface(tx, sc, l, pl, ids)
 	if err != nil {

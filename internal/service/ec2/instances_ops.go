@@ -12,14 +12,25 @@ import (
 
 // describeInstances runs one Describe over instances, terminated ones for
 // an hour after they went.
-func (s *Service) describeInstances(ctx context.Context, sc scope, ids []string, fin []ec2api.Filter, pg page,
+func (s *Service) describeInstances(ctx context.Context, dry *bool, ids []string, fin []ec2api.Filter, maxResults *int64, token *string,
 	extra func(*instView) []filter[*instanceRec], render func(*instView, []*instanceRec)) (string, error) {
+	if err := dryRun(dry); err != nil {
+		return "", err
+	}
+	pg, err := parsePage(maxResults, token, len(ids) > 0, "instanceIds", describeLimits)
+	if err != nil {
+		return "", err
+	}
 	if err := checkIDs(kindInstance, ids); err != nil {
+		return "", err
+	}
+	sc, _, err := s.scope(ctx)
+	if err != nil {
 		return "", err
 	}
 	now := s.clock.Now()
 	var next string
-	err := s.st.View(ctx, func(tx store.Tx) error {
+	err = s.st.View(ctx, func(tx store.Tx) error {
 		v := s.newInstView(tx, sc, now)
 		fs, err := v.filters().compile(fin)
 		if err != nil {
@@ -49,19 +60,8 @@ func (s *Service) describeInstances(ctx context.Context, sc scope, ids []string,
 // DescribeInstances lists instances grouped by reservation, in the order
 // their first instance comes.
 func (s *Service) DescribeInstances(ctx context.Context, in *ec2api.DescribeInstancesInput) (*ec2api.DescribeInstancesOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	pg, err := parsePage(in.MaxResults, in.NextToken, len(in.InstanceIds) > 0, "instanceIds", describeLimits)
-	if err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := &ec2api.DescribeInstancesOutput{Reservations: []ec2api.Reservation{}}
-	next, err := s.describeInstances(ctx, sc, in.InstanceIds, in.Filters, pg, nil, func(v *instView, items []*instanceRec) {
+	next, err := s.describeInstances(ctx, in.DryRun, in.InstanceIds, in.Filters, in.MaxResults, in.NextToken, nil, func(v *instView, items []*instanceRec) {
 		at := map[string]int{}
 		for _, r := range items {
 			i, ok := at[r.Reservation]

@@ -423,19 +423,7 @@ func imdsDefaults(img *imageView, m *ec2api.InstanceMetadataOptionsRequest) meta
 	if m == nil {
 		return o
 	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&o.Tokens, m.HttpTokens)
-	set(&o.Endpoint, m.HttpEndpoint)
-	set(&o.IPv6, m.HttpProtocolIpv6)
-	set(&o.Tags, m.InstanceMetadataTags)
-	if m.HttpPutResponseHopLimit != nil {
-		o.HopLimit = *m.HttpPutResponseHopLimit
-	}
-	return o
+	return applyMetadata(o, m)
 }
 
 func vcpuLimitExceeded(limit int) error {

@@ -32,17 +32,6 @@ func statusSummary(status string) *ec2api.InstanceStatusSummary {
 // DescribeInstanceStatus reports running instances' status checks; with
 // IncludeAllInstances, every instance's.
 func (s *Service) DescribeInstanceStatus(ctx context.Context, in *ec2api.DescribeInstanceStatusInput) (*ec2api.DescribeInstanceStatusOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	pg, err := parsePage(in.MaxResults, in.NextToken, len(in.InstanceIds) > 0, "instanceIds", describeLimits)
-	if err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// Status filters go with the instance filters AWS shares here.
 	reach := func(r *instanceRec, now time.Time) []string {
 		if statusOf(r, now) == "ok" {
@@ -70,7 +59,7 @@ func (s *Service) DescribeInstanceStatus(ctx context.Context, in *ec2api.Describ
 		}
 	}
 	out := &ec2api.DescribeInstanceStatusOutput{InstanceStatuses: []ec2api.InstanceStatus{}}
-	next, err := s.describeInstances(ctx, sc, in.InstanceIds, shared, pg, func(v *instView) []filter[*instanceRec] {
+	next, err := s.describeInstances(ctx, in.DryRun, in.InstanceIds, shared, in.MaxResults, in.NextToken, func(v *instView) []filter[*instanceRec] {
 		now := v.now
 		statusFilters["instance-status.status"] = func(r *instanceRec) []string { return one(statusOf(r, now)) }
 		statusFilters["system-status.status"] = statusFilters["instance-status.status"]
@@ -109,20 +98,33 @@ func (r *instanceRec) assocAPI(state string, at time.Time) *ec2api.IamInstancePr
 		IamInstanceProfile: &ec2api.IamInstanceProfile{Arn: ptr(r.Profile.ARN), Id: ptr(r.Profile.ID)}, Timestamp: ptr(at)}
 }
 
-// AssociateIamInstanceProfile gives an instance without one a profile.
-func (s *Service) AssociateIamInstanceProfile(ctx context.Context, in *ec2api.AssociateIamInstanceProfileInput) (*ec2api.AssociateIamInstanceProfileOutput, error) {
-	if in.IamInstanceProfile == nil {
+// profileRequest resolves the profile an association asks for, as the
+// new association it makes.
+func (s *Service) profileRequest(ctx context.Context, spec *ec2api.IamInstanceProfileSpecification) (*instProfile, error) {
+	if spec == nil {
 		return nil, missingParam("IamInstanceProfile")
 	}
 	sc, _, err := s.scope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	prof, err := s.findProfile(ctx, sc, deref(in.IamInstanceProfile.Arn), deref(in.IamInstanceProfile.Name))
+	p, err := s.findProfile(ctx, sc, deref(spec.Arn), deref(spec.Name))
 	if err != nil {
 		return nil, err
 	}
-	assocID := s.ids.Resource("iip-assoc")
+	return newAssociation(p, s.ids.Resource("iip-assoc")), nil
+}
+
+func newAssociation(p InstanceProfile, assocID string) *instProfile {
+	return &instProfile{ARN: p.ARN, ID: p.ID, AssocID: assocID, RoleARN: p.RoleARN, RoleName: p.RoleName, State: "associated"}
+}
+
+// AssociateIamInstanceProfile gives an instance without one a profile.
+func (s *Service) AssociateIamInstanceProfile(ctx context.Context, in *ec2api.AssociateIamInstanceProfileInput) (*ec2api.AssociateIamInstanceProfileOutput, error) {
+	prof, err := s.profileRequest(ctx, in.IamInstanceProfile)
+	if err != nil {
+		return nil, err
+	}
 	var out *ec2api.IamInstanceProfileAssociation
 	err = s.changeInstance(ctx, nil, deref(in.InstanceId), func(_ store.Tx, _ scope, r *instanceRec, now time.Time) error {
 		if st := r.state(now); st == instTerminated || st == instShuttingDown {
@@ -131,7 +133,7 @@ func (s *Service) AssociateIamInstanceProfile(ctx context.Context, in *ec2api.As
 		if r.Profile != nil && r.Profile.State == "associated" {
 			return errf(http.StatusBadRequest, "IncorrectState", "There is an existing association for instance %s", r.ID)
 		}
-		r.Profile = &instProfile{ARN: prof.ARN, ID: prof.ID, AssocID: assocID, RoleARN: prof.RoleARN, RoleName: prof.RoleName, State: "associated"}
+		r.Profile = prof
 		out = r.assocAPI("associating", now)
 		return nil
 	})
@@ -177,21 +179,13 @@ func instanceByAssociation(tx store.Tx, sc scope, id string) (*instanceRec, erro
 // ReplaceIamInstanceProfileAssociation swaps the profile of an
 // association, which gets a new id.
 func (s *Service) ReplaceIamInstanceProfileAssociation(ctx context.Context, in *ec2api.ReplaceIamInstanceProfileAssociationInput) (*ec2api.ReplaceIamInstanceProfileAssociationOutput, error) {
-	if in.IamInstanceProfile == nil {
-		return nil, missingParam("IamInstanceProfile")
-	}
-	sc, _, err := s.scope(ctx)
+	prof, err := s.profileRequest(ctx, in.IamInstanceProfile)
 	if err != nil {
 		return nil, err
 	}
-	prof, err := s.findProfile(ctx, sc, deref(in.IamInstanceProfile.Arn), deref(in.IamInstanceProfile.Name))
-	if err != nil {
-		return nil, err
-	}
-	assocID := s.ids.Resource("iip-assoc")
 	var out *ec2api.IamInstanceProfileAssociation
 	err = s.changeAssociation(ctx, deref(in.AssociationId), func(r *instanceRec, now time.Time) {
-		r.Profile = &instProfile{ARN: prof.ARN, ID: prof.ID, AssocID: assocID, RoleARN: prof.RoleARN, RoleName: prof.RoleName, State: "associated"}
+		r.Profile = prof
 		out = r.assocAPI("associating", now)
 	})
 	if err != nil {
@@ -276,24 +270,13 @@ func (s *Service) DescribeIamInstanceProfileAssociations(ctx context.Context, in
 // DescribeInstanceCreditSpecifications lists the credit option of
 // burstable instances.
 func (s *Service) DescribeInstanceCreditSpecifications(ctx context.Context, in *ec2api.DescribeInstanceCreditSpecificationsInput) (*ec2api.DescribeInstanceCreditSpecificationsOutput, error) {
-	if err := dryRun(in.DryRun); err != nil {
-		return nil, err
-	}
-	pg, err := parsePage(in.MaxResults, in.NextToken, len(in.InstanceIds) > 0, "instanceIds", pageLimits{5, 1000})
-	if err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := &ec2api.DescribeInstanceCreditSpecificationsOutput{InstanceCreditSpecifications: []ec2api.InstanceCreditSpecification{}}
 	burstable := func(v *instView) []filter[*instanceRec] {
 		return []filter[*instanceRec]{{name: "(burstable)", patterns: []string{"true"}, values: func(r *instanceRec) []string {
 			return boolValue(r.Credits != "" && r.state(v.now) != instTerminated)
 		}}}
 	}
-	next, err := s.describeInstances(ctx, sc, in.InstanceIds, in.Filters, pg, burstable, func(_ *instView, items []*instanceRec) {
+	next, err := s.describeInstances(ctx, in.DryRun, in.InstanceIds, in.Filters, in.MaxResults, in.NextToken, burstable, func(_ *instView, items []*instanceRec) {
 		for _, r := range items {
 			out.InstanceCreditSpecifications = append(out.InstanceCreditSpecifications, ec2api.InstanceCreditSpecification{InstanceId: ptr(r.ID), CpuCredits: ptr(r.Credits)})
 		}
