@@ -85,6 +85,9 @@ func (g *Gateway) detect(r *http.Request) (*api.Binding, string, string, *awserr
 		}
 		return nil, protocol.JSON, region, unknownService(fmt.Sprintf("no service with target prefix %q is enabled", prefix))
 	}
+	if e := g.services.byID["s3control"]; e != nil && (!signed || signing == "s3") && isS3Control(r) {
+		return e.b, protocol.RestXML, region, nil
+	}
 	var candidates []*entry
 	if signed {
 		candidates = g.services.bySigning[signing]
@@ -209,6 +212,18 @@ func (g *Gateway) byHost(host string) *entry {
 		}
 	}
 	return nil
+}
+
+// isS3Control tells S3 Control from S3, which signs with the same name:
+// its paths start with its API version and name the account in a header
+// (or the host is <account>.s3-control.<region>.amazonaws.com). Clients
+// prefix a custom endpoint's host with the account id, so the host alone
+// does not tell.
+func isS3Control(r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/v20180820/") {
+		return false
+	}
+	return r.Header.Get("X-Amz-Account-Id") != "" || strings.Contains(strings.ToLower(r.Host), ".s3-control.")
 }
 
 func unknownService(msg string) *awserr.Error {

@@ -11,6 +11,7 @@ import (
 	cloudwatchapi "hakoniwa/internal/api/cloudwatch"
 	ec2api "hakoniwa/internal/api/ec2"
 	s3api "hakoniwa/internal/api/s3"
+	s3controlapi "hakoniwa/internal/api/s3control"
 	stsapi "hakoniwa/internal/api/sts"
 )
 
@@ -21,6 +22,7 @@ func testGateway() *Gateway {
 		cloudwatchapi.Bind(cloudwatchapi.Unimplemented{}),
 		ec2api.Bind(ec2api.Unimplemented{}),
 		s3api.Bind(s3api.Unimplemented{}),
+		s3controlapi.Bind(s3controlapi.Unimplemented{}),
 	}})
 }
 
@@ -63,6 +65,15 @@ func TestDetect(t *testing.T) {
 			headers: map[string]string{"Authorization": scoped("s3")},
 			wantSvc: "s3", wantPr: "rest-xml"},
 		{name: "s3 presigned", method: "GET", target: "/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+			wantSvc: "s3", wantPr: "rest-xml"},
+		{name: "s3control by account header", method: "GET", target: "http://000000000000.127.0.0.1:4566/v20180820/configuration/publicAccessBlock",
+			headers: map[string]string{"Authorization": scoped("s3"), "X-Amz-Account-Id": "000000000000"},
+			wantSvc: "s3control", wantPr: "rest-xml"},
+		{name: "s3control by host", method: "GET", target: "http://000000000000.s3-control.us-east-1.amazonaws.com/v20180820/configuration/publicAccessBlock",
+			headers: map[string]string{"Authorization": scoped("s3")},
+			wantSvc: "s3control", wantPr: "rest-xml"},
+		{name: "a bucket named like s3control's version is s3", method: "GET", target: "/v20180820/configuration/publicAccessBlock",
+			headers: map[string]string{"Authorization": scoped("s3")},
 			wantSvc: "s3", wantPr: "rest-xml"},
 		{name: "anonymous s3", method: "GET", target: "/public-bucket/index.html",
 			wantSvc: "s3", wantPr: "rest-xml"},

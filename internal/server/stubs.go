@@ -13,6 +13,7 @@ import (
 	logsapi "hakoniwa/internal/api/logs"
 	route53api "hakoniwa/internal/api/route53"
 	s3api "hakoniwa/internal/api/s3"
+	s3controlapi "hakoniwa/internal/api/s3control"
 	snsapi "hakoniwa/internal/api/sns"
 	sqsapi "hakoniwa/internal/api/sqs"
 	ssmapi "hakoniwa/internal/api/ssm"
@@ -39,5 +40,6 @@ func generated() map[string]func() *api.Binding {
 		"logs":       func() *api.Binding { return logsapi.Bind(logsapi.Unimplemented{}) },
 		"kms":        func() *api.Binding { return kmsapi.Bind(kmsapi.Unimplemented{}) },
 		"ssm":        func() *api.Binding { return ssmapi.Bind(ssmapi.Unimplemented{}) },
+		"s3control":  func() *api.Binding { return s3controlapi.Bind(s3controlapi.Unimplemented{}) },
 	}
 }

@@ -12,6 +12,8 @@ var idPrefixes = map[string]string{
 	"opensearch":               "es",
 	"apigatewayv2":             "apigateway",
 	"resourcegroupstaggingapi": "tag",
+	// S3 Control authorizes as s3 (s3:PutAccountPublicAccessBlock, ...).
+	"s3control": "s3",
 }
 
 // extraPrefixes are prefixes outside the served services that served

@@ -20,6 +20,7 @@ type override struct {
 
 const (
 	srcS3              = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html"
+	srcS3Control       = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_DeletePublicAccessBlock.html"
 	srcS3Express       = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-security-iam.html"
 	srcSTS             = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
 	srcGetSessionToken = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html"
@@ -116,6 +117,21 @@ var overrides = map[string]override{
 	"s3:GetPublicAccessBlock":                        {actions: []string{"s3:GetBucketPublicAccessBlock"}, source: srcS3},
 	"s3:PutPublicAccessBlock":                        {actions: []string{"s3:PutBucketPublicAccessBlock"}, source: srcS3},
 	"s3:DeletePublicAccessBlock":                     {actions: []string{"s3:PutBucketPublicAccessBlock"}, source: srcS3},
+	// S3 Control operations are keyed by their service id: their names
+	// (GetPublicAccessBlock) repeat S3's but authorize account actions.
+	"s3control:GetPublicAccessBlock":                {actions: []string{"s3:GetAccountPublicAccessBlock"}, source: srcS3Control},
+	"s3control:PutPublicAccessBlock":                {actions: []string{"s3:PutAccountPublicAccessBlock"}, source: srcS3Control},
+	"s3control:DeletePublicAccessBlock":             {actions: []string{"s3:PutAccountPublicAccessBlock"}, source: srcS3Control},
+	"s3control:DeleteAccessPointScope":              {actions: []string{"s3express:DeleteAccessPointScope"}, source: srcS3Express},
+	"s3control:GetAccessPointScope":                 {actions: []string{"s3express:GetAccessPointScope"}, source: srcS3Express},
+	"s3control:PutAccessPointScope":                 {actions: []string{"s3express:PutAccessPointScope"}, source: srcS3Express},
+	"s3control:ListAccessPointsForDirectoryBuckets": {actions: []string{"s3express:ListAccessPointsForDirectoryBuckets"}, source: srcS3Express},
+	// Outposts bucket operations authorize s3-outposts actions, which the
+	// catalogue does not carry (hakoniwa has no Outposts): the nearest S3
+	// actions stand in.
+	"s3control:DeleteBucketLifecycleConfiguration": {actions: []string{"s3:PutLifecycleConfiguration"}, source: srcS3},
+	"s3control:GetBucket":                          {actions: []string{"s3:ListBucket"}, source: srcS3},
+	"s3control:ListRegionalBuckets":                {actions: []string{"s3:ListAllMyBuckets"}, source: srcS3},
 	// Directory buckets authorize through a session.
 	"s3:CreateSession":        {actions: []string{"s3express:CreateSession"}, resolve: s3Express("s3express:CreateSession"), source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html"},
 	"s3:RenameObject":         {actions: []string{"s3express:CreateSession"}, resolve: s3Express("s3express:CreateSession"), source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_RenameObject.html"},
@@ -176,7 +192,7 @@ func Actions(serviceID, operation string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o, ok := overrides[prefix+":"+operation]; ok {
+	if o, ok := overrideFor(serviceID, prefix, operation); ok {
 		return o.actions, nil
 	}
 	svc := Lookup(prefix)

@@ -84,7 +84,7 @@ func Resolve(r Request) ([]Check, error) {
 		r.Partition = "aws"
 	}
 	res := &resolver{Request: r, svc: svc}
-	if o, ok := overrides[prefix+":"+r.Operation]; ok {
+	if o, ok := overrideFor(r.ServiceID, prefix, r.Operation); ok {
 		if o.none {
 			return nil, nil
 		}
@@ -104,6 +104,19 @@ func Resolve(r Request) ([]Check, error) {
 	}
 	res.addAction(svc, a, nil)
 	return res.checks, nil
+}
+
+// overrideFor finds an operation's override. A service sharing another's
+// prefix (s3control's is s3) may key one by its own id, where equal
+// operation names authorize different actions (GetPublicAccessBlock).
+func overrideFor(serviceID, prefix, operation string) (override, bool) {
+	if serviceID != "" && serviceID != prefix {
+		if o, ok := overrides[serviceID+":"+operation]; ok {
+			return o, true
+		}
+	}
+	o, ok := overrides[prefix+":"+operation]
+	return o, ok
 }
 
 // prefixOf maps the request's service to its IAM prefix.

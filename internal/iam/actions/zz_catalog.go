@@ -19,6 +19,7 @@ var serviceIDPrefixes = map[string]string{
 	"route53":          "route53",
 	"s3":               "s3",
 	"s3-object-lambda": "s3-object-lambda",
+	"s3control":        "s3",
 	"s3express":        "s3express",
 	"sns":              "sns",
 	"sqs":              "sqs",
