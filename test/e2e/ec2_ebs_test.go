@@ -16,7 +16,7 @@ import (
 
 // TestEBSSDK drives volumes and snapshots with aws-sdk-go-v2: create with
 // the type rules' refusals, the SDK's waiters, modify, snapshot, restore,
-// attach to an instance and detach, delete.
+// attach to an instance, snapshots and an image of it, detach, delete.
 func TestEBSSDK(t *testing.T) {
 	s := StartServer(t)
 	ctx := context.Background()
@@ -99,6 +99,32 @@ func TestEBSSDK(t *testing.T) {
 	if err != nil || len(att.Volumes) != 2 { // the root volume and ours
 		t.Fatalf("instance volumes: %+v %v", att, err)
 	}
+	multi, err := c.CreateSnapshots(ctx, &ec2.CreateSnapshotsInput{InstanceSpecification: &types.InstanceSpecification{InstanceId: &inst}})
+	if err != nil || len(multi.Snapshots) != 2 {
+		t.Fatalf("CreateSnapshots: %+v %v", multi, err)
+	}
+	ami, err := c.CreateImage(ctx, &ec2.CreateImageInput{InstanceId: &inst, Name: aws.String("web-with-data"), NoReboot: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iw := ec2.NewImageAvailableWaiter(c, func(o *ec2.ImageAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 250*time.Millisecond, time.Second })
+	if err := iw.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{aws.ToString(ami.ImageId)}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{aws.ToString(ami.ImageId)}})
+	if err != nil || len(imgs.Images[0].BlockDeviceMappings) != 2 {
+		t.Fatalf("image of the instance: %+v %v", imgs, err)
+	}
+	imageSnap := imgs.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId
+	if _, err := c.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: imageSnap}); ebsCode(err) != "InvalidSnapshot.InUse" {
+		t.Errorf("deleting an image's snapshot: %v", err)
+	}
+	if _, err := c.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: ami.ImageId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: imageSnap}); err != nil {
+		t.Errorf("deleting a deregistered image's snapshot: %v", err)
+	}
 	if _, err := c.DetachVolume(ctx, &ec2.DetachVolumeInput{VolumeId: &id}); err != nil {
 		t.Fatal(err)
 	}
@@ -142,17 +168,19 @@ func latestAL2023(t *testing.T, s *Server) string {
 
 // TestEBSCLI does the same core path with both aws CLIs: create-volume,
 // wait volume-available, create-snapshot, wait snapshot-completed,
-// describe-volumes with filters, and a refusal.
+// describe-volumes with filters, copy-snapshot and its sharing, attach to
+// an instance and detach, and the refusals on the way.
 func TestEBSCLI(t *testing.T) {
 	s := StartServer(t)
 	clis := awsCLIs(t)
 	for _, v := range []string{"v1", "v2"} {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel() // each CLI keeps to its own resources
 			path, ok := clis[v]
 			if !ok {
 				missing(t, "aws CLI "+v)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
 			defer cancel()
 			run := func(out any, args ...string) {
 				t.Helper()
@@ -197,6 +225,42 @@ func TestEBSCLI(t *testing.T) {
 			if err == nil || !strings.Contains(stderr, "(InvalidParameterValue)") || !strings.Contains(stderr, "too large for volume type gp2") {
 				t.Fatalf("oversized volume: %v\n%s", err, stderr)
 			}
+			// Copy it (within the Region) and share the copy.
+			var cp struct{ SnapshotId string }
+			run(&cp, "copy-snapshot", "--source-region", "us-east-1", "--source-snapshot-id", snap.SnapshotId, "--description", "copy "+v)
+			run(nil, "modify-snapshot-attribute", "--snapshot-id", cp.SnapshotId, "--attribute", "createVolumePermission",
+				"--operation-type", "add", "--user-ids", "444455556666")
+			var perm struct{ CreateVolumePermissions []struct{ UserId string } }
+			run(&perm, "describe-snapshot-attribute", "--snapshot-id", cp.SnapshotId, "--attribute", "createVolumePermission")
+			if len(perm.CreateVolumePermissions) != 1 || perm.CreateVolumePermissions[0].UserId != "444455556666" {
+				t.Fatalf("describe-snapshot-attribute: %+v", perm)
+			}
+
+			// Attach to an instance of the volume's zone, and detach.
+			var img struct{ Images []struct{ ImageId string } }
+			run(&img, "describe-images", "--owners", "amazon", "--filters", "Name=name,Values=al2023-ami-2023*-x86_64")
+			var inst struct{ Instances []struct{ InstanceId string } }
+			run(&inst, "run-instances", "--image-id", img.Images[0].ImageId, "--instance-type", "t3.micro", "--placement", "AvailabilityZone=us-east-1b")
+			id := inst.Instances[0].InstanceId
+			run(nil, "wait", "instance-running", "--instance-ids", id)
+			var att struct{ State, Device string }
+			run(&att, "attach-volume", "--volume-id", vol.VolumeId, "--instance-id", id, "--device", "/dev/sdf")
+			if att.State != "attaching" || att.Device != "/dev/sdf" {
+				t.Fatalf("attach-volume: %+v", att)
+			}
+			_, stderr, err = cli(ctx, s, v, path, "--endpoint-url", s.URL, "ec2", "delete-volume", "--volume-id", vol.VolumeId)
+			if err == nil || !strings.Contains(stderr, "(VolumeInUse)") {
+				t.Fatalf("deleting an attached volume: %v\n%s", err, stderr)
+			}
+			run(&desc, "describe-volumes", "--filters", "Name=attachment.instance-id,Values="+id, "Name=attachment.device,Values=/dev/sdf")
+			if len(desc.Volumes) != 1 || desc.Volumes[0].State != "in-use" {
+				t.Fatalf("attached volume: %+v", desc)
+			}
+			run(nil, "detach-volume", "--volume-id", vol.VolumeId)
+			run(nil, "wait", "volume-available", "--volume-ids", vol.VolumeId)
+			run(nil, "terminate-instances", "--instance-ids", id)
+
+			run(nil, "delete-snapshot", "--snapshot-id", cp.SnapshotId)
 			run(nil, "delete-snapshot", "--snapshot-id", snap.SnapshotId)
 			run(nil, "delete-volume", "--volume-id", vol.VolumeId)
 		})
