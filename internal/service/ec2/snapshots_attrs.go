@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"net/http"
 	"slices"
 
 	"hakoniwa/internal/regions"
@@ -178,6 +179,9 @@ func (s *Service) ModifySnapshotAttribute(ctx context.Context, in *ec2api.Modify
 		return nil, err
 	}
 	return &ec2api.ModifySnapshotAttributeOutput{}, s.updateOwnSnapshot(ctx, in.SnapshotId, func(tx store.Tx, sc scope, r *snapshotRec) error {
+		if err := checkShareable(sc, r, c); err != nil {
+			return err
+		}
 		users := slices.Clone(r.Users)
 		for _, u := range c.addUsers {
 			if !slices.Contains(users, u) {
@@ -188,6 +192,21 @@ func (s *Service) ModifySnapshotAttribute(ctx context.Context, in *ec2api.Modify
 		slices.Sort(users)
 		return setSnapshotPermissions(tx, sc, r, users, (r.Public || c.addPublic) && !c.removePublic)
 	})
+}
+
+// checkShareable applies AWS's rules for encrypted snapshots: none
+// encrypted with the account's AWS managed key may be shared, and no
+// encrypted one made public.
+func checkShareable(sc scope, r *snapshotRec, c permissionChange) error {
+	switch {
+	case !r.Encrypted || (len(c.addUsers) == 0 && !c.addPublic):
+		return nil
+	case r.KmsKeyID == defaultEBSKey(sc):
+		return errf(http.StatusBadRequest, "OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
+	case c.addPublic:
+		return errf(http.StatusBadRequest, "OperationNotPermitted", "Encrypted snapshots cannot be shared publicly")
+	}
+	return nil
 }
 
 // ResetSnapshotAttribute makes a snapshot private to its owner again.

@@ -12,7 +12,10 @@ import (
 func TestSnapshots(t *testing.T) {
 	s, ctx := newTestService(t, DefaultQuotas())
 	clk := s.clock.(*clock.Manual)
-	v := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](30), Encrypted: ptr(true)})
+	v := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](30), Encrypted: ptr(true), KmsKeyId: ptr("alias/team")})
+	if *v.KmsKeyId != "arn:aws:kms:us-east-1:"+testAccount+":alias/team" {
+		t.Errorf("key: %s", *v.KmsKeyId)
+	}
 	_, creating := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: v.VolumeId})
 	clk.Advance(volCreatingFor)
 	snap, err := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: v.VolumeId, Description: ptr("nightly"),
@@ -71,7 +74,20 @@ func TestSnapshots(t *testing.T) {
 	if err != nil || len(attr.CreateVolumePermissions) != 1 || *attr.CreateVolumePermissions[0].UserId != "999988887777" {
 		t.Fatalf("attribute: %+v %v", attr, err)
 	}
-	if _, err := s.ModifySnapshotAttribute(ctx, &ec2api.ModifySnapshotAttributeInput{SnapshotId: snap.SnapshotId,
+	// Encrypted snapshots are never public; unencrypted ones may be.
+	_, encPublic := s.ModifySnapshotAttribute(ctx, &ec2api.ModifySnapshotAttributeInput{SnapshotId: snap.SnapshotId,
+		CreateVolumePermission: &ec2api.CreateVolumePermissionModifications{Add: []ec2api.CreateVolumePermission{{Group: ptr("all")}}}})
+	checkRefusals(t, []refusal{{"encrypted public", encPublic, "OperationNotPermitted", ""}})
+	if _, err := s.ResetSnapshotAttribute(ctx, &ec2api.ResetSnapshotAttributeInput{SnapshotId: snap.SnapshotId, Attribute: ptr("createVolumePermission")}); err != nil {
+		t.Fatal(err)
+	}
+	plainVol := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](1)})
+	clk.Advance(volCreatingFor)
+	plain, err := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: plainVol.VolumeId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ModifySnapshotAttribute(ctx, &ec2api.ModifySnapshotAttributeInput{SnapshotId: plain.SnapshotId,
 		CreateVolumePermission: &ec2api.CreateVolumePermissionModifications{Add: []ec2api.CreateVolumePermission{{Group: ptr("all")}},
 			Remove: []ec2api.CreateVolumePermission{{UserId: ptr("999988887777")}}}}); err != nil {
 		t.Fatal(err)
@@ -81,7 +97,7 @@ func TestSnapshots(t *testing.T) {
 	if len(pub.Snapshots) != 1 {
 		t.Errorf("public: %d", len(pub.Snapshots))
 	}
-	if _, err := s.ResetSnapshotAttribute(ctx, &ec2api.ResetSnapshotAttributeInput{SnapshotId: snap.SnapshotId, Attribute: ptr("createVolumePermission")}); err != nil {
+	if _, err := s.ResetSnapshotAttribute(ctx, &ec2api.ResetSnapshotAttributeInput{SnapshotId: plain.SnapshotId, Attribute: ptr("createVolumePermission")}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := s.DescribeSnapshots(third, &ec2api.DescribeSnapshotsInput{})
@@ -137,4 +153,22 @@ func TestSnapshots(t *testing.T) {
 	}
 	_, gone := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{SnapshotIds: []string{*snap.SnapshotId}})
 	checkRefusals(t, []refusal{{"deleted", gone, "InvalidSnapshot.NotFound", "The snapshot '" + *snap.SnapshotId + "' does not exist."}})
+}
+
+func TestDefaultKeySnapshotsAreNotShared(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	v := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](1), Encrypted: ptr(true)})
+	clk.Advance(volCreatingFor)
+	snap, err := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: v.VolumeId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, shared := s.ModifySnapshotAttribute(ctx, &ec2api.ModifySnapshotAttributeInput{SnapshotId: snap.SnapshotId, OperationType: ptr("add"), UserIds: []string{"999988887777"}})
+	// Removing permissions is always allowed.
+	_, removed := s.ModifySnapshotAttribute(ctx, &ec2api.ModifySnapshotAttributeInput{SnapshotId: snap.SnapshotId, OperationType: ptr("remove"), UserIds: []string{"999988887777"}})
+	checkRefusals(t, []refusal{
+		{"default key", shared, "OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared"},
+		{"remove", removed, "", ""},
+	})
 }
