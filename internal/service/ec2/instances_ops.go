@@ -180,6 +180,8 @@ func (s *Service) StopInstances(ctx context.Context, in *ec2api.StopInstancesInp
 		case instStopping, instStopped:
 			return nil
 		case instRunning:
+		case instPending:
+			return errf(http.StatusBadRequest, "IncorrectInstanceState", "Instance '%s' cannot be stopped as it has never reached the 'running' state.", r.ID)
 		default:
 			return incorrectState(r.ID, "stopped")
 		}

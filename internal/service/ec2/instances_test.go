@@ -100,7 +100,8 @@ func TestInstanceLifecycle(t *testing.T) {
 	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), InstanceType: ptr("t3.micro")})
 	id := *out.Instances[0].InstanceId
 	ids := []string{id}
-	if _, err := s.StopInstances(ctx, &ec2api.StopInstancesInput{InstanceIds: ids}); code(err) != "IncorrectInstanceState" {
+	if _, err := s.StopInstances(ctx, &ec2api.StopInstancesInput{InstanceIds: ids}); code(err) != "IncorrectInstanceState" ||
+		message(err) != "Instance '"+id+"' cannot be stopped as it has never reached the 'running' state." {
 		t.Errorf("stop pending: %v", err)
 	}
 	manualClock(s).Advance(instPendingFor)
