@@ -66,6 +66,8 @@ type volumeRec struct {
 	Deleted      time.Time          `json:"deleted"`
 	Attachments  []volumeAttachment `json:"attachments,omitempty"`
 	Mod          *volumeMod         `json:"mod,omitempty"`
+	// ModStarts are when the modifications of the last day started.
+	ModStarts []time.Time `json:"modStarts,omitempty"`
 }
 
 type volumeAttachment struct {

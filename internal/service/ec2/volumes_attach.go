@@ -189,6 +189,8 @@ func checkAttach(tx store.Tx, sc scope, v *volumeRec, r *instanceRec, dev string
 	switch st := v.state(now); {
 	case st == "creating" || st == "deleting":
 		return errf(http.StatusBadRequest, "IncorrectState", "The volume '%s' is '%s'", v.ID, st)
+	case v.Mod != nil && v.Mod.state(now) == "modifying":
+		return errf(http.StatusBadRequest, "OperationNotPermitted", "Cannot attach volume %s when it is in modification state: MODIFYING", v.ID)
 	case len(live) > 0 && !v.MultiAttach:
 		return errf(http.StatusBadRequest, "VolumeInUse", "%s is already attached to an instance", v.ID)
 	case len(live) >= maxMultiAttach:

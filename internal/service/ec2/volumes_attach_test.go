@@ -69,6 +69,13 @@ func TestAttachVolumes(t *testing.T) {
 	if *vs.Volumes[0].State != "available" || len(vs.Volumes[0].Attachments) != 0 {
 		t.Fatalf("detached: %+v", vs.Volumes[0])
 	}
+	// Not while its modification is in its first phase.
+	if _, err := s.ModifyVolume(ctx, &ec2api.ModifyVolumeInput{VolumeId: data.VolumeId, Size: ptr[int64](11)}); err != nil {
+		t.Fatal(err)
+	}
+	_, modifying := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")})
+	checkRefusals(t, []refusal{{"modifying", modifying, "OperationNotPermitted", ""}})
+	clk.Advance(modModifyingFor)
 	// Attach again, then terminate: the root volume goes, the data
 	// volume (not DeleteOnTermination) is detached and stays.
 	if _, err := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")}); err != nil {

@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"hakoniwa/internal/store"
@@ -16,6 +17,10 @@ import (
 const (
 	modModifyingFor  = 2 * time.Second
 	modOptimizingFor = 2 * time.Second
+	// AWS allows four modifications of a volume in any 24 hours, each
+	// once the one before has completed.
+	modsPerWindow = 4
+	modWindow     = 24 * time.Hour
 )
 
 type volumeMod struct {
@@ -127,6 +132,10 @@ func (s *Service) ModifyVolume(ctx context.Context, in *ec2api.ModifyVolumeInput
 		if v.Mod != nil && v.Mod.state(now) != "completed" {
 			return errf(http.StatusBadRequest, "IncorrectModificationState", "Volume %s is in the '%s' modification state and cannot be modified again yet.", v.ID, v.Mod.state(now))
 		}
+		v.ModStarts = slices.DeleteFunc(v.ModStarts, func(t time.Time) bool { return !now.Before(t.Add(modWindow)) })
+		if len(v.ModStarts) >= modsPerWindow {
+			return errf(http.StatusBadRequest, "VolumeModificationRateExceeded", "You've reached the maximum modification rate per volume limit. A volume can be modified %d times in %s.", modsPerWindow, "24 hours")
+		}
 		t, err := modifiedSpec(v, in)
 		if err != nil {
 			return err
@@ -141,6 +150,7 @@ func (s *Service) ModifyVolume(ctx context.Context, in *ec2api.ModifyVolumeInput
 			return err
 		}
 		v.Mod = &volumeMod{Start: now, Orig: v.spec(), Target: t}
+		v.ModStarts = append(v.ModStarts, now)
 		v.Type, v.Size, v.Iops, v.Throughput, v.MultiAttach = t.Type, t.Size, t.Iops, t.Throughput, t.Multi
 		return volumes.put(tx, sc, v)
 	})

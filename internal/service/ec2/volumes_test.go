@@ -258,3 +258,22 @@ func TestEBSQuotas(t *testing.T) {
 		{"snapshots", second, "SnapshotLimitExceeded", ""},
 	})
 }
+
+func TestVolumeModificationRate(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	v := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](10)})
+	clk.Advance(volCreatingFor)
+	for i := range int64(modsPerWindow) {
+		if _, err := s.ModifyVolume(ctx, &ec2api.ModifyVolumeInput{VolumeId: v.VolumeId, Size: ptr(11 + i)}); err != nil {
+			t.Fatalf("modification %d: %v", i+1, err)
+		}
+		clk.Advance(modModifyingFor + modOptimizingFor)
+	}
+	_, fifth := s.ModifyVolume(ctx, &ec2api.ModifyVolumeInput{VolumeId: v.VolumeId, Size: ptr[int64](20)})
+	checkRefusals(t, []refusal{{"fifth in a day", fifth, "VolumeModificationRateExceeded", ""}})
+	clk.Advance(modWindow)
+	if _, err := s.ModifyVolume(ctx, &ec2api.ModifyVolumeInput{VolumeId: v.VolumeId, Size: ptr[int64](20)}); err != nil {
+		t.Fatalf("a day later: %v", err)
+	}
+}
