@@ -403,7 +403,7 @@ func (s *Service) DescribeVolumes(ctx context.Context, in *ec2api.DescribeVolume
 // describeVolumes is the query DescribeVolumes, DescribeVolumeStatus and
 // DescribeVolumesModifications share; volumes that finished deleting are
 // not found.
-func (s *Service) describeVolumes(ctx context.Context, dry *bool, ids []string, in []ec2api.Filter, maxResults *int64, token *string, defs filterDefs[*volumeRec]) ([]*volumeRec, string, error) {
+func (s *Service) describeVolumes(ctx context.Context, dry *bool, ids []string, in []ec2api.Filter, maxResults *int64, token *string, defs filterDefs[*volumeRec], extra ...filter[*volumeRec]) ([]*volumeRec, string, error) {
 	if err := dryRun(dry); err != nil {
 		return nil, "", err
 	}
@@ -415,6 +415,7 @@ func (s *Service) describeVolumes(ctx context.Context, dry *bool, ids []string, 
 	if err != nil {
 		return nil, "", err
 	}
+	fs = append(fs, extra...)
 	pg, err := parsePage(maxResults, token, len(ids) > 0, "volumeIds", describeLimits)
 	if err != nil {
 		return nil, "", err

@@ -194,11 +194,14 @@ func boolString(b bool) string { return boolValue(b)[0] }
 // volume that has one.
 func (s *Service) DescribeVolumesModifications(ctx context.Context, in *ec2api.DescribeVolumesModificationsInput) (*ec2api.DescribeVolumesModificationsOutput, error) {
 	now := s.clock.Now()
-	filters := in.Filters
+	var modified []filter[*volumeRec]
 	if len(in.VolumeIds) == 0 {
-		filters = append(filters, ec2api.Filter{Name: ptr("(has-modification)"), Values: []string{"true"}})
+		// Without ids, the volumes never modified are left out; with
+		// them, each must have a modification (checked below).
+		modified = append(modified, filter[*volumeRec]{name: "(modified)", patterns: []string{"true"},
+			values: func(v *volumeRec) []string { return boolValue(v.Mod != nil) }})
 	}
-	items, next, err := s.describeVolumes(ctx, in.DryRun, in.VolumeIds, filters, in.MaxResults, in.NextToken, modificationFilters(now))
+	items, next, err := s.describeVolumes(ctx, in.DryRun, in.VolumeIds, in.Filters, in.MaxResults, in.NextToken, modificationFilters(now), modified...)
 	if err != nil {
 		return nil, err
 	}
