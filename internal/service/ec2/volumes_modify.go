@@ -184,7 +184,6 @@ func modificationFilters(now time.Time) filterDefs[*volumeRec] {
 		"target-throughput":             mod(func(m *volumeMod) string { return itoa(m.Target.Throughput) }),
 		"target-volume-type":            mod(func(m *volumeMod) string { return m.Target.Type }),
 		"target-multi-attach-enabled":   mod(func(m *volumeMod) string { return boolString(m.Target.Multi) }),
-		"(has-modification)":            func(v *volumeRec) []string { return boolValue(v.Mod != nil) },
 	}
 }
 
