@@ -181,7 +181,7 @@ func (s *Service) ResourcePolicy(ctx context.Context, arn string) (authz.Resourc
 	if !ok {
 		return authz.ResourcePolicy{}, false, nil
 	}
-	name, _, _ := strings.Cut(rest, "/")
+	name, key, _ := strings.Cut(rest, "/")
 	var rp authz.ResourcePolicy
 	found := false
 	err := s.st.View(ctx, func(tx store.Tx) error {
@@ -204,7 +204,8 @@ func (s *Service) ResourcePolicy(ctx context.Context, arn string) (authz.Resourc
 			}
 			rp.Restricted = pab.RestrictPublicBuckets && policyIsPublic(rp.Text)
 		}
-		return nil
+		rp.Text, err = withACLStatements(tx, b, key, rp.Text)
+		return err
 	})
 	return rp, found, err
 }
