@@ -212,3 +212,37 @@ func TestUploadPartCopy(t *testing.T) {
 		t.Errorf("copied part %q", got)
 	}
 }
+
+func TestGetObjectAttributes(t *testing.T) {
+	e := newTestEnv(t)
+	e.mustCreateBucket("attr-b")
+	id := e.createUpload("attr-b", "mp", func(in *s3api.CreateMultipartUploadInput) { in.ChecksumAlgorithm = ptr("SHA256") })
+	a, _ := e.uploadPart("attr-b", "mp", id, 1, strings.Repeat("a", minPartSize))
+	b, _ := e.uploadPart("attr-b", "mp", id, 2, "b")
+	if _, err := e.svc.CompleteMultipartUpload(e.ctx(), &s3api.CompleteMultipartUploadInput{Bucket: ptr("attr-b"), Key: ptr("mp"), UploadId: ptr(id),
+		MultipartUpload: &s3api.CompletedMultipartUpload{Parts: []s3api.CompletedPart{
+			{PartNumber: ptr(int64(1)), ETag: a.ETag, ChecksumSHA256: a.ChecksumSHA256}, {PartNumber: ptr(int64(2)), ETag: b.ETag, ChecksumSHA256: b.ChecksumSHA256}}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.svc.GetObjectAttributes(e.ctx(), &s3api.GetObjectAttributesInput{Bucket: ptr("attr-b"), Key: ptr("mp"),
+		ObjectAttributes: []string{"ETag", "Checksum", "ObjectParts", "ObjectSize", "StorageClass"}, MaxParts: ptr(int64(1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(*out.ETag, `"`) || *out.ObjectSize != minPartSize+1 || *out.StorageClass != "STANDARD" || *out.Checksum.ChecksumType != "COMPOSITE" {
+		t.Errorf("attributes %+v", out)
+	}
+	op := out.ObjectParts
+	if *op.TotalPartsCount != 2 || !*op.IsTruncated || len(op.Parts) != 1 || *op.Parts[0].ChecksumSHA256 != *a.ChecksumSHA256 {
+		t.Errorf("parts %+v", op)
+	}
+	_, err = e.svc.GetObjectAttributes(e.ctx(), &s3api.GetObjectAttributesInput{Bucket: ptr("attr-b"), Key: ptr("mp"), ObjectAttributes: []string{"Color"}})
+	if errCode(err) != "InvalidArgument" {
+		t.Errorf("bad attribute: %v", err)
+	}
+	e.mustPut("attr-b", "plain", "x")
+	out, _ = e.svc.GetObjectAttributes(e.ctx(), &s3api.GetObjectAttributesInput{Bucket: ptr("attr-b"), Key: ptr("plain"), ObjectAttributes: []string{"ObjectParts", "ETag"}})
+	if out.ObjectParts != nil || out.ETag == nil || out.ObjectSize != nil {
+		t.Errorf("plain %+v", out)
+	}
+}
