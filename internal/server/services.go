@@ -120,6 +120,7 @@ var implemented = map[string]factory{
 			var svc *s3svc.Service
 			if svc, err = s3svc.New(context.Background(), s3svc.Config{Store: d.store, Blobs: blobs, Clock: d.clock, IDs: d.ids}); err == nil {
 				d.s3 = svc
+				d.closers = append(d.closers, svc.StartLifecycle(s3svc.LifecycleInterval))
 				return s3api.Bind(svc)
 			}
 		}
