@@ -1,0 +1,128 @@
+package s3bench
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// pattern is an endless reader of a fixed byte, so the client side holds
+// no object in memory either.
+type pattern struct{ left int64 }
+
+func (p *pattern) Read(b []byte) (int, error) {
+	if p.left == 0 {
+		return 0, io.EOF
+	}
+	n := int64(len(b))
+	if n > p.left {
+		n = p.left
+	}
+	for i := range b[:n] {
+		b[i] = 'z'
+	}
+	p.left -= n
+	return int(n), nil
+}
+
+// kib reads a field of /proc/<pid>/status, in KiB.
+func kib(t *testing.T, pid int, field string) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// TestRSSDuringMultipart uploads 5 GiB in 5 MiB parts, four at a time, to
+// the real binary and reports how far its peak resident memory rose.
+func TestRSSDuringMultipart(t *testing.T) {
+	if os.Getenv("HAKONIWA_LONG") != "1" {
+		t.Skip("set HAKONIWA_LONG=1 (writes 10 GiB to disk)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hakoniwa")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/hakoniwa").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"))
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	url := ""
+	sc := bufio.NewScanner(stdout)
+	re := regexp.MustCompile(`listening\s+(http://\S+)`)
+	for sc.Scan() && url == "" {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	ctx := context.Background()
+	c := client(url)
+	mustBucket(t, c, "rss")
+	idle := kib(t, cmd.Process.Pid, "VmRSS")
+	const part, parts = 5 << 20, 1024
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("rss"), Key: aws.String("5g")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make([]types.CompletedPart, parts)
+	var wg sync.WaitGroup
+	next := make(chan int32)
+	start := time.Now()
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range next {
+				out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("rss"), Key: aws.String("5g"), UploadId: up.UploadId,
+					PartNumber: aws.Int32(n), Body: &pattern{left: part}, ContentLength: aws.Int64(part)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				done[n-1] = types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag}
+			}
+		}()
+	}
+	for n := int32(1); n <= parts; n++ {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("rss"), Key: aws.String("5g"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done}}); err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	peak := kib(t, cmd.Process.Pid, "VmHWM")
+	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("rss"), Key: aws.String("5g")})
+	if err != nil || aws.ToInt64(h.ContentLength) != part*parts {
+		t.Fatalf("%+v %v", h, err)
+	}
+	t.Logf("5 GiB multipart in %s: idle RSS %d MiB, peak %d MiB, growth %d MiB", elapsed.Round(time.Second), idle>>10, peak>>10, (peak-idle)>>10)
+}
