@@ -278,10 +278,15 @@ func (s *Service) CopySnapshot(ctx context.Context, in *ec2api.CopySnapshotInput
 		}
 		key := r.KmsKeyID
 		if src != sc.region {
-			key = defaultEBSKey(sc) // keys are regional
+			// Keys are regional: the copy takes this Region's default.
+			set, err := loadEBSSettings(tx, sc)
+			if err != nil {
+				return err
+			}
+			key = set.key(sc)
 		}
 		cp.VolumeSize = r.VolumeSize
-		if cp.Encrypted, cp.KmsKeyID, err = encryption(sc, in.Encrypted, in.KmsKeyId, r.Encrypted, key); err != nil {
+		if cp.Encrypted, cp.KmsKeyID, err = encryption(tx, sc, in.Encrypted, in.KmsKeyId, r.Encrypted, key); err != nil {
 			return err
 		}
 		if err := s.checkSnapshotQuota(tx, sc, 1); err != nil {

@@ -259,24 +259,6 @@ func kmsKeyARN(sc scope, id string) string {
 	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", sc.region, sc.account, id)
 }
 
-// encryption decides a new volume's or snapshot copy's encryption: the
-// source's when it is encrypted, else the request's flag, and KmsKeyId
-// only with encryption on.
-func encryption(sc scope, flag *bool, keyID *string, srcEncrypted bool, srcKey string) (bool, string, error) {
-	if keyID != nil && !isTrue(flag) {
-		return false, "", errf(http.StatusBadRequest, "InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set.")
-	}
-	switch {
-	case keyID != nil:
-		return true, kmsKeyARN(sc, *keyID), nil
-	case srcEncrypted:
-		return true, srcKey, nil
-	case isTrue(flag):
-		return true, defaultEBSKey(sc), nil
-	}
-	return false, "", nil
-}
-
 // CreateVolume creates an EBS volume, empty or from a snapshot.
 func (s *Service) CreateVolume(ctx context.Context, in *ec2api.CreateVolumeInput) (*ec2api.CreateVolumeOutput, error) {
 	if in.OutpostArn != nil {
@@ -333,7 +315,7 @@ func (s *Service) CreateVolume(ctx context.Context, in *ec2api.CreateVolumeInput
 			return err
 		}
 		v.Type, v.Size, v.Iops, v.Throughput = spec.Type, spec.Size, spec.Iops, spec.Throughput
-		if v.Encrypted, v.KmsKeyID, err = encryption(sc, in.Encrypted, in.KmsKeyId, srcEncrypted, srcKey); err != nil {
+		if v.Encrypted, v.KmsKeyID, err = encryption(tx, sc, in.Encrypted, in.KmsKeyId, srcEncrypted, srcKey); err != nil {
 			return err
 		}
 		if err := s.checkStorage(tx, sc, v.Type, v.Size, "", now); err != nil {

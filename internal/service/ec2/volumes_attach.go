@@ -51,7 +51,20 @@ func instanceVolumes(tx store.Tx, sc scope, instanceID string) ([]*volumeRec, er
 // (instanceRec.Devices, whose volume ids it drew): attached and in use at
 // once, tagged with the launch's "volume" TagSpecifications.
 func (s *Service) launchVolumesTx(tx store.Tx, sc scope, instanceID, zone, zoneID string, devices []instanceDevice, tags map[string]string, now time.Time) error {
+	set, err := loadEBSSettings(tx, sc)
+	if err != nil {
+		return err
+	}
 	for _, d := range devices {
+		if d.VolumeSize == 0 && d.SnapshotID != "" {
+			// An image registered without sizes takes its
+			// snapshots'.
+			snap, err := lookupSnapshot(tx, sc, d.SnapshotID)
+			if err != nil {
+				return err
+			}
+			d.VolumeSize = snap.VolumeSize
+		}
 		v := &volumeRec{meta: meta{ID: d.VolumeID, Tags: cloneTags(tags)}, Owner: sc.account, Zone: zone, ZoneID: zoneID,
 			Size: d.VolumeSize, Type: d.VolumeType, Iops: d.Iops, Throughput: d.Throughput, SnapshotID: d.SnapshotID,
 			Encrypted: d.Encrypted, Created: now, Ready: now,
@@ -64,8 +77,8 @@ func (s *Service) launchVolumesTx(tx store.Tx, sc scope, instanceID, zone, zoneI
 		// the type implies (gp2's IOPS, gp3's baseline).
 		_ = sp.check(sp.Iops > 0, sp.Throughput > 0)
 		v.Iops, v.Throughput = sp.Iops, sp.Throughput
-		if v.Encrypted {
-			v.KmsKeyID = defaultEBSKey(sc)
+		if v.Encrypted || set.ByDefault {
+			v.Encrypted, v.KmsKeyID = true, set.key(sc)
 		}
 		if err := volumes.put(tx, sc, v); err != nil {
 			return err
