@@ -266,3 +266,33 @@ func TestEBSCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestEBSEncryptionByDefaultSDK turns on encryption by default with a
+// customer key, as Terraform's aws_ebs_encryption_by_default and
+// aws_ebs_default_kms_key do, and sees new volumes take it.
+func TestEBSEncryptionByDefaultSDK(t *testing.T) {
+	s := StartServer(t)
+	ctx := context.Background()
+	c := ec2.NewFromConfig(s.DefaultConfig())
+	if _, err := c.EnableEbsEncryptionByDefault(ctx, &ec2.EnableEbsEncryptionByDefaultInput{}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := c.ModifyEbsDefaultKmsKeyId(ctx, &ec2.ModifyEbsDefaultKmsKeyIdInput{KmsKeyId: aws.String("alias/team")})
+	if err != nil || !strings.HasSuffix(aws.ToString(key.KmsKeyId), ":alias/team") {
+		t.Fatalf("default key: %+v %v", key, err)
+	}
+	got, err := c.GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{})
+	if err != nil || !aws.ToBool(got.EbsEncryptionByDefault) {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	v, err := c.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(1)})
+	if err != nil || !aws.ToBool(v.Encrypted) || aws.ToString(v.KmsKeyId) != aws.ToString(key.KmsKeyId) {
+		t.Fatalf("volume: %+v %v", v, err)
+	}
+	if _, err := c.DisableEbsEncryptionByDefault(ctx, &ec2.DisableEbsEncryptionByDefaultInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := c.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(1)}); err != nil || aws.ToBool(w.Encrypted) {
+		t.Fatalf("after disabling: %+v %v", w, err)
+	}
+}
