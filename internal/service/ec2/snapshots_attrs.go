@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"hakoniwa/internal/regions"
 	"hakoniwa/internal/store"
@@ -272,30 +273,38 @@ func (s *Service) CopySnapshot(ctx context.Context, in *ec2api.CopySnapshotInput
 		cp.Description = "[Copied " + id + " from " + src + "]"
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		r, err := s.restorableSnapshot(tx, scope{sc.account, src}, id, now)
-		if err != nil {
-			return err
-		}
-		key := r.KmsKeyID
-		if src != sc.region {
-			// Keys are regional: the copy takes this Region's default.
-			set, err := loadEBSSettings(tx, sc)
-			if err != nil {
-				return err
-			}
-			key = set.key(sc)
-		}
-		cp.VolumeSize = r.VolumeSize
-		if cp.Encrypted, cp.KmsKeyID, err = encryption(tx, sc, in.Encrypted, in.KmsKeyId, r.Encrypted, key); err != nil {
-			return err
-		}
-		if err := s.checkSnapshotQuota(tx, sc, 1); err != nil {
-			return err
-		}
-		return snapshots.put(tx, sc, cp)
+		return s.copySnapshotTx(tx, sc, src, id, cp, in.Encrypted, in.KmsKeyId, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &ec2api.CopySnapshotOutput{SnapshotId: ptr(cp.ID), Tags: apiTags(cp.Tags)}, nil
+}
+
+// copySnapshotTx stores cp (id, tags, description and times filled in by
+// the caller) as a copy in sc's Region of snapshot id of Region src,
+// which sc's account must be able to restore. CopySnapshot uses it, and
+// CopyImage can for the snapshots of the image it copies.
+func (s *Service) copySnapshotTx(tx store.Tx, sc scope, src, id string, cp *snapshotRec, encrypted *bool, keyID *string, now time.Time) error {
+	r, err := s.restorableSnapshot(tx, scope{sc.account, src}, id, now)
+	if err != nil {
+		return err
+	}
+	key := r.KmsKeyID
+	if src != sc.region {
+		// Keys are regional: the copy takes this Region's default.
+		set, err := loadEBSSettings(tx, sc)
+		if err != nil {
+			return err
+		}
+		key = set.key(sc)
+	}
+	cp.Owner, cp.VolumeID, cp.VolumeSize, cp.SourceRegion = sc.account, copiedVolume, r.VolumeSize, src
+	if cp.Encrypted, cp.KmsKeyID, err = encryption(tx, sc, encrypted, keyID, r.Encrypted, key); err != nil {
+		return err
+	}
+	if err := s.checkSnapshotQuota(tx, sc, 1); err != nil {
+		return err
+	}
+	return snapshots.put(tx, sc, cp)
 }
