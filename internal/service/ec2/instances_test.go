@@ -600,3 +600,38 @@ func TestRunInstancesFromTemplateAndInterfaces(t *testing.T) {
 		t.Errorf("the existing interface is detached, not deleted: %v", err)
 	}
 }
+
+func TestInstancesDryRunAndStartQuota(t *testing.T) {
+	q := DefaultQuotas()
+	q.StandardVCPUs = 2
+	s, ctx := newTestService(t, q)
+	img := al2023(t)
+	if _, err := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)), DryRun: ptr(true)}); code(err) != "DryRunOperation" {
+		t.Errorf("dry run: %v", err)
+	}
+	if n, _ := s.DescribeInstances(ctx, &ec2api.DescribeInstancesInput{}); len(n.Reservations) != 0 {
+		t.Errorf("a dry run launched")
+	}
+	a := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), InstanceType: ptr("t3.micro")})
+	ia := *a.Instances[0].InstanceId
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{ia}, DryRun: ptr(true)}); code(err) != "DryRunOperation" {
+		t.Errorf("terminate dry run: %v", err)
+	}
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{ia, "i-0123456789abcdef0"}}); code(err) != "InvalidInstanceID.NotFound" {
+		t.Errorf("one unknown id refuses all: %v", err)
+	}
+	manualClock(s).Advance(instPendingFor)
+	if _, err := s.StopInstances(ctx, &ec2api.StopInstancesInput{InstanceIds: []string{ia}}); err != nil {
+		t.Fatal(err)
+	}
+	manualClock(s).Advance(instStoppingFor)
+	// A stopped instance frees its vCPUs, which a new launch takes; the
+	// start then finds no room.
+	run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), InstanceType: ptr("t3.micro")})
+	if _, err := s.StartInstances(ctx, &ec2api.StartInstancesInput{InstanceIds: []string{ia}}); code(err) != "VcpuLimitExceeded" {
+		t.Errorf("start over the quota: %v", err)
+	}
+	if got := describeOne(t, s, ctx, ia); *got.State.Name != "stopped" {
+		t.Errorf("refused start changed the state: %v", *got.State.Name)
+	}
+}
