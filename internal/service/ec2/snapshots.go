@@ -103,6 +103,8 @@ func snapshotFilters(now time.Time) filterDefs[*snapshotRec] {
 		"storage-tier": func(r *snapshotRec) []string {
 			return one("standard")
 		},
+		// Accounts' snapshots have no alias (amazon, aws-backup, …).
+		"owner-alias": func(r *snapshotRec) []string { return nil },
 	}
 }
 

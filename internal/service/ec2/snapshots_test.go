@@ -37,6 +37,24 @@ func TestSnapshots(t *testing.T) {
 	if len(done.Snapshots) != 1 || *done.Snapshots[0].Progress != "100%" || len(done.Snapshots[0].Tags) != 1 {
 		t.Fatalf("completed: %+v", done)
 	}
+	for _, f := range []struct {
+		kv   []string
+		want int
+	}{
+		{[]string{"description", "night*"}, 1},
+		{[]string{"volume-size", "30"}, 1},
+		{[]string{"encrypted", "false"}, 0},
+		{[]string{"owner-alias", "amazon"}, 0},
+		{[]string{"tag:k", "v"}, 1},
+		{[]string{"volume-id", *v.VolumeId}, 1},
+	} {
+		got, err := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{Filters: filters(f.kv...)})
+		if err != nil || len(got.Snapshots) != f.want {
+			t.Errorf("filter %v: %d snapshots, want %d (%v)", f.kv, len(got.Snapshots), f.want, err)
+		}
+	}
+	_, badFilter := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{Filters: filters("colour", "red")})
+	checkRefusals(t, []refusal{{"bad filter", badFilter, "InvalidParameterValue", ""}})
 
 	// Volumes from the snapshot: its size by default, encrypted with its key.
 	restored := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{SnapshotId: snap.SnapshotId})
