@@ -375,8 +375,17 @@ func (s *Service) AssociateAddress(ctx context.Context, in *ec2api.AssociateAddr
 				return errf(http.StatusBadRequest, "Gateway.NotAttached", "Network %s is not attached to any internet gateway", t.vpc)
 			}
 		}
+		oldENI, oldIP := a.ENI, a.PrivateIP
 		a.AssocID, a.ENI, a.Instance, a.PrivateIP, a.VpcID = assocID, t.eni, t.instance, t.privateIP, t.vpc
-		return addresses.put(tx, sc, a)
+		if err := addresses.put(tx, sc, a); err != nil {
+			return err
+		}
+		// An instance's launch-time public address gives way to the
+		// Elastic IP, and comes back when it leaves (instances_eip.go).
+		if err := s.instanceEIPChanged(tx, sc, oldENI, oldIP, false); err != nil {
+			return err
+		}
+		return s.instanceEIPChanged(tx, sc, t.eni, t.privateIP, true)
 	})
 	if err != nil {
 		return nil, err
@@ -422,8 +431,12 @@ func (s *Service) DisassociateAddress(ctx context.Context, in *ec2api.Disassocia
 		if a.NatGateway != "" {
 			return errf(http.StatusBadRequest, "AuthFailure", "You do not have permission to access the specified resource.")
 		}
+		oldENI, oldIP := a.ENI, a.PrivateIP
 		a.AssocID, a.ENI, a.Instance, a.PrivateIP, a.VpcID = "", "", "", "", ""
-		return addresses.put(tx, sc, a)
+		if err := addresses.put(tx, sc, a); err != nil {
+			return err
+		}
+		return s.instanceEIPChanged(tx, sc, oldENI, oldIP, false) // instances_eip.go
 	})
 	if err != nil {
 		return nil, err

@@ -146,7 +146,11 @@ func (s *Service) StartInstances(ctx context.Context, in *ec2api.StartInstancesI
 			return err
 		}
 		r.Phase, r.Since, r.Launched, r.Reason, r.ReasonCode = phaseStart, now, now, "", ""
-		if r.AssignPublic && r.PublicIP == "" {
+		eip, err := primaryHasEIP(tx, sc, r)
+		if err != nil {
+			return err
+		}
+		if r.AssignPublic && r.PublicIP == "" && !eip {
 			ip, err := takeAddress(tx, sc.region, r.ID, "")
 			if err != nil {
 				return err

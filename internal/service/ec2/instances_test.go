@@ -635,3 +635,46 @@ func TestInstancesDryRunAndStartQuota(t *testing.T) {
 		t.Errorf("refused start changed the state: %v", *got.State.Name)
 	}
 }
+
+func TestInstancePublicAddressAndElasticIP(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t))})
+	id := *out.Instances[0].InstanceId
+	launchIP := *out.Instances[0].PublicIpAddress
+	manualClock(s).Advance(instPendingFor)
+	eip, err := s.AllocateAddress(ctx, &ec2api.AllocateAddressInput{Domain: ptr("vpc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.AssociateAddress(ctx, &ec2api.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := describeOne(t, s, ctx, id); *got.PublicIpAddress != *eip.PublicIp {
+		t.Errorf("public address with an Elastic IP: %v", *got.PublicIpAddress)
+	}
+	// The launch-time address went back to the pool: the next
+	// allocation may take it.
+	again, err := s.AllocateAddress(ctx, &ec2api.AllocateAddressInput{Domain: ptr("vpc")})
+	if err != nil || *again.PublicIp != launchIP {
+		t.Errorf("released address %s not reused: %v %v", launchIP, err, deref(again.PublicIp))
+	}
+	// Stop and start keep the Elastic IP and draw nothing.
+	if _, err := s.StopInstances(ctx, &ec2api.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	manualClock(s).Advance(instStoppingFor)
+	if _, err := s.StartInstances(ctx, &ec2api.StartInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describeOne(t, s, ctx, id); *got.PublicIpAddress != *eip.PublicIp {
+		t.Errorf("after a restart: %v", *got.PublicIpAddress)
+	}
+	if _, err := s.DisassociateAddress(ctx, &ec2api.DisassociateAddressInput{AssociationId: as.AssociationId}); err != nil {
+		t.Fatal(err)
+	}
+	got := describeOne(t, s, ctx, id)
+	if got.PublicIpAddress == nil || *got.PublicIpAddress == *eip.PublicIp || *got.PublicIpAddress == launchIP {
+		t.Errorf("a new public address after disassociation: %v", deref(got.PublicIpAddress))
+	}
+}
