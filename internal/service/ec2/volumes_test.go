@@ -277,3 +277,53 @@ func TestVolumeModificationRate(t *testing.T) {
 		t.Fatalf("a day later: %v", err)
 	}
 }
+
+func TestEBSPaging(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	var ids []string
+	for range 7 {
+		ids = append(ids, *mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](1)}).VolumeId)
+	}
+	clk.Advance(volCreatingFor)
+	for _, id := range ids {
+		if _, err := s.CreateSnapshot(ctx, &ec2api.CreateSnapshotInput{VolumeId: ptr(id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var vols []string
+	var token *string
+	for pages := 0; ; pages++ {
+		out, err := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{MaxResults: ptr[int64](5), NextToken: token, Filters: filters("availability-zone", "us-east-1a")})
+		if err != nil || pages > 2 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, v := range out.Volumes {
+			vols = append(vols, *v.VolumeId)
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	var snaps int
+	token = nil
+	for pages := 0; ; pages++ {
+		out, err := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{OwnerIds: []string{"self"}, MaxResults: ptr[int64](5), NextToken: token})
+		if err != nil || pages > 2 {
+			t.Fatalf("snapshot page %d: %v", pages, err)
+		}
+		snaps += len(out.Snapshots)
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	if len(vols) != 7 || snaps != 7 {
+		t.Errorf("paged %d volumes, %d snapshots; want 7 each", len(vols), snaps)
+	}
+	_, badToken := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{NextToken: ptr("!!")})
+	_, lowMax := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{MaxResults: ptr[int64](2)})
+	checkRefusals(t, []refusal{
+		{"bad token", badToken, "InvalidNextToken", ""},
+		{"max too low", lowMax, "InvalidParameterValue", ""},
+	})
+}
