@@ -844,6 +844,11 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, in *ec2api.AttachN
 				return invalidParam("Instance '%s' already has an interface attached at device index '%d'.", instance, *in.DeviceIndex)
 			}
 		}
+		// The instance type bounds its interfaces, the primary included.
+		typ := rawString(fields, "type")
+		if spec, ok := lookupInstanceType(typ); ok && spec.MaxENIs > 0 && len(taken)+1 > spec.MaxENIs {
+			return errf(http.StatusBadRequest, "AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(taken)+1, typ)
+		}
 		r.eniAttachment = eniAttachment{AttachmentID: attachID, Instance: instance, InstanceOwner: sc.account,
 			DeviceIndex: *in.DeviceIndex, NetworkCardIndex: card, AttachStatus: "attached", AttachTime: now}
 		return nil
