@@ -46,7 +46,12 @@ func (s *Service) describeInstances(ctx context.Context, dry *bool, ids []string
 		}
 		fs = append(fs, filter[*instanceRec]{name: "(visible)", patterns: []string{"true"},
 			values: func(r *instanceRec) []string { return boolValue(r.visible(now)) }})
-		items, n, err := describe(tx, sc, instances, kindInstance, query[*instanceRec]{ids: ids, filters: fs, page: pg})
+		q := query[*instanceRec]{ids: ids, filters: fs, page: pg}
+		describeFn := describe[instanceRec, *instanceRec]
+		if len(ids) == 0 && !indexedLiteral(fs) {
+			describeFn = scanInstances
+		}
+		items, n, err := describeFn(tx, sc, instances, kindInstance, q)
 		if err != nil {
 			return err
 		}

@@ -678,3 +678,41 @@ func TestInstancePublicAddressAndElasticIP(t *testing.T) {
 		t.Errorf("a new public address after disassociation: %v", deref(got.PublicIpAddress))
 	}
 }
+
+// Tag filters skip records without the value before decoding them: values
+// JSON escapes, wildcards and paging must come out the same.
+func TestDescribeInstancesTagScan(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	img := al2023(t)
+	tagged := func(v string, n int64) {
+		run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(n), MaxCount: ptr(n),
+			TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("instance"), Tags: []ec2api.Tag{{Key: ptr("k"), Value: ptr(v)}}}}})
+	}
+	tagged("<a&b>", 7)
+	tagged("plain", 3)
+	count := func(in *ec2api.DescribeInstancesInput) (int, *string) {
+		t.Helper()
+		out, err := s.DescribeInstances(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range out.Reservations {
+			n += len(r.Instances)
+		}
+		return n, out.NextToken
+	}
+	for _, c := range []struct {
+		value string
+		want  int
+	}{{"<a&b>", 7}, {"<a*", 7}, {"plain", 3}, {"none", 0}} {
+		if n, _ := count(&ec2api.DescribeInstancesInput{Filters: filters("tag:k", c.value)}); n != c.want {
+			t.Errorf("tag:k=%s: %d, want %d", c.value, n, c.want)
+		}
+	}
+	n, token := count(&ec2api.DescribeInstancesInput{Filters: filters("tag:k", "<a&b>"), MaxResults: ptr(int64(5))})
+	m, last := count(&ec2api.DescribeInstancesInput{Filters: filters("tag:k", "<a&b>"), MaxResults: ptr(int64(5)), NextToken: token})
+	if n != 5 || token == nil || m != 2 || last != nil {
+		t.Errorf("pages: %d then %d (%v)", n, m, last)
+	}
+}

@@ -1,7 +1,11 @@
 package ec2
 
 import (
+	"bytes"
+	"encoding/json"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"hakoniwa/internal/store"
@@ -392,4 +396,65 @@ func (v *eniView) launchAssociation(r *eniRec, ip string) *ec2api.NetworkInterfa
 		out.PublicDnsName = ptr(publicDNSName(v.sc.region, pub))
 	}
 	return out
+}
+
+// indexedLiteral reports whether describe answers fs through a table
+// index (a filter on an indexed name with literal values).
+func indexedLiteral(fs []filter[*instanceRec]) bool {
+	for _, f := range fs {
+		if _, ok := instances.indexes[f.name]; ok {
+			if _, lit := f.literal(); lit {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scanInstances is describe's full scan, made cheaper for tag filters:
+// a record whose stored bytes lack a literal tag value the filter needs
+// cannot match, and is passed over without being decoded.
+func scanInstances(tx store.Tx, sc scope, tbl *table[instanceRec, *instanceRec], _ kindInfo, q query[*instanceRec]) ([]*instanceRec, string, error) {
+	var needles [][][]byte // per filter: any of these must appear
+	for _, f := range q.filters {
+		values, lit := f.literal()
+		if !lit || !strings.HasPrefix(f.name, "tag:") {
+			continue
+		}
+		var any [][]byte
+		for _, v := range values {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, "", err
+			}
+			any = append(any, b)
+		}
+		needles = append(needles, any)
+	}
+	c := &collector[*instanceRec]{pg: q.page}
+	start := ""
+	if q.page.after != "" {
+		start = q.page.after + "\x00"
+	}
+	var ferr error
+	err := tx.Scan(tbl.bucket(sc), "", start, func(_ string, raw []byte) bool {
+		for _, any := range needles {
+			if !slices.ContainsFunc(any, func(n []byte) bool { return bytes.Contains(raw, n) }) {
+				return true
+			}
+		}
+		var r instanceRec
+		if ferr = json.Unmarshal(raw, &r); ferr != nil {
+			return false
+		}
+		return !matchAll(&r, q.filters) || c.add(&r)
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := c.result()
+	return items, next, nil
 }
