@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -59,16 +60,41 @@ func OpenTemp() (*Store, error) {
 	return s, s.init()
 }
 
-// init creates the 256 fan-out directories up front, so Create never
-// races to make one and no directory grows past a few thousand entries
-// per million blobs.
+// init makes the store's directory. The 256 fan-out directories, which
+// keep any one directory to a few thousand entries per million blobs, are
+// made as the first blob of each needs one: making them all up front cost
+// 256 mkdirs on every start.
 func (s *Store) init() error {
-	for i := 0; i < 256; i++ {
-		if err := os.MkdirAll(filepath.Join(s.dir, fmt.Sprintf("%02x", i)), 0o700); err != nil {
-			return fmt.Errorf("blob: %w", err)
-		}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("blob: %w", err)
 	}
 	return nil
+}
+
+// fanOut makes the fan-out directory of path p; a concurrent maker is no
+// error. A durable store syncs the new entry, so blobs committed into the
+// directory are not lost with it in a crash.
+func (s *Store) fanOut(p string) error {
+	err := os.Mkdir(filepath.Dir(p), 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err == nil && s.durable {
+		err = syncDir(s.dir)
+	}
+	return err
+}
+
+// inFanOut runs op, which creates p, once more after making p's fan-out
+// directory when it is missing.
+func (s *Store) inFanOut(p string, op func() error) error {
+	err := op()
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = s.fanOut(p); err == nil {
+			err = op()
+		}
+	}
+	return err
 }
 
 // Dir is the store's directory.
@@ -126,7 +152,11 @@ type Writer struct {
 func (s *Store) Create() (*Writer, error) {
 	id := newID()
 	p, _ := s.path(id)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	var f *os.File
+	err := s.inFanOut(p, func() (err error) {
+		f, err = os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
@@ -250,7 +280,7 @@ func (s *Store) Clone(id string) (string, error) {
 	}
 	nid := newID()
 	dst, _ := s.path(nid)
-	if err := os.Link(src, dst); err == nil {
+	if err := s.inFanOut(dst, func() error { return os.Link(src, dst) }); err == nil {
 		if s.durable {
 			if err := syncDir(filepath.Dir(dst)); err != nil {
 				os.Remove(dst)
@@ -280,8 +310,15 @@ func (s *Store) Clone(id string) (string, error) {
 // written is claimed by nobody yet.
 func (s *Store) Sweep(keep func(id string) bool) (int, error) {
 	removed := 0
-	for i := 0; i < 256; i++ {
-		sub := filepath.Join(s.dir, fmt.Sprintf("%02x", i))
+	fans, err := os.ReadDir(s.dir)
+	if err != nil {
+		return 0, fmt.Errorf("blob: sweep: %w", err)
+	}
+	for _, fan := range fans {
+		if !fan.IsDir() || !isFanOut(fan.Name()) {
+			continue
+		}
+		sub := filepath.Join(s.dir, fan.Name())
 		entries, err := os.ReadDir(sub)
 		if err != nil {
 			return removed, fmt.Errorf("blob: sweep: %w", err)
@@ -290,7 +327,7 @@ func (s *Store) Sweep(keep func(id string) bool) (int, error) {
 			name := e.Name()
 			// Only names this package makes; anything else in the tree is
 			// someone's, not garbage.
-			if !validID(name) || name[:2] != filepath.Base(sub) || keep(name) {
+			if !validID(name) || name[:2] != fan.Name() || keep(name) {
 				continue
 			}
 			if err := os.Remove(filepath.Join(sub, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -300,4 +337,9 @@ func (s *Store) Sweep(keep func(id string) bool) (int, error) {
 		}
 	}
 	return removed, nil
+}
+
+// isFanOut recognises a fan-out directory's name: two lower-case hex digits.
+func isFanOut(name string) bool {
+	return len(name) == 2 && validID(name+strings.Repeat("0", idLen-2))
 }

@@ -138,7 +138,15 @@ func TestSweepRemovesOnlyUnreferenced(t *testing.T) {
 	w, _ := s.Create()
 	w.Write([]byte("torn upload")) // never committed nor aborted: a crash
 	foreign := filepath.Join(dir, "0a", "not-a-blob")
-	os.WriteFile(foreign, []byte("x"), 0o600)
+	if err := os.MkdirAll(filepath.Dir(foreign), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(foreign, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "zz"), []byte("not a fan-out directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	n, err := s.Sweep(func(id string) bool { return id == kept })
 	if err != nil || n != 2 {
@@ -154,6 +162,32 @@ func TestSweepRemovesOnlyUnreferenced(t *testing.T) {
 	}
 	if _, err := os.Stat(foreign); err != nil {
 		t.Error("sweep removed a file it did not make")
+	}
+}
+
+// Opening a store makes no fan-out directories: start-up stays one mkdir
+// however many there may be; the first blob of each makes its own.
+func TestFanOutMadeOnFirstUse(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a new store holds %d entries", len(entries))
+	}
+	a := write(t, s, "first")
+	b, err := s.Clone(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a, b} {
+		if got := read(t, s, id); got != "first" {
+			t.Fatalf("%s reads %q", id, got)
+		}
+	}
+	if n, err := s.Sweep(func(string) bool { return true }); n != 0 || err != nil {
+		t.Fatalf("sweep of claimed blobs removed %d: %v", n, err)
 	}
 }
 
