@@ -488,12 +488,19 @@ func TestDescribeInstancesFilters(t *testing.T) {
 	if err != nil || *out.Subnets[0].AvailableIpAddressCount != 250 {
 		t.Errorf("available addresses: %v %v", err, *out.Subnets[0].AvailableIpAddressCount)
 	}
+	if _, err := s.DeleteSubnet(ctx, &ec2api.DeleteSubnetInput{SubnetId: &sn}); code(err) != "DependencyViolation" {
+		t.Errorf("delete the subnet of a running instance: %v", err)
+	}
 	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{*ia.InstanceId}}); err != nil {
 		t.Fatal(err)
 	}
 	out, _ = s.DescribeSubnets(ctx, &ec2api.DescribeSubnetsInput{SubnetIds: []string{sn}})
 	if *out.Subnets[0].AvailableIpAddressCount != 251 {
 		t.Errorf("address not freed: %v", *out.Subnets[0].AvailableIpAddressCount)
+	}
+	// Nothing of the instance holds the subnet any more.
+	if _, err := s.DeleteSubnet(ctx, &ec2api.DeleteSubnetInput{SubnetId: &sn}); err != nil {
+		t.Errorf("delete the subnet after termination: %v", err)
 	}
 }
 
