@@ -63,6 +63,8 @@ type Config struct {
 	// Known is every service id hakoniwa could serve, enabled or not, so
 	// a refusal can say "not enabled" rather than "not implemented".
 	Known map[string]bool
+	// S3Wire, if set, answers S3's CORS preflights and adds CORS headers.
+	S3Wire S3Wire
 }
 
 // MaxBufferedBody bounds request bodies of services other than S3: enough
@@ -143,6 +145,9 @@ func (g *Gateway) serve(c *call) {
 		c.preq.HostLabels = s3HostLabels(c.r.Host)
 	}
 	g.setRequestIDHeaders(c)
+	if isS3(c.svc) && g.s3Wire(c) {
+		return
+	}
 
 	if c.err = g.authenticate(c); c.err != nil {
 		g.resolveQuietly(c)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"hakoniwa/internal/api"
+	"hakoniwa/internal/gateway"
 
 	s3controlapi "hakoniwa/internal/api/s3control"
 	s3svc "hakoniwa/internal/service/s3"
@@ -13,4 +14,13 @@ func init() {
 	implemented["s3control"] = func(d *deps) *api.Binding {
 		return s3controlapi.Bind(s3svc.NewControl(d.store))
 	}
+}
+
+// s3Wire is S3's CORS on the wire, when S3 is enabled (a nil *Service
+// must not become a non-nil interface).
+func s3Wire(d *deps) gateway.S3Wire {
+	if d.s3 == nil {
+		return nil
+	}
+	return d.s3
 }

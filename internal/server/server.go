@@ -151,6 +151,7 @@ func New(cfg Config) (*Server, error) {
 		Log:           cfg.Log,
 		DefaultRegion: cfg.Region,
 		Known:         knownIDs(),
+		S3Wire:        s3Wire(deps),
 	})
 	return s, nil
 }
