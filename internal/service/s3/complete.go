@@ -188,7 +188,14 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		s.removeBlobs(rec.Blob)
 		return nil, err
 	}
-	if err := s.commitUpload(ctx, bucket, id, &rec, cond); err != nil {
+	dropIt := func(tx store.Tx, b *bucketRec) ([]string, error) {
+		_, uk, err := uploadFor(tx, b, rec.Key, id)
+		if err != nil {
+			return nil, err
+		}
+		return dropUpload(tx, b, uk)
+	}
+	if err := s.commitObject(ctx, bucket, &rec, cond, dropIt); err != nil {
 		return nil, err
 	}
 	out := &s3api.CompleteMultipartUploadOutput{Bucket: in.Bucket, Key: in.Key, ETag: ptr(rec.quotedETag()), VersionId: rec.versionOut(),
@@ -213,42 +220,6 @@ func checkWhole(in *s3api.CompleteMultipartUploadInput, rec *objectRec) error {
 			return errChecksumMismatch(alg)
 		}
 	}
-	return nil
-}
-
-// commitUpload publishes the assembled object and drops the upload.
-func (s *Service) commitUpload(ctx context.Context, bucket, id string, rec *objectRec, cond putConditions) error {
-	rec.Seq = s.nextSeq()
-	rec.Modified = s.now().Truncate(1e6)
-	var garbage []string
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		b, err := s.bucketFor(tx, bucket)
-		if err != nil {
-			return err
-		}
-		_, uk, err := uploadFor(tx, b, rec.Key, id)
-		if err != nil {
-			return err
-		}
-		cur, err := current(tx, b, rec.Key)
-		if err != nil {
-			return err
-		}
-		if err := cond.check(cur, rec.Key); err != nil {
-			return errConditionalConflict()
-		}
-		if garbage, err = dropUpload(tx, b, uk); err != nil {
-			return err
-		}
-		old, err := commitVersion(tx, b, rec)
-		garbage = append(garbage, old...)
-		return err
-	})
-	if err != nil {
-		s.removeBlobs(rec.Blob)
-		return err
-	}
-	s.removeBlobs(garbage...)
 	return nil
 }
 
@@ -302,16 +273,12 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 
 // ListMultipartUploads lists uploads in progress by key, then initiation.
 func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListMultipartUploadsInput) (*s3api.ListMultipartUploadsOutput, error) {
-	max, err := maxKeysOf(in.MaxUploads)
+	spec, enc, err := newListSpec(in.MaxUploads, in.EncodingType, in.Prefix, in.Delimiter, keyOfVersion)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := newEncoder(in.EncodingType)
-	if err != nil {
-		return nil, err
-	}
+	max := spec.max
 	km, um := deref(in.KeyMarker), deref(in.UploadIdMarker)
-	spec := listSpec{prefix: deref(in.Prefix), delimiter: deref(in.Delimiter), max: max, keyOf: keyOfVersion}
 	switch {
 	case km != "" && um != "" && len(um) == 48:
 		if seq, err := strconv.ParseUint(um[:16], 16, 64); err == nil {

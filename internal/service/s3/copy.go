@@ -125,7 +125,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 			return nil, err
 		}
 	}
-	if err := s.commitObject(ctx, bucket, rec, cond); err != nil {
+	if err := s.commitObject(ctx, bucket, rec, cond, nil); err != nil {
 		return nil, err
 	}
 	res := &s3api.CopyObjectResult{ETag: ptr(rec.quotedETag()), LastModified: ptr(rec.Modified)}

@@ -157,18 +157,41 @@ func (e encoder) object(r *objectRec, owner bool) s3api.Object {
 	return o
 }
 
+// newListSpec reads the parameters every listing shares.
+func newListSpec(maxKeys *int64, encoding, prefix, delimiter *string, keyOf func(string) string) (listSpec, encoder, error) {
+	max, err := maxKeysOf(maxKeys)
+	if err != nil {
+		return listSpec{}, false, err
+	}
+	enc, err := newEncoder(encoding)
+	if err != nil {
+		return listSpec{}, false, err
+	}
+	return listSpec{prefix: deref(prefix), delimiter: deref(delimiter), max: max, keyOf: keyOf}, enc, nil
+}
+
+// objectPage reads one page of a bucket's current objects.
+func (s *Service) objectPage(ctx context.Context, bucket string, expected *string, spec listSpec) (*listPage[objectRec], error) {
+	var page *listPage[objectRec]
+	err := s.viewBucket(ctx, bucket, func(tx store.Tx, b *bucketRec) error {
+		if err := checkExpectedOwner(expected, b); err != nil {
+			return err
+		}
+		var err error
+		page, err = walk[objectRec](tx, objects(b), spec)
+		return err
+	})
+	return page, err
+}
+
 // ListObjectsV2 lists current objects. The continuation token is the
 // store key the next page starts at, opaque to clients.
 func (s *Service) ListObjectsV2(ctx context.Context, in *s3api.ListObjectsV2Input) (*s3api.ListObjectsV2Output, error) {
-	max, err := maxKeysOf(in.MaxKeys)
+	spec, enc, err := newListSpec(in.MaxKeys, in.EncodingType, in.Prefix, in.Delimiter, identity)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := newEncoder(in.EncodingType)
-	if err != nil {
-		return nil, err
-	}
-	spec := listSpec{prefix: deref(in.Prefix), delimiter: deref(in.Delimiter), max: max, keyOf: identity}
+	max := spec.max
 	if sa := deref(in.StartAfter); sa != "" {
 		spec.start = sa + "\x00"
 	}
@@ -179,14 +202,7 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *s3api.ListObjectsV2Inpu
 		}
 		spec.start = string(raw)
 	}
-	var page *listPage[objectRec]
-	err = s.viewBucket(ctx, deref(in.Bucket), func(tx store.Tx, b *bucketRec) error {
-		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
-			return err
-		}
-		page, err = walk[objectRec](tx, objects(b), spec)
-		return err
-	})
+	page, err := s.objectPage(ctx, deref(in.Bucket), in.ExpectedBucketOwner, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -206,29 +222,18 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *s3api.ListObjectsV2Inpu
 // and NextMarker only when a delimiter is set (without one, clients
 // continue from the last key).
 func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (*s3api.ListObjectsOutput, error) {
-	max, err := maxKeysOf(in.MaxKeys)
+	spec, enc, err := newListSpec(in.MaxKeys, in.EncodingType, in.Prefix, in.Delimiter, identity)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := newEncoder(in.EncodingType)
-	if err != nil {
-		return nil, err
-	}
-	spec := listSpec{prefix: deref(in.Prefix), delimiter: deref(in.Delimiter), max: max, keyOf: identity}
+	max := spec.max
 	if m := deref(in.Marker); m != "" {
 		spec.start = m + "\x00"
 		if spec.delimiter != "" && strings.HasSuffix(m, spec.delimiter) && strings.HasPrefix(m, spec.prefix) {
 			spec.start = prefixEnd(m) // a marker that is a common prefix skips all it rolls up
 		}
 	}
-	var page *listPage[objectRec]
-	err = s.viewBucket(ctx, deref(in.Bucket), func(tx store.Tx, b *bucketRec) error {
-		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
-			return err
-		}
-		page, err = walk[objectRec](tx, objects(b), spec)
-		return err
-	})
+	page, err := s.objectPage(ctx, deref(in.Bucket), in.ExpectedBucketOwner, spec)
 	if err != nil {
 		return nil, err
 	}

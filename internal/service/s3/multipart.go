@@ -179,31 +179,24 @@ func (s *Service) viewUpload(ctx context.Context, bucket, key, id string) (*uplo
 // upload of the same number.
 func (s *Service) commitPart(ctx context.Context, bucket, key, id string, p *partRec) error {
 	p.Modified = s.now().Truncate(1e6)
-	var garbage []string
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		garbage = nil
+	return s.publish(ctx, p.Blob, func(tx store.Tx) ([]string, error) {
 		b, err := s.bucketFor(tx, bucket)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		_, uk, err := uploadFor(tx, b, key, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		pk := partKey(uk, p.Number)
+		var garbage []string
 		if old, err := store.GetJSON[partRec](tx, parts(b), pk); err == nil {
 			garbage = []string{old.Blob}
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
+			return nil, err
 		}
-		return store.PutJSON(tx, parts(b), pk, p)
+		return garbage, store.PutJSON(tx, parts(b), pk, p)
 	})
-	if err != nil {
-		s.removeBlobs(p.Blob)
-		return err
-	}
-	s.removeBlobs(garbage...)
-	return nil
 }
 
 // UploadPart streams one part to its own file.
@@ -216,14 +209,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	size := int64(-1)
-	if in.ContentLength != nil {
-		size = *in.ContentLength
-	}
-	body := in.Body
-	if body == nil {
-		body = emptyBody
-	}
+	body, size := payload(in.Body, in.ContentLength)
 	given := checksumFields{&in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256}.given()
 	sdkAlg := strings.ToUpper(deref(in.ChecksumAlgorithm))
 	if sdkAlg == "" && len(given) == 0 {

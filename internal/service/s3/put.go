@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,21 +128,14 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err := s.checkWrite(ctx, bucket, key, cond, attrs, rec); err != nil {
 		return nil, err
 	}
-	size := int64(-1)
-	if in.ContentLength != nil {
-		size = *in.ContentLength
-	}
-	body := in.Body
-	if body == nil {
-		body = emptyBody
-	}
+	body, size := payload(in.Body, in.ContentLength)
 	got, err := s.receive(body, bodySpec{size: size, max: maxPutSize, contentMD5: deref(in.ContentMD5), sdkAlg: strings.ToUpper(deref(in.ChecksumAlgorithm)),
 		given: checksumFields{&in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256}.given()})
 	if err != nil {
 		return nil, err
 	}
 	rec.Blob, rec.Size, rec.ETag, rec.Checksum = got.blob, got.size, got.etag, got.checksum
-	if err := s.commitObject(ctx, bucket, rec, cond); err != nil {
+	if err := s.commitObject(ctx, bucket, rec, cond, nil); err != nil {
 		return nil, err
 	}
 	out := &s3api.PutObjectOutput{ETag: ptr(rec.quotedETag()), VersionId: rec.versionOut(), Size: ptr(rec.Size),
@@ -176,33 +170,65 @@ func (s *Service) checkWrite(ctx context.Context, bucket, key string, cond putCo
 
 // commitObject publishes rec, whose blob is written. A precondition that
 // held before the upload and fails now lost a race: S3 calls that a
-// conflict, not a failed precondition.
-func (s *Service) commitObject(ctx context.Context, bucket string, rec *objectRec, cond putConditions) error {
+// conflict, not a failed precondition. also, when set, runs in the same
+// transaction (CompleteMultipartUpload drops its upload there).
+func (s *Service) commitObject(ctx context.Context, bucket string, rec *objectRec, cond putConditions,
+	also func(tx store.Tx, b *bucketRec) ([]string, error)) error {
 	rec.Owner = caller(ctx).Account
 	rec.Seq = s.nextSeq()
 	rec.Modified = s.now().Truncate(1e6)
-	var garbage []string
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	return s.publish(ctx, rec.Blob, func(tx store.Tx) ([]string, error) {
 		b, err := s.bucketFor(tx, bucket)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		var garbage []string
+		if also != nil {
+			if garbage, err = also(tx, b); err != nil {
+				return nil, err
+			}
 		}
 		cur, err := current(tx, b, rec.Key)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := cond.check(cur, rec.Key); err != nil {
-			return errConditionalConflict()
+			return nil, errConditionalConflict()
 		}
-		garbage, err = commitVersion(tx, b, rec)
+		old, err := commitVersion(tx, b, rec)
+		return append(garbage, old...), err
+	})
+}
+
+// publish commits the transaction that makes written visible, then
+// removes the files it stopped naming; if the commit fails, written goes
+// instead.
+func (s *Service) publish(ctx context.Context, written string, fn func(tx store.Tx) ([]string, error)) error {
+	var garbage []string
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		garbage, err = fn(tx)
 		return err
 	})
 	if err != nil {
-		s.removeBlobs(rec.refs()...)
+		if written != "" {
+			s.removeBlobs(written)
+		}
 		return err
 	}
 	s.removeBlobs(garbage...)
 	return nil
+}
+
+// payload is a streaming body and its declared length (-1 when absent).
+func payload(body io.Reader, length *int64) (io.Reader, int64) {
+	if body == nil {
+		body = emptyBody
+	}
+	if length == nil {
+		return body, -1
+	}
+	return body, *length
 }
 
 // etagMatches applies an If-Match / If-None-Match list to an ETag.

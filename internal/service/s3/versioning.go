@@ -135,16 +135,12 @@ func versionsStart(tx store.Tx, b *bucketRec, keyMarker, vidMarker, delimiter, p
 // ListObjectVersions lists every version and delete marker, newest first
 // within a key.
 func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVersionsInput) (*s3api.ListObjectVersionsOutput, error) {
-	max, err := maxKeysOf(in.MaxKeys)
+	spec, enc, err := newListSpec(in.MaxKeys, in.EncodingType, in.Prefix, in.Delimiter, keyOfVersion)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := newEncoder(in.EncodingType)
-	if err != nil {
-		return nil, err
-	}
+	max := spec.max
 	km, vm := deref(in.KeyMarker), deref(in.VersionIdMarker)
-	spec := listSpec{prefix: deref(in.Prefix), delimiter: deref(in.Delimiter), max: max, keyOf: keyOfVersion}
 	var page *listPage[objectRec]
 	err = s.viewBucket(ctx, deref(in.Bucket), func(tx store.Tx, b *bucketRec) error {
 		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
