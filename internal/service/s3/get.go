@@ -199,8 +199,9 @@ func (q readRequest) resolve(r *objectRec) (byteRange, error) {
 }
 
 // objectStream is GetObject's body: a window of the blob's file. WriteTo
-// hands the file itself to the response writer, so the kernel copies the
-// bytes (sendfile) and no buffer of ours is involved.
+// hands the file itself to the response writer, so a writer that takes
+// files (net/http's, through io.ReaderFrom) lets the kernel copy the
+// bytes with sendfile.
 type objectStream struct {
 	f      *os.File
 	r      *io.SectionReader
