@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   [ -x /usr/bin/aws ] || missing+=(awscli)          # aws CLI v2, at /usr/bin/aws
+  [ -x /usr/bin/s3cmd ] || missing+=(s3cmd)        # S3 e2e: s3cmd 2.x
+  [ -x /usr/bin/rclone ] || missing+=(rclone)      # S3 e2e: rclone
+  [ -x /usr/bin/curl ] || missing+=(curl)          # presigned URLs fetched by curl
   if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq
