@@ -116,31 +116,39 @@ func TestS3ACLs(t *testing.T) {
 // and read the grants.
 func TestS3ACLCLIs(t *testing.T) {
 	s := StartServer(t)
-	ctx := context.Background()
+	bothCLIs(t, s, nil, func(t *testing.T, name string, run func(args ...string) (string, string, error)) {
+		bucket := "cli-acl-" + name
+		if _, errb, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
+			t.Fatalf("%v %s", err, errb)
+		}
+		_, errb, err := run("s3api", "put-bucket-acl", "--bucket", bucket, "--acl", "public-read")
+		if err == nil || !strings.Contains(errb, "AccessControlListNotSupported") || !strings.Contains(errb, "The bucket does not allow ACLs") {
+			t.Fatalf("public-read under BucketOwnerEnforced: %v %s", err, errb)
+		}
+		if _, errb, err := run("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls", "Rules=[{ObjectOwnership=BucketOwnerPreferred}]"); err != nil {
+			t.Fatalf("%v %s", err, errb)
+		}
+		if _, errb, err := run("s3api", "put-bucket-acl", "--bucket", bucket, "--grant-read", `uri=http://acs.amazonaws.com/groups/s3/LogDelivery`); err != nil {
+			t.Fatalf("grant header: %v %s", err, errb)
+		}
+		out, errb, err := run("s3api", "get-bucket-acl", "--bucket", bucket, "--query", "Grants[].[Grantee.Type,Permission]", "--output", "text")
+		if err != nil || strings.Join(strings.Fields(out), " ") != "Group READ" {
+			t.Fatalf("get-bucket-acl: %q %v %s", out, err, errb)
+		}
+	})
+}
+
+// bothCLIs runs fn as a subtest for aws CLI v2 and v1, with run calling
+// the CLI against the server (--endpoint-url: Debian's v2 predates
+// AWS_ENDPOINT_URL) with env added.
+func bothCLIs(t *testing.T, s *Server, env []string, fn func(t *testing.T, name string, run func(args ...string) (string, string, error))) {
+	t.Helper()
 	for _, cli := range []struct{ name, path string }{{"v2", "/usr/bin/aws"}, {"v1", "aws"}} {
 		t.Run(cli.name, func(t *testing.T) {
 			bin := need(t, cli.path)
-			run := func(args ...string) (string, string, error) {
-				return s.Run(ctx, nil, bin, append([]string{"--endpoint-url", s.URL}, args...)...)
-			}
-			bucket := "cli-acl-" + cli.name
-			if _, errb, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
-				t.Fatalf("%v %s", err, errb)
-			}
-			_, errb, err := run("s3api", "put-bucket-acl", "--bucket", bucket, "--acl", "public-read")
-			if err == nil || !strings.Contains(errb, "AccessControlListNotSupported") || !strings.Contains(errb, "The bucket does not allow ACLs") {
-				t.Fatalf("public-read under BucketOwnerEnforced: %v %s", err, errb)
-			}
-			if _, errb, err := run("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls", "Rules=[{ObjectOwnership=BucketOwnerPreferred}]"); err != nil {
-				t.Fatalf("%v %s", err, errb)
-			}
-			if _, errb, err := run("s3api", "put-bucket-acl", "--bucket", bucket, "--grant-read", `uri=http://acs.amazonaws.com/groups/s3/LogDelivery`); err != nil {
-				t.Fatalf("grant header: %v %s", err, errb)
-			}
-			out, errb, err := run("s3api", "get-bucket-acl", "--bucket", bucket, "--query", "Grants[].[Grantee.Type,Permission]", "--output", "text")
-			if err != nil || strings.Join(strings.Fields(out), " ") != "Group READ" {
-				t.Fatalf("get-bucket-acl: %q %v %s", out, err, errb)
-			}
+			fn(t, cli.name, func(args ...string) (string, string, error) {
+				return s.Run(context.Background(), env, bin, append([]string{"--endpoint-url", s.URL}, args...)...)
+			})
 		})
 	}
 }

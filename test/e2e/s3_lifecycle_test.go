@@ -68,29 +68,22 @@ func TestS3LifecycleConfiguration(t *testing.T) {
 // TestS3LifecycleCLIs: both aws CLIs put and read rules, and see refusals.
 func TestS3LifecycleCLIs(t *testing.T) {
 	s := StartServer(t)
-	ctx := context.Background()
-	for _, cli := range []struct{ name, path string }{{"v2", "/usr/bin/aws"}, {"v1", "aws"}} {
-		t.Run(cli.name, func(t *testing.T) {
-			bin := need(t, cli.path)
-			run := func(args ...string) (string, string, error) {
-				return s.Run(ctx, nil, bin, append([]string{"--endpoint-url", s.URL}, args...)...)
-			}
-			bucket := "cli-lc-" + cli.name
-			if _, errb, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
-				t.Fatalf("%v %s", err, errb)
-			}
-			dup := `{"Rules":[{"ID":"a","Status":"Enabled","Filter":{"Prefix":"x/"},"Expiration":{"Days":1}},{"ID":"a","Status":"Enabled","Filter":{"Prefix":"y/"},"Expiration":{"Days":1}}]}`
-			if _, errb, err := run("s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket, "--lifecycle-configuration", dup); err == nil || !strings.Contains(errb, "Rule ID must be unique") {
-				t.Fatalf("duplicate ids: %v %s", err, errb)
-			}
-			good := `{"Rules":[{"ID":"logs","Status":"Enabled","Filter":{"Prefix":"logs/"},"Expiration":{"Date":"2030-01-01T00:00:00Z"}}]}`
-			if _, errb, err := run("s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket, "--lifecycle-configuration", good); err != nil {
-				t.Fatalf("put: %v %s", err, errb)
-			}
-			out, errb, err := run("s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket, "--query", "Rules[0].[ID,Expiration.Date]", "--output", "text")
-			if err != nil || !strings.HasPrefix(strings.TrimSpace(out), "logs\t2030-01-01") {
-				t.Fatalf("get: %q %v %s", out, err, errb)
-			}
-		})
-	}
+	bothCLIs(t, s, nil, func(t *testing.T, name string, run func(args ...string) (string, string, error)) {
+		bucket := "cli-lc-" + name
+		if _, errb, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
+			t.Fatalf("%v %s", err, errb)
+		}
+		dup := `{"Rules":[{"ID":"a","Status":"Enabled","Filter":{"Prefix":"x/"},"Expiration":{"Days":1}},{"ID":"a","Status":"Enabled","Filter":{"Prefix":"y/"},"Expiration":{"Days":1}}]}`
+		if _, errb, err := run("s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket, "--lifecycle-configuration", dup); err == nil || !strings.Contains(errb, "Rule ID must be unique") {
+			t.Fatalf("duplicate ids: %v %s", err, errb)
+		}
+		good := `{"Rules":[{"ID":"logs","Status":"Enabled","Filter":{"Prefix":"logs/"},"Expiration":{"Date":"2030-01-01T00:00:00Z"}}]}`
+		if _, errb, err := run("s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket, "--lifecycle-configuration", good); err != nil {
+			t.Fatalf("put: %v %s", err, errb)
+		}
+		out, errb, err := run("s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket, "--query", "Rules[0].[ID,Expiration.Date]", "--output", "text")
+		if err != nil || !strings.HasPrefix(strings.TrimSpace(out), "logs\t2030-01-01") {
+			t.Fatalf("get: %q %v %s", out, err, errb)
+		}
+	})
 }

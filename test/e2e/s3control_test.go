@@ -84,43 +84,36 @@ func TestS3ControlAccountPublicAccessBlock(t *testing.T) {
 // asked for it.
 func TestS3ControlCLIs(t *testing.T) {
 	s := StartServer(t)
-	ctx := context.Background()
 	env := []string{"HTTP_PROXY=" + s.URL, "http_proxy=" + s.URL, "NO_PROXY=", "no_proxy="}
 	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`
-	for _, cli := range []struct{ name, path string }{{"v2", "/usr/bin/aws"}, {"v1", "aws"}} {
-		t.Run(cli.name, func(t *testing.T) {
-			bin := need(t, cli.path)
-			run := func(args ...string) (string, string, error) {
-				return s.Run(ctx, env, bin, append([]string{"--endpoint-url", s.URL}, args...)...)
-			}
-			if _, stderr, err := run("s3control", "get-public-access-block", "--account-id", "000000000000"); err == nil || !strings.Contains(stderr, "NoSuchPublicAccessBlockConfiguration") {
-				t.Fatalf("none yet: %v %s", err, stderr)
-			}
-			if _, stderr, err := run("s3control", "put-public-access-block", "--account-id", "000000000000",
-				"--public-access-block-configuration", "BlockPublicPolicy=true,RestrictPublicBuckets=true"); err != nil {
-				t.Fatalf("put: %v %s", err, stderr)
-			}
-			out, stderr, err := run("s3control", "get-public-access-block", "--account-id", "000000000000", "--query", "PublicAccessBlockConfiguration.[BlockPublicPolicy,BlockPublicAcls]", "--output", "text")
-			if err != nil || strings.Fields(out)[0] != "True" || strings.Fields(out)[1] != "False" {
-				t.Fatalf("get: %q %v %s", out, err, stderr)
-			}
-			if _, stderr, err := run("s3control", "get-public-access-block", "--account-id", "111111111111"); err == nil || !strings.Contains(stderr, "AccessDenied") {
-				t.Fatalf("another account: %v %s", err, stderr)
-			}
-			bucket := "cli-acct-" + cli.name
-			if _, stderr, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
-				t.Fatalf("create-bucket: %v %s", err, stderr)
-			}
-			policy := strings.Replace(public, "%s", bucket, 1)
-			if _, stderr, err := run("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy); err == nil || !strings.Contains(stderr, "AccessDenied") {
-				t.Fatalf("public policy under the account's block: %v %s", err, stderr)
-			}
-			if _, stderr, err := run("s3control", "delete-public-access-block", "--account-id", "000000000000"); err != nil {
-				t.Fatalf("delete: %v %s", err, stderr)
-			}
-			if _, stderr, err := run("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy); err != nil {
-				t.Fatalf("public policy once allowed: %v %s", err, stderr)
-			}
-		})
-	}
+	bothCLIs(t, s, env, func(t *testing.T, name string, run func(args ...string) (string, string, error)) {
+		if _, stderr, err := run("s3control", "get-public-access-block", "--account-id", "000000000000"); err == nil || !strings.Contains(stderr, "NoSuchPublicAccessBlockConfiguration") {
+			t.Fatalf("none yet: %v %s", err, stderr)
+		}
+		if _, stderr, err := run("s3control", "put-public-access-block", "--account-id", "000000000000",
+			"--public-access-block-configuration", "BlockPublicPolicy=true,RestrictPublicBuckets=true"); err != nil {
+			t.Fatalf("put: %v %s", err, stderr)
+		}
+		out, stderr, err := run("s3control", "get-public-access-block", "--account-id", "000000000000", "--query", "PublicAccessBlockConfiguration.[BlockPublicPolicy,BlockPublicAcls]", "--output", "text")
+		if err != nil || strings.Fields(out)[0] != "True" || strings.Fields(out)[1] != "False" {
+			t.Fatalf("get: %q %v %s", out, err, stderr)
+		}
+		if _, stderr, err := run("s3control", "get-public-access-block", "--account-id", "111111111111"); err == nil || !strings.Contains(stderr, "AccessDenied") {
+			t.Fatalf("another account: %v %s", err, stderr)
+		}
+		bucket := "cli-acct-" + name
+		if _, stderr, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
+			t.Fatalf("create-bucket: %v %s", err, stderr)
+		}
+		policy := strings.Replace(public, "%s", bucket, 1)
+		if _, stderr, err := run("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy); err == nil || !strings.Contains(stderr, "AccessDenied") {
+			t.Fatalf("public policy under the account's block: %v %s", err, stderr)
+		}
+		if _, stderr, err := run("s3control", "delete-public-access-block", "--account-id", "000000000000"); err != nil {
+			t.Fatalf("delete: %v %s", err, stderr)
+		}
+		if _, stderr, err := run("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy); err != nil {
+			t.Fatalf("public policy once allowed: %v %s", err, stderr)
+		}
+	})
 }

@@ -40,15 +40,8 @@ func (s *Service) PutBucketAcl(ctx context.Context, in *s3api.PutBucketAclInput)
 	req := aclInput{canned: deref(in.ACL), body: in.AccessControlPolicy,
 		headers: [5]*string{in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP}}
 	err := s.updateOwnBucket(ctx, in.Bucket, in.ExpectedBucketOwner, func(tx store.Tx, b *bucketRec) error {
-		grants, err := req.grants(b.Owner, b.Owner)
+		grants, err := admitACL(tx, b, req, b.Owner)
 		if err != nil {
-			return err
-		}
-		pab, err := effectivePAB(tx, b)
-		if err != nil {
-			return err
-		}
-		if err := checkACL(grants, b, pab); err != nil {
 			return err
 		}
 		return b.setConfig(cfgACL, grants)
@@ -106,15 +99,8 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *s3api.PutObjectAclInput)
 		if err != nil {
 			return err
 		}
-		grants, err := req.grants(objectOwner(b, r), b.Owner)
+		grants, err := admitACL(tx, b, req, objectOwner(b, r))
 		if err != nil {
-			return err
-		}
-		pab, err := effectivePAB(tx, b)
-		if err != nil {
-			return err
-		}
-		if err := checkACL(grants, b, pab); err != nil {
 			return err
 		}
 		return store.PutJSON(tx, objectACLs(b), versionKey(r.Key, r.Seq), grants)
@@ -135,4 +121,18 @@ func (s *Service) inOwnBucket(ctx context.Context, name, expected *string, fn fu
 		}
 		return fn(tx, b)
 	})
+}
+
+// admitACL reads a request's grants for a resource of owner and applies
+// the bucket's ownership and Block Public Access to them.
+func admitACL(tx store.Tx, b *bucketRec, req aclInput, owner string) ([]grantRec, error) {
+	grants, err := req.grants(owner, b.Owner)
+	if err != nil {
+		return nil, err
+	}
+	pab, err := effectivePAB(tx, b)
+	if err != nil {
+		return nil, err
+	}
+	return grants, checkACL(grants, b, pab)
 }
