@@ -42,14 +42,7 @@ type rcloneEntry struct {
 func TestS3rclone(t *testing.T) {
 	s := StartServer(t, "--strict-auth")
 	run := rcloneFor(t, s)
-	ok := func(args ...string) string {
-		t.Helper()
-		out, stderr, err := run(args...)
-		if err != nil {
-			t.Fatalf("rclone %v: %v\n%s%s", args, err, out, stderr)
-		}
-		return out
-	}
+	ok := succeeds(t, "rclone", run)
 	ctx := context.Background()
 	c := s3Client(s)
 	src := t.TempDir()

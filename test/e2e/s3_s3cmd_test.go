@@ -34,6 +34,19 @@ func s3cmdFor(t *testing.T, s *Server) func(args ...string) (string, string, err
 	}
 }
 
+// succeeds wraps a client's runner: a failure ends the test with the
+// client's output.
+func succeeds(t *testing.T, name string, run func(args ...string) (string, string, error)) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		out, stderr, err := run(args...)
+		if err != nil {
+			t.Fatalf("%s %v: %v\n%s%s", name, args, err, out, stderr)
+		}
+		return out
+	}
+}
+
 func sha256File(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -90,14 +103,7 @@ func sameTree(t *testing.T, what string, got, want map[string]string) {
 func TestS3s3cmd(t *testing.T) {
 	s := StartServer(t, "--strict-auth")
 	run := s3cmdFor(t, s)
-	ok := func(args ...string) string {
-		t.Helper()
-		out, stderr, err := run(args...)
-		if err != nil {
-			t.Fatalf("s3cmd %v: %v\n%s%s", args, err, out, stderr)
-		}
-		return out
-	}
+	ok := succeeds(t, "s3cmd", run)
 	refused := func(want string, args ...string) {
 		t.Helper()
 		out, stderr, err := run(args...)
