@@ -133,3 +133,16 @@ func (s *Source) Secret() string {
 func (s *Source) UniqueID(prefix string) string {
 	return prefix + keyEncoding.EncodeToString(s.Bytes(11))[:17]
 }
+
+// IsAccountID reports whether s is an AWS account id: twelve digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -39,3 +39,14 @@ func TestFormats(t *testing.T) {
 		t.Error("seeded sources must repeat")
 	}
 }
+
+func TestIsAccountID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"000000000000": true, "111122223333": true,
+		"": false, "00000000000": false, "0000000000000": false, "00000000000a": false, "-00000000000": false, "００００００００００００": false,
+	} {
+		if got := IsAccountID(s); got != want {
+			t.Errorf("IsAccountID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+
+	"hakoniwa/internal/ids"
 )
 
 // outboundDiscovery serves an account's outbound identity federation
@@ -11,7 +13,7 @@ import (
 // account, so a test can verify a GetWebIdentityToken JWT end to end.
 func (s *Server) outboundDiscovery(w http.ResponseWriter, r *http.Request) {
 	account, doc := r.PathValue("account"), r.PathValue("doc")
-	if s.deps == nil || s.deps.sts == nil || !isAccount(account) || (doc != "openid-configuration" && doc != "jwks.json") {
+	if s.deps == nil || s.deps.sts == nil || !ids.IsAccountID(account) || (doc != "openid-configuration" && doc != "jwks.json") {
 		http.NotFound(w, r)
 		return
 	}
@@ -31,16 +33,4 @@ func (s *Server) outboundDiscovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(config)
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

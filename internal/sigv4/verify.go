@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hakoniwa/internal/awserr"
+	"hakoniwa/internal/ids"
 )
 
 const (
@@ -243,7 +244,7 @@ func (v *Verifier) credential(r *http.Request, s *signed, e errs) (c Credential,
 			return c, false, e.unknownKey(akid)
 		}
 		acct := v.defaultAccount
-		if isAccountID(akid) {
+		if ids.IsAccountID(akid) {
 			acct = akid
 		}
 		return Credential{
@@ -267,18 +268,6 @@ func (v *Verifier) credential(r *http.Request, s *signed, e errs) (c Credential,
 		return c, false, e.expiredToken(s.token)
 	}
 	return c, true, nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // checkSignature recomputes the signature over each canonical form the

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"hakoniwa/internal/ids"
 	"hakoniwa/internal/regions"
 	"hakoniwa/internal/store"
 
@@ -281,19 +282,6 @@ func overlappingBlocks(a, b *vpcRec) bool {
 	return false
 }
 
-// isAccountID reports whether s is a 12-digit account id.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // CreateVpcPeeringConnection requests a connection from one of the
 // caller's VPCs to a VPC of any account in any Region. A request AWS cannot
 // route (a peer VPC in another account or Region that does not exist,
@@ -349,7 +337,7 @@ func (s *Service) CreateVpcPeeringConnection(ctx context.Context, in *ec2api.Cre
 		}
 		p.Requester.snapshot(v)
 		var pv *vpcRec
-		if isAccountID(peer.account) {
+		if ids.IsAccountID(peer.account) {
 			pv, err = vpcs.get(tx, peer, peerVpcID)
 			if err != nil && !isNotFound(err) {
 				return err

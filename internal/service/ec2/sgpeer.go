@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"hakoniwa/internal/ids"
 	"hakoniwa/internal/store"
 
 	ec2api "hakoniwa/internal/api/ec2"
@@ -72,7 +73,7 @@ func resolveRef(tx store.Tx, sc scope, g *securityGroupRec, sp ruleSpec, chk ref
 	}
 	peer := scope{account: owner, region: sc.region}
 	var ref *securityGroupRec
-	if isAccountID(owner) {
+	if ids.IsAccountID(owner) {
 		var err error
 		if ref, err = securityGroups.get(tx, peer, sp.refID); err != nil && !isNotFound(err) {
 			return groupRef{}, err

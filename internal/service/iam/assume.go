@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"hakoniwa/internal/ids"
 	"hakoniwa/internal/store"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) ManagedPolicyDocument(ctx context.Context, account, policyARN 
 // roleARNParts splits arn:aws:iam::<account>:role<path><name>.
 func roleARNParts(arn string) (account, path, name string, ok bool) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "iam" || parts[3] != "" || !twelveDigits(parts[4]) {
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "iam" || parts[3] != "" || !ids.IsAccountID(parts[4]) {
 		return "", "", "", false
 	}
 	res, found := strings.CutPrefix(parts[5], "role/")
@@ -74,18 +75,6 @@ func roleARNParts(arn string) (account, path, name string, ok bool) {
 	}
 	i := strings.LastIndexByte(res, '/')
 	return parts[4], "/" + res[:i+1], res[i+1:], true
-}
-
-func twelveDigits(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // ProfileRole is an instance profile and the role it holds, as EC2 needs

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hakoniwa/internal/awserr"
+	"hakoniwa/internal/ids"
 
 	stsapi "hakoniwa/internal/api/sts"
 )
@@ -165,7 +166,7 @@ func tagList(m map[string]string) []stsapi.Tag {
 // providers vouch for the caller.
 func roleAccount(roleARN string) (string, bool) {
 	parts := strings.SplitN(roleARN, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !isAccountID(parts[4]) || !strings.HasPrefix(parts[5], "role/") {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !ids.IsAccountID(parts[4]) || !strings.HasPrefix(parts[5], "role/") {
 		return "", false
 	}
 	return parts[4], true

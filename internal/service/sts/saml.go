@@ -15,6 +15,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"hakoniwa/internal/awserr"
+	"hakoniwa/internal/ids"
 
 	stsapi "hakoniwa/internal/api/sts"
 )
@@ -143,7 +144,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 // samlProviderName is the name in arn:aws:iam::111122223333:saml-provider/Name.
 func samlProviderName(arn string) (string, bool) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !isAccountID(parts[4]) {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !ids.IsAccountID(parts[4]) {
 		return "", false
 	}
 	name, ok := strings.CutPrefix(parts[5], "saml-provider/")

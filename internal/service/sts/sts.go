@@ -214,7 +214,7 @@ func (s *Service) GetAccessKeyInfo(ctx context.Context, in *stsapi.GetAccessKeyI
 			return &stsapi.GetAccessKeyInfoOutput{Account: &rec.Account}, nil
 		}
 	}
-	if isAccountID(id) {
+	if ids.IsAccountID(id) {
 		return &stsapi.GetAccessKeyInfoOutput{Account: &id}, nil
 	}
 	acct, ok := ids.AccountFromAccessKeyID(id)
@@ -263,18 +263,6 @@ func (s *Service) Lookup(ctx context.Context, accessKeyID string) (sigv4.Credent
 		Account: rec.Account, PrincipalARN: rec.PrincipalARN, UserID: rec.UserID,
 		Expires: rec.Expires, Active: true,
 	}, true, nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func deref(s *string) string {
