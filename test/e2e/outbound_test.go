@@ -36,6 +36,20 @@ func TestOutboundWebIdentityToken(t *testing.T) {
 	_, err := root.GetWebIdentityToken(ctx, rs256("https://api.example.com", 300))
 	wantAPIError(t, err, "OutboundWebIdentityFederationDisabledException", "disabled")
 
+	// Nothing is published while the feature is off, nor for a path that
+	// names no account or document.
+	for _, path := range []string{"000000000000/.well-known/jwks.json", "000000000000/.well-known/openid-configuration",
+		"0000/.well-known/jwks.json", "000000000000/.well-known/other"} {
+		resp, err := http.Get(s.URL + "/_hakoniwa/outbound-federation/" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %s, want 404", path, resp.Status)
+		}
+	}
+
 	en, err := iam.NewFromConfig(s.DefaultConfig()).EnableOutboundWebIdentityFederation(ctx, &iam.EnableOutboundWebIdentityFederationInput{})
 	if err != nil {
 		t.Fatal(err)
