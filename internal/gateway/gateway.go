@@ -121,6 +121,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(c *call) {
+	if g.s3Website(c) {
+		return
+	}
 	binding, proto, region, err := g.detect(c.r)
 	if region != "" {
 		c.info.Region = region
