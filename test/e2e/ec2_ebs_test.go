@@ -119,6 +119,30 @@ func TestEBSSDK(t *testing.T) {
 	if _, err := c.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: imageSnap}); ebsCode(err) != "InvalidSnapshot.InUse" {
 		t.Errorf("deleting an image's snapshot: %v", err)
 	}
+	// A copy owns copies of the snapshots, in use by it until deregistered.
+	cp, err := c.CopyImage(ctx, &ec2.CopyImageInput{SourceImageId: ami.ImageId, SourceRegion: aws.String("us-east-1"), Name: aws.String("web-copy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iw.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{aws.ToString(cp.ImageId)}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	copies, err := c.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"},
+		Filters: []types.Filter{{Name: aws.String("description"), Values: []string{"Copied for DestinationAmi " + aws.ToString(cp.ImageId) + " *"}}}})
+	if err != nil || len(copies.Snapshots) != 2 {
+		t.Fatalf("the copy's snapshots: %+v %v", copies, err)
+	}
+	copySnap := copies.Snapshots[0].SnapshotId
+	if _, err := c.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: copySnap}); ebsCode(err) != "InvalidSnapshot.InUse" {
+		t.Errorf("deleting a copied image's snapshot: %v", err)
+	}
+	dereg, err := c.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: cp.ImageId, DeleteAssociatedSnapshots: aws.Bool(true)})
+	if err != nil || len(dereg.DeleteSnapshotResults) != 2 || dereg.DeleteSnapshotResults[0].ReturnCode != types.SnapshotReturnCodesSuccess {
+		t.Fatalf("deregister the copy with its snapshots: %+v %v", dereg, err)
+	}
+	if _, err := c.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: []string{aws.ToString(copySnap)}}); ebsCode(err) != "InvalidSnapshot.NotFound" {
+		t.Errorf("the copy's snapshot after deregistration: %v", err)
+	}
 	if _, err := c.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: ami.ImageId}); err != nil {
 		t.Fatal(err)
 	}

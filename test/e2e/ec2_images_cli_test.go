@@ -104,3 +104,60 @@ func TestSDKInstanceTypes(t *testing.T) {
 		t.Errorf("offerings: %+v, %v", off, err)
 	}
 }
+
+// An AMI made from an instance with both aws CLIs, as SCENARIOS section 3
+// does: create-image, `aws ec2 wait image-available` while its snapshot
+// completes, copy-image, the copy's own snapshot in describe-snapshots and
+// refused deletion while the copy is registered, deregister-image.
+func TestCLIImageOfInstance(t *testing.T) {
+	s := StartServer(t)
+	clis := awsCLIs(t)
+	for _, v := range []string{"v1", "v2"} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel() // waiters poll every 15 seconds
+			path, ok := clis[v]
+			if !ok {
+				missing(t, "aws CLI "+v)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+			defer cancel()
+			run := func(args ...string) string {
+				t.Helper()
+				out, stderr, err := cli(ctx, s, v, path, append([]string{"--endpoint-url", s.URL, "ec2"}, args...)...)
+				if err != nil {
+					t.Fatalf("aws ec2 %s: %v\n%s", strings.Join(args, " "), err, stderr)
+				}
+				return strings.TrimSpace(out)
+			}
+			inst := run("run-instances", "--image-id", "resolve:ssm:"+al2023Param, "--instance-type", "t3.micro",
+				"--query", "Instances[0].InstanceId", "--output", "text")
+			run("wait", "instance-running", "--instance-ids", inst)
+			ami := run("create-image", "--instance-id", inst, "--name", "web-"+v, "--no-reboot", "--query", "ImageId", "--output", "text")
+			run("wait", "image-available", "--image-ids", ami)
+			cp := run("copy-image", "--source-image-id", ami, "--source-region", "us-east-1", "--name", "web-copy-"+v,
+				"--query", "ImageId", "--output", "text")
+			run("wait", "image-available", "--image-ids", cp)
+			state := run("describe-images", "--image-ids", ami, cp, "--query", "Images[].State", "--output", "text")
+			if state != "available\tavailable" {
+				t.Fatalf("states after the waiter: %q", state)
+			}
+			var ids []string
+			for _, id := range []string{ami, cp} {
+				ids = append(ids, run("describe-images", "--image-ids", id, "--query", "Images[0].BlockDeviceMappings[0].Ebs.SnapshotId", "--output", "text"))
+			}
+			if !strings.HasPrefix(ids[1], "snap-") || ids[0] == ids[1] {
+				t.Fatalf("the copy must have a snapshot of its own: %q", ids)
+			}
+			owner := run("describe-snapshots", "--snapshot-ids", ids[1], "--query", "Snapshots[0].[OwnerId,State]", "--output", "text")
+			if owner != "000000000000\tcompleted" {
+				t.Errorf("the copy's snapshot: %q", owner)
+			}
+			_, stderr, err := cli(ctx, s, v, path, "--endpoint-url", s.URL, "ec2", "delete-snapshot", "--snapshot-id", ids[1])
+			if err == nil || !strings.Contains(stderr, "InvalidSnapshot.InUse") || !strings.Contains(stderr, "is currently in use by "+cp) {
+				t.Errorf("deleting the copy's snapshot: %v %s", err, stderr)
+			}
+			run("deregister-image", "--image-id", cp)
+			run("delete-snapshot", "--snapshot-id", ids[1])
+		})
+	}
+}

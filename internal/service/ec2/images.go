@@ -17,10 +17,13 @@ import (
 // a Region (internal/awsdata/images).
 type imageRec struct {
 	meta
-	Owner              string        `json:"owner"`
-	Name               string        `json:"name"`
-	Description        string        `json:"desc,omitempty"`
-	State              string        `json:"state"` // available | deregistered
+	Owner       string `json:"owner"`
+	Name        string `json:"name"`
+	Description string `json:"desc,omitempty"`
+	State       string `json:"state"` // available | deregistered
+	// Ready is when the image's last snapshot completes: until then an
+	// available image shows as pending, as AWS's does while it snapshots.
+	Ready              time.Time     `json:"ready,omitempty"`
 	Architecture       string        `json:"arch"`
 	Platform           string        `json:"platform,omitempty"`
 	RootDeviceName     string        `json:"rootDevice"`
@@ -96,11 +99,19 @@ func publicView(img images.Image) *imageView {
 	return v
 }
 
-func (r *imageRec) view() *imageView {
+// state is the image's state at now: pending until its snapshots complete.
+func (r *imageRec) state(now time.Time) string {
+	if r.State == "available" && now.Before(r.Ready) {
+		return "pending"
+	}
+	return r.State
+}
+
+func (r *imageRec) view(now time.Time) *imageView {
 	v := &imageView{ID: r.ID, Name: r.Name, OwnerID: r.Owner, Description: r.Description, Architecture: r.Architecture,
 		Platform: r.Platform, PlatformDetails: "Linux/UNIX", UsageOperation: "RunInstances", RootDeviceName: r.RootDeviceName,
 		RootDeviceType: "ebs", VirtualizationType: r.VirtualizationType, BootMode: r.BootMode, ImdsSupport: r.ImdsSupport,
-		EnaSupport: r.EnaSupport, SriovNetSupport: r.SriovNetSupport, State: r.State, Public: r.LaunchPublic,
+		EnaSupport: r.EnaSupport, SriovNetSupport: r.SriovNetSupport, State: r.state(now), Public: r.LaunchPublic,
 		Created: r.Created, BlockDeviceMappings: slices.Clone(r.BlockDevices), Tags: r.Tags, rec: r}
 	if r.Platform == "windows" {
 		v.PlatformDetails, v.UsageOperation = "Windows", "RunInstances:0002"
@@ -133,12 +144,12 @@ func sharedBucket(sc scope) store.Bucket {
 // lookupImage finds an image by id: the catalogue, the caller's own, or
 // one shared with it (through the shared index). ok=false: no such image
 // visible to the caller.
-func lookupImage(tx store.Tx, sc scope, id string) (*imageView, bool, error) {
+func lookupImage(tx store.Tx, sc scope, id string, now time.Time) (*imageView, bool, error) {
 	if img, ok := images.Lookup(sc.region, id); ok {
 		return publicView(img), true, nil
 	}
 	if r, err := imagesTable.get(tx, sc, id); err == nil {
-		return r.view(), true, nil
+		return r.view(now), true, nil
 	} else if !isNotFound(err) {
 		return nil, false, err
 	}
@@ -156,7 +167,7 @@ func lookupImage(tx store.Tx, sc scope, id string) (*imageView, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	v := r.view()
+	v := r.view(now)
 	v.Tags = nil // tags belong to the owner's view
 	return v, v.launchableBy(sc.account), nil
 }
@@ -167,12 +178,15 @@ func (s *Service) findImage(tx store.Tx, sc scope, id string) (*imageView, error
 	if !wellFormed(id, "ami") {
 		return nil, imageMalformed(id)
 	}
-	v, ok, err := lookupImage(tx, sc, id)
+	v, ok, err := lookupImage(tx, sc, id, s.clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	if !ok || v.State != "available" || !v.launchableBy(sc.account) {
+	if !ok || v.State == "deregistered" || !v.launchableBy(sc.account) {
 		return nil, imageNotFound(id)
+	}
+	if v.State != "available" {
+		return nil, errf(http.StatusBadRequest, "InvalidAMIID.Unavailable", "AMI '%s' is %s, and cannot be run", id, v.State)
 	}
 	return v, nil
 }
@@ -197,16 +211,30 @@ func (s *Service) registerImage(tx store.Tx, sc scope, rec *imageRec) error {
 	if err := checkImageName(rec.Name); err != nil {
 		return err
 	}
-	dup := false
+	for _, d := range rec.BlockDevices {
+		if d.SnapshotID == "" {
+			continue
+		}
+		snap, err := lookupSnapshot(tx, sc, d.SnapshotID)
+		if err != nil {
+			return err
+		}
+		if snap.Ready.After(rec.Ready) {
+			rec.Ready = snap.Ready
+		}
+	}
+	dup := ""
 	err := imagesTable.all(tx, sc, func(r *imageRec) bool {
-		dup = r.Name == rec.Name && r.State != "deregistered"
-		return !dup
+		if r.Name == rec.Name && r.State != "deregistered" {
+			dup = r.ID
+		}
+		return dup == ""
 	})
 	if err != nil {
 		return err
 	}
-	if dup {
-		return errf(http.StatusBadRequest, "InvalidAMIName.Duplicate", "AMI name %s is already in use by AMI %s", rec.Name, rec.ID)
+	if dup != "" {
+		return errf(http.StatusBadRequest, "InvalidAMIName.Duplicate", "AMI name %s is already in use by AMI %s", rec.Name, dup)
 	}
 	return imagesTable.put(tx, sc, rec)
 }

@@ -18,19 +18,7 @@ func (s *Service) CreateImage(ctx context.Context, in *ec2api.CreateImageInput) 
 	if err := checkImageName(deref(in.Name)); err != nil {
 		return nil, err
 	}
-	byType := map[string][]ec2api.TagSpecification{}
-	for _, sp := range in.TagSpecifications {
-		rt := deref(sp.ResourceType)
-		if rt != "image" && rt != "snapshot" {
-			return nil, invalidParam("'%s' is not a valid taggable resource type for this operation.", rt)
-		}
-		byType[rt] = append(byType[rt], sp)
-	}
-	imageTags, err := s.specTags(byType["image"], "image")
-	if err != nil {
-		return nil, err
-	}
-	snapTags, err := s.specTags(byType["snapshot"], "snapshot")
+	imageTags, snapTags, err := s.imageSpecTags(in.TagSpecifications)
 	if err != nil {
 		return nil, err
 	}
@@ -80,4 +68,22 @@ func (s *Service) CreateImage(ctx context.Context, in *ec2api.CreateImageInput) 
 		return nil, err
 	}
 	return &ec2api.CreateImageOutput{ImageId: ptr(rec.ID)}, nil
+}
+
+// imageSpecTags splits the tag specifications of CreateImage and
+// CopyImage: those for the new image, and those every new snapshot gets.
+func (s *Service) imageSpecTags(specs []ec2api.TagSpecification) (image, snapshot map[string]string, err error) {
+	byType := map[string][]ec2api.TagSpecification{}
+	for _, sp := range specs {
+		rt := deref(sp.ResourceType)
+		if rt != "image" && rt != "snapshot" {
+			return nil, nil, invalidParam("'%s' is not a valid taggable resource type for this operation.", rt)
+		}
+		byType[rt] = append(byType[rt], sp)
+	}
+	if image, err = s.specTags(byType["image"], "image"); err != nil {
+		return nil, nil, err
+	}
+	snapshot, err = s.specTags(byType["snapshot"], "snapshot")
+	return image, snapshot, err
 }

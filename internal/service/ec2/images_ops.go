@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"hakoniwa/internal/awsdata/images"
 	"hakoniwa/internal/regions"
@@ -22,13 +23,13 @@ func notAuthorizedForImage(id string) error {
 
 // visibleImages lists every image the caller can see in its Region: the
 // catalogue, its own, and those shared with it, in id order.
-func visibleImages(tx store.Tx, sc scope) ([]*imageView, error) {
+func visibleImages(tx store.Tx, sc scope, now time.Time) ([]*imageView, error) {
 	var out []*imageView
 	for _, img := range images.Public(sc.region) {
 		out = append(out, publicView(img))
 	}
 	err := imagesTable.all(tx, sc, func(r *imageRec) bool {
-		out = append(out, r.view())
+		out = append(out, r.view(now))
 		return true
 	})
 	if err != nil {
@@ -43,7 +44,7 @@ func visibleImages(tx store.Tx, sc scope) ([]*imageView, error) {
 		return nil, err
 	}
 	for _, id := range shared {
-		if v, ok, err := lookupImage(tx, sc, id); err != nil {
+		if v, ok, err := lookupImage(tx, sc, id, now); err != nil {
 			return nil, err
 		} else if ok {
 			out = append(out, v)
@@ -99,7 +100,7 @@ func (s *Service) DescribeImages(ctx context.Context, in *ec2api.DescribeImagesI
 	}
 	var all []*imageView
 	if err := s.st.View(ctx, func(tx store.Tx) error {
-		all, err = visibleImages(tx, sc)
+		all, err = visibleImages(tx, sc, s.clock.Now())
 		return err
 	}); err != nil {
 		return nil, err
@@ -284,7 +285,7 @@ func ownImage(tx store.Tx, sc scope, id string) (*imageRec, error) {
 	}
 	r, err := imagesTable.get(tx, sc, id)
 	if isNotFound(err) {
-		if _, ok, lerr := lookupImage(tx, sc, id); lerr != nil {
+		if _, ok, lerr := lookupImage(tx, sc, id, time.Time{}); lerr != nil {
 			return nil, lerr
 		} else if ok {
 			return nil, notAuthorizedForImage(id)
@@ -294,7 +295,8 @@ func ownImage(tx store.Tx, sc scope, id string) (*imageRec, error) {
 	return r, err
 }
 
-// DeregisterImage marks an image deregistered; its snapshots stay.
+// DeregisterImage marks an image deregistered. Its snapshots stay unless
+// DeleteAssociatedSnapshots asks for them and no other image uses them.
 func (s *Service) DeregisterImage(ctx context.Context, in *ec2api.DeregisterImageInput) (*ec2api.DeregisterImageOutput, error) {
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
@@ -303,6 +305,7 @@ func (s *Service) DeregisterImage(ctx context.Context, in *ec2api.DeregisterImag
 	if err != nil {
 		return nil, err
 	}
+	out := &ec2api.DeregisterImageOutput{Return: ptr(true)}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		r, err := ownImage(tx, sc, deref(in.ImageId))
 		if err != nil {
@@ -317,22 +320,62 @@ func (s *Service) DeregisterImage(ctx context.Context, in *ec2api.DeregisterImag
 				return err
 			}
 		}
-		return imagesTable.put(tx, sc, r)
+		if err := imagesTable.put(tx, sc, r); err != nil {
+			return err
+		}
+		if isTrue(in.DeleteAssociatedSnapshots) {
+			out.DeleteSnapshotResults, err = deleteImageSnapshots(tx, sc, r)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ec2api.DeregisterImageOutput{Return: ptr(true)}, nil
+	return out, nil
+}
+
+// deleteImageSnapshots deletes the snapshots of a deregistered image that
+// no other image uses ("skipped"); those of other owners are
+// "missing-permissions".
+func deleteImageSnapshots(tx store.Tx, sc scope, r *imageRec) ([]ec2api.DeleteSnapshotReturnCode, error) {
+	out := []ec2api.DeleteSnapshotReturnCode{}
+	for _, d := range r.BlockDevices {
+		if d.SnapshotID == "" {
+			continue
+		}
+		code := "success"
+		snap, err := snapshots.get(tx, sc, d.SnapshotID)
+		switch {
+		case isNotFound(err):
+			code = "missing-permissions"
+		case err != nil:
+			return nil, err
+		default:
+			ami, err := imageUsing(tx, sc, snap.ID)
+			if err != nil {
+				return nil, err
+			}
+			if ami != "" {
+				code = "skipped"
+			} else if err := deleteSnapshotTx(tx, sc, snap); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ec2api.DeleteSnapshotReturnCode{SnapshotId: ptr(d.SnapshotID), ReturnCode: ptr(code)})
+	}
+	return out, nil
 }
 
 // CopyImage copies an image the caller may launch from SourceRegion into
-// the caller's Region, as a new image the caller owns.
+// the caller's Region, as a new image the caller owns. Each of its
+// snapshots is copied too (the caller must be able to restore them, as on
+// AWS), and the image is pending until those copies complete.
 func (s *Service) CopyImage(ctx context.Context, in *ec2api.CopyImageInput) (*ec2api.CopyImageOutput, error) {
 	src := deref(in.SourceRegion)
 	if _, ok := regions.Lookup(src); !ok {
 		return nil, invalidParam("Invalid region: %s", src)
 	}
-	tags, err := s.specTags(in.TagSpecifications, kindImage.resourceType)
+	tags, snapTags, err := s.imageSpecTags(in.TagSpecifications)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +386,8 @@ func (s *Service) CopyImage(ctx context.Context, in *ec2api.CopyImageInput) (*ec
 	if err != nil {
 		return nil, err
 	}
-	rec := &imageRec{}
+	now := s.clock.Now().UTC()
+	rec := &imageRec{meta: meta{ID: s.ids.Resource("ami")}}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		v, err := s.findImage(tx, scope{sc.account, src}, deref(in.SourceImageId))
 		if err != nil {
@@ -356,20 +400,21 @@ func (s *Service) CopyImage(ctx context.Context, in *ec2api.CopyImageInput) (*ec
 			}
 			tags = merged
 		}
-		*rec = imageRec{meta: meta{Tags: tags}, Name: deref(in.Name), Description: deref(in.Description),
-			Architecture: v.Architecture, Platform: v.Platform, RootDeviceName: v.RootDeviceName,
-			VirtualizationType: v.VirtualizationType, EnaSupport: v.EnaSupport, SriovNetSupport: v.SriovNetSupport,
-			BootMode: v.BootMode, ImdsSupport: v.ImdsSupport, SourceImage: v.ID, SourceRegion: src}
+		rec.Tags, rec.Name, rec.Description = tags, deref(in.Name), deref(in.Description)
+		rec.Architecture, rec.Platform, rec.RootDeviceName = v.Architecture, v.Platform, v.RootDeviceName
+		rec.VirtualizationType, rec.EnaSupport, rec.SriovNetSupport = v.VirtualizationType, v.EnaSupport, v.SriovNetSupport
+		rec.BootMode, rec.ImdsSupport, rec.SourceImage, rec.SourceRegion = v.BootMode, v.ImdsSupport, v.ID, src
 		if in.Description == nil {
 			rec.Description = v.Description
 		}
 		for _, d := range v.BlockDeviceMappings {
 			if d.SnapshotID != "" {
-				// The copy has snapshots of its own in this Region.
-				d.SnapshotID = s.ids.Resource("snap")
-			}
-			if isTrue(in.Encrypted) && d.VirtualName == "" && !d.NoDevice {
-				d.Encrypted = true
+				cp := &snapshotRec{meta: meta{ID: s.ids.Resource("snap"), Tags: cloneTags(snapTags)}, Started: now, Ready: now.Add(snapPendingFor),
+					Description: "Copied for DestinationAmi " + rec.ID + " from SourceAmi " + v.ID + " for SourceSnapshot " + d.SnapshotID}
+				if err := s.copySnapshotTx(tx, sc, src, d.SnapshotID, cp, in.Encrypted, in.KmsKeyId, now); err != nil {
+					return err
+				}
+				d.SnapshotID, d.Encrypted = cp.ID, cp.Encrypted
 			}
 			rec.BlockDevices = append(rec.BlockDevices, d)
 		}
@@ -399,7 +444,7 @@ func (s *Service) DescribeImageAttribute(ctx context.Context, in *ec2api.Describ
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var ok bool
 		var err error
-		if v, ok, err = lookupImage(tx, sc, id); err == nil && !ok {
+		if v, ok, err = lookupImage(tx, sc, id, s.clock.Now()); err == nil && !ok {
 			err = imageNotFound(id)
 		}
 		return err

@@ -63,7 +63,7 @@ func TestRegisterShareDeregister(t *testing.T) {
 		}
 	}
 	self, _ := s.DescribeImages(ctx, &ec2api.DescribeImagesInput{Owners: []string{"self"}})
-	if len(self.Images) != 1 || *self.Images[0].ImageId != id || self.Images[0].Public == nil || *self.Images[0].Public || len(self.Images[0].Tags) != 1 {
+	if len(self.Images) != 1 || *self.Images[0].ImageId != id || *self.Images[0].State != "available" || self.Images[0].Public == nil || *self.Images[0].Public || len(self.Images[0].Tags) != 1 {
 		t.Fatalf("self: %+v", self)
 	}
 	// Share with another account, which can then find and launch it.
@@ -121,5 +121,68 @@ func TestRegisterShareDeregister(t *testing.T) {
 	}
 	if _, err := s.CreateTags(ctx, &ec2api.CreateTagsInput{Resources: []string{*cp.ImageId}, Tags: []ec2api.Tag{{Key: ptr("a"), Value: ptr("b")}}}); err != nil {
 		t.Errorf("tag image: %v", err)
+	}
+}
+
+func TestCopyImageOwnsSnapshots(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	src := images.Public("eu-west-1")[0]
+	cp, err := s.CopyImage(ctx, &ec2api.CopyImageInput{SourceImageId: ptr(src.ID), SourceRegion: ptr("eu-west-1"), Name: ptr("copied"),
+		TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("snapshot"), Tags: []ec2api.Tag{{Key: ptr("copy"), Value: ptr("yes")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, badType := s.CopyImage(ctx, &ec2api.CopyImageInput{SourceImageId: ptr(src.ID), SourceRegion: ptr("eu-west-1"), Name: ptr("other"),
+		TagSpecifications: []ec2api.TagSpecification{{ResourceType: ptr("volume"), Tags: []ec2api.Tag{{Key: ptr("k"), Value: ptr("v")}}}}})
+	_, pendingSource := s.CopyImage(ctx, &ec2api.CopyImageInput{SourceImageId: cp.ImageId, SourceRegion: ptr("us-east-1"), Name: ptr("copy of a copy")})
+	d, err := s.DescribeImages(ctx, &ec2api.DescribeImagesInput{ImageIds: []string{*cp.ImageId}})
+	if err != nil || *d.Images[0].State != "pending" || len(d.Images[0].BlockDeviceMappings) != 1 {
+		t.Fatalf("copied image: %+v %v", d, err)
+	}
+	snapID := *d.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId
+	if snapID == src.BlockDevices[0].SnapshotID {
+		t.Fatalf("the copy shares its source's snapshot %s", snapID)
+	}
+	snaps, err := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{OwnerIds: []string{"self"}})
+	if err != nil || len(snaps.Snapshots) != 1 || *snaps.Snapshots[0].SnapshotId != snapID || *snaps.Snapshots[0].State != "pending" ||
+		*snaps.Snapshots[0].Description != "Copied for DestinationAmi "+*cp.ImageId+" from SourceAmi "+src.ID+" for SourceSnapshot "+src.BlockDevices[0].SnapshotID ||
+		len(snaps.Snapshots[0].Tags) != 1 || *snaps.Snapshots[0].VolumeSize != int64(src.BlockDevices[0].VolumeSize) {
+		t.Fatalf("the copy's snapshot: %+v %v", snaps, err)
+	}
+	_, inUse := s.DeleteSnapshot(ctx, &ec2api.DeleteSnapshotInput{SnapshotId: ptr(snapID)})
+	checkRefusals(t, []refusal{
+		{"snapshot tag type volume", badType, "InvalidParameterValue", ""},
+		{"copy of a pending image", pendingSource, "InvalidAMIID.Unavailable", ""},
+		{"delete the copy's snapshot", inUse, "InvalidSnapshot.InUse", "The snapshot " + snapID + " is currently in use by " + *cp.ImageId},
+	})
+	manualClock(s).Advance(snapPendingFor)
+	if d, err = s.DescribeImages(ctx, &ec2api.DescribeImagesInput{ImageIds: []string{*cp.ImageId}}); err != nil || *d.Images[0].State != "available" {
+		t.Fatalf("copied image once its snapshot completed: %+v %v", d, err)
+	}
+	// A second image of the same snapshot keeps it through the first's
+	// deregistration; the last one's deregistration may delete it.
+	reg, err := s.RegisterImage(ctx, &ec2api.RegisterImageInput{Name: ptr("again"), RootDeviceName: d.Images[0].RootDeviceName,
+		BlockDeviceMappings: []ec2api.BlockDeviceMapping{{DeviceName: d.Images[0].RootDeviceName, Ebs: &ec2api.EbsBlockDevice{SnapshotId: ptr(snapID)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ image, code string }{{*cp.ImageId, "skipped"}, {*reg.ImageId, "success"}} {
+		out, err := s.DeregisterImage(ctx, &ec2api.DeregisterImageInput{ImageId: ptr(tt.image), DeleteAssociatedSnapshots: ptr(true)})
+		if err != nil || len(out.DeleteSnapshotResults) != 1 || *out.DeleteSnapshotResults[0].SnapshotId != snapID || *out.DeleteSnapshotResults[0].ReturnCode != tt.code {
+			t.Fatalf("deregister %s: %+v %v", tt.image, out, err)
+		}
+	}
+	_, gone := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{SnapshotIds: []string{snapID}})
+	checkRefusals(t, []refusal{{"snapshot after the last image", gone, "InvalidSnapshot.NotFound", ""}})
+	// A public image's snapshot is not the account's to delete.
+	pub := images.Public("us-east-1")[0]
+	own, err := s.RegisterImage(ctx, &ec2api.RegisterImageInput{Name: ptr("of a public snapshot"), RootDeviceName: ptr("/dev/xvda"),
+		BlockDeviceMappings: []ec2api.BlockDeviceMapping{{DeviceName: ptr("/dev/xvda"), Ebs: &ec2api.EbsBlockDevice{SnapshotId: ptr(pub.BlockDevices[0].SnapshotID)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.DeregisterImage(ctx, &ec2api.DeregisterImageInput{ImageId: own.ImageId, DeleteAssociatedSnapshots: ptr(true)})
+	if err != nil || *out.DeleteSnapshotResults[0].ReturnCode != "missing-permissions" {
+		t.Errorf("deregister with a public snapshot: %+v %v", out, err)
 	}
 }

@@ -379,15 +379,20 @@ func (s *Service) DeleteSnapshot(ctx context.Context, in *ec2api.DeleteSnapshotI
 		if err := dryRun(in.DryRun); err != nil {
 			return err
 		}
-		if err := setSnapshotPermissions(tx, sc, r, nil, false); err != nil {
-			return err
-		}
-		return snapshots.delete(tx, sc, r)
+		return deleteSnapshotTx(tx, sc, r)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &ec2api.DeleteSnapshotOutput{}, nil
+}
+
+// deleteSnapshotTx deletes r with the share entries that point to it.
+func deleteSnapshotTx(tx store.Tx, sc scope, r *snapshotRec) error {
+	if err := setSnapshotPermissions(tx, sc, r, nil, false); err != nil {
+		return err
+	}
+	return snapshots.delete(tx, sc, r)
 }
 
 // imageUsing returns the id of a registered image of sc's account whose

@@ -113,18 +113,36 @@ func TestCreateImage(t *testing.T) {
 		{"duplicate name", dup, "InvalidAMIName.Duplicate", ""},
 	})
 	imgs, err := s.DescribeImages(ctx, &ec2api.DescribeImagesInput{ImageIds: []string{*img.ImageId}})
-	if err != nil || len(imgs.Images) != 1 || len(imgs.Images[0].BlockDeviceMappings) != 1 {
+	if err != nil || len(imgs.Images) != 1 || len(imgs.Images[0].BlockDeviceMappings) != 1 || *imgs.Images[0].State != "pending" {
 		t.Fatalf("image: %+v %v", imgs, err)
 	}
+	byState, err := s.DescribeImages(ctx, &ec2api.DescribeImagesInput{Owners: []string{"self"}, Filters: filters("state", "available")})
+	if err != nil || len(byState.Images) != 0 {
+		t.Errorf("available while its snapshot is pending: %+v %v", byState, err)
+	}
+	_, early := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: img.ImageId, InstanceType: ptr("t3.micro"), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1))})
+	checkRefusals(t, []refusal{{"launch of a pending image", early, "InvalidAMIID.Unavailable", "AMI '" + *img.ImageId + "' is pending, and cannot be run"}})
 	snapID := imgs.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId
 	snaps, err := s.DescribeSnapshots(ctx, &ec2api.DescribeSnapshotsInput{SnapshotIds: []string{*snapID}})
 	if err != nil || *snaps.Snapshots[0].State != "pending" || len(snaps.Snapshots[0].Tags) != 1 {
 		t.Fatalf("image snapshot: %+v %v", snaps, err)
 	}
+	// An image registered from a pending snapshot waits for it too.
+	reg, err := s.RegisterImage(ctx, &ec2api.RegisterImageInput{Name: ptr("web-1 again"), RootDeviceName: ptr("/dev/xvda"),
+		BlockDeviceMappings: []ec2api.BlockDeviceMapping{{DeviceName: ptr("/dev/xvda"), Ebs: &ec2api.EbsBlockDevice{SnapshotId: snapID}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.DescribeImages(ctx, &ec2api.DescribeImagesInput{ImageIds: []string{*reg.ImageId}}); err != nil || *r.Images[0].State != "pending" {
+		t.Errorf("registered from a pending snapshot: %+v %v", r, err)
+	}
 	_, inUse := s.DeleteSnapshot(ctx, &ec2api.DeleteSnapshotInput{SnapshotId: snapID})
 	checkRefusals(t, []refusal{{"snapshot of an image", inUse, "InvalidSnapshot.InUse", ""}})
 	// The image launches, its root volume restored from the snapshot.
 	clk.Advance(snapPendingFor)
+	if imgs, err = s.DescribeImages(ctx, &ec2api.DescribeImagesInput{ImageIds: []string{*img.ImageId}}); err != nil || *imgs.Images[0].State != "available" {
+		t.Fatalf("image once its snapshot completed: %+v %v", imgs, err)
+	}
 	again := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: img.ImageId, InstanceType: ptr("t3.micro"), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1))})
 	vs, err := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{Filters: filters("attachment.instance-id", *again.Instances[0].InstanceId)})
 	if err != nil || len(vs.Volumes) != 1 || *vs.Volumes[0].SnapshotId != *snapID {
