@@ -215,9 +215,10 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 	var tags []tag
 	if c := in.CreateBucketConfiguration; c != nil {
 		constraint = deref(c.LocationConstraint)
-		for _, t := range c.Tags {
-			tags = append(tags, tag{Key: deref(t.Key), Value: deref(t.Value)})
-		}
+		tags = tagsOf(c.Tags)
+	}
+	if err := checkBucketTags(tags); err != nil {
+		return nil, err
 	}
 	endpoint := requestRegion(ctx)
 	region, err := bucketRegion(endpoint, constraint)

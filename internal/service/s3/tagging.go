@@ -15,6 +15,11 @@ func checkTags(tags []tag) error {
 	if len(tags) > maxObjectTags {
 		return errInvalidTag("Object tags cannot be greater than 10")
 	}
+	return checkTagSet(tags)
+}
+
+// checkTagSet applies the rules object and bucket tags share.
+func checkTagSet(tags []tag) error {
 	seen := map[string]bool{}
 	for _, t := range tags {
 		switch {
@@ -30,6 +35,15 @@ func checkTags(tags []tag) error {
 		seen[t.Key] = true
 	}
 	return nil
+}
+
+// tagsOf converts a request's tag set.
+func tagsOf(set []s3api.Tag) []tag {
+	var tags []tag
+	for _, t := range set {
+		tags = append(tags, tag{Key: deref(t.Key), Value: deref(t.Value)})
+	}
+	return tags
 }
 
 func apiTags(tags []tag) []s3api.Tag {
@@ -75,9 +89,7 @@ func (s *Service) updateObject(ctx context.Context, bucket, key, versionID, meth
 func (s *Service) PutObjectTagging(ctx context.Context, in *s3api.PutObjectTaggingInput) (*s3api.PutObjectTaggingOutput, error) {
 	var tags []tag
 	if in.Tagging != nil {
-		for _, t := range in.Tagging.TagSet {
-			tags = append(tags, tag{Key: deref(t.Key), Value: deref(t.Value)})
-		}
+		tags = tagsOf(in.Tagging.TagSet)
 	}
 	if err := checkTags(tags); err != nil {
 		return nil, err
