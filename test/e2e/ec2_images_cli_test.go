@@ -158,6 +158,22 @@ func TestCLIImageOfInstance(t *testing.T) {
 			}
 			run("deregister-image", "--image-id", cp)
 			run("delete-snapshot", "--snapshot-id", ids[1])
+
+			// Keep the root volume past termination.
+			root := run("describe-instances", "--instance-ids", inst, "--query", "Reservations[0].Instances[0].BlockDeviceMappings[0].[DeviceName,Ebs.VolumeId]", "--output", "text")
+			dev, vol, _ := strings.Cut(root, "\t")
+			_, stderr, err = cli(ctx, s, v, path, "--endpoint-url", s.URL, "ec2", "modify-instance-attribute", "--instance-id", inst,
+				"--block-device-mappings", `[{"DeviceName":"/dev/sdz","Ebs":{"DeleteOnTermination":false}}]`)
+			if err == nil || !strings.Contains(stderr, "InvalidInstanceAttributeValue") {
+				t.Errorf("unknown device: %v %s", err, stderr)
+			}
+			run("modify-instance-attribute", "--instance-id", inst, "--block-device-mappings", `[{"DeviceName":"`+dev+`","Ebs":{"DeleteOnTermination":false}}]`)
+			if got := run("describe-volumes", "--volume-ids", vol, "--query", "Volumes[0].Attachments[0].DeleteOnTermination", "--output", "text"); got != "False" {
+				t.Errorf("DeleteOnTermination after the change: %q", got)
+			}
+			run("terminate-instances", "--instance-ids", inst)
+			run("wait", "instance-terminated", "--instance-ids", inst)
+			run("wait", "volume-available", "--volume-ids", vol)
 		})
 	}
 }

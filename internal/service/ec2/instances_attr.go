@@ -283,8 +283,15 @@ func (s *Service) attributeChange(in *ec2api.ModifyInstanceAttributeInput) (attr
 			})
 		}})
 	}
-	if in.Kernel != nil || in.Ramdisk != nil || in.SriovNetSupport != nil || len(in.BlockDeviceMappings) > 0 {
-		return attrChange{}, invalidParam("Modifying kernel, ramdisk, sriovNetSupport or blockDeviceMapping is not supported for this instance")
+	if len(in.BlockDeviceMappings) > 0 {
+		c, err := s.deleteOnTerminationChange(in.BlockDeviceMappings)
+		if err != nil {
+			return attrChange{}, err
+		}
+		add(c)
+	}
+	if in.Kernel != nil || in.Ramdisk != nil || in.SriovNetSupport != nil {
+		return attrChange{}, invalidParam("Modifying kernel, ramdisk or sriovNetSupport is not supported for this instance")
 	}
 	switch len(set) {
 	case 0:
@@ -300,6 +307,29 @@ func (s *Service) attributeChange(in *ec2api.ModifyInstanceAttributeInput) (attr
 		names[i] = c.name
 	}
 	return attrChange{}, invalidCombination("Fields for multiple attribute types specified: %s", strings.Join(names, ", "))
+}
+
+// deleteOnTerminationChange is the blockDeviceMapping change: the one
+// thing it can change is whether each attached EBS volume goes with the
+// instance (unset is true, as on AWS).
+func (s *Service) deleteOnTerminationChange(ms []ec2api.InstanceBlockDeviceMappingSpecification) (attrChange, error) {
+	for _, m := range ms {
+		if m.DeviceName == nil {
+			return attrChange{}, missingParam("BlockDeviceMapping.DeviceName")
+		}
+		if m.NoDevice != nil || m.VirtualName != nil {
+			return attrChange{}, invalidParam("Only the DeleteOnTermination flag of an attached EBS volume can be modified (device %s).", *m.DeviceName)
+		}
+	}
+	return attrChange{"blockDeviceMapping", false, func(tx store.Tx, sc scope, r *instanceRec) error {
+		for _, m := range ms {
+			dot := m.Ebs == nil || m.Ebs.DeleteOnTermination == nil || *m.Ebs.DeleteOnTermination
+			if err := s.setDeleteOnTerminationTx(tx, sc, r.ID, *m.DeviceName, dot, s.clock.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, nil
 }
 
 // changePrimaryENI changes the instance's primary interface.

@@ -314,5 +314,5 @@ func (s *Service) setDeleteOnTerminationTx(tx store.Tx, sc scope, instanceID, de
 		}
 		return volumes.put(tx, sc, av.v)
 	}
-	return invalidParam("No device is currently mapped at %s", device)
+	return errf(http.StatusBadRequest, "InvalidInstanceAttributeValue", "No device is currently mapped at %s", device)
 }

@@ -201,13 +201,86 @@ func TestCreateSnapshotsOfInstance(t *testing.T) {
 		{"no instance", noInstance, "InvalidInstanceID.NotFound", ""},
 		{"copy tags from instance", badCopy, "InvalidParameterValue", ""},
 		{"image without root", noDevice, "InvalidParameterValue", ""},
-		{"no such device", err, "InvalidParameterValue", "No device is currently mapped at /dev/sdz"},
+		{"no such device", err, "InvalidInstanceAttributeValue", "No device is currently mapped at /dev/sdz"},
 	})
 	// The data volume now goes with the instance.
 	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{*inst}}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(volDeletingFor)
+	_, gone := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{*data.VolumeId}})
+	checkRefusals(t, []refusal{{"data volume after termination", gone, "InvalidVolume.NotFound", ""}})
+}
+
+// ModifyInstanceAttribute's blockDeviceMapping sets DeleteOnTermination
+// per device; DescribeInstances, DescribeInstanceAttribute and
+// DescribeVolumes show it, and termination honours it.
+func TestModifyDeleteOnTermination(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	clk := s.clock.(*clock.Manual)
+	out := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t)), InstanceType: ptr("t3.micro"), Placement: &ec2api.Placement{AvailabilityZone: ptr("us-east-1a")}})
+	inst := out.Instances[0]
+	rootID := *inst.BlockDeviceMappings[0].Ebs.VolumeId
+	data := mustVolume(t, s, ctx, ec2api.CreateVolumeInput{Size: ptr[int64](5)})
+	clk.Advance(instPendingFor + volCreatingFor)
+	if _, err := s.AttachVolume(ctx, &ec2api.AttachVolumeInput{VolumeId: data.VolumeId, InstanceId: inst.InstanceId, Device: ptr("/dev/sdf")}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(volAttachFor)
+	modify := func(ms ...ec2api.InstanceBlockDeviceMappingSpecification) error {
+		_, err := s.ModifyInstanceAttribute(ctx, &ec2api.ModifyInstanceAttributeInput{InstanceId: inst.InstanceId, BlockDeviceMappings: ms})
+		return err
+	}
+	dot := func(dev string, b *bool) ec2api.InstanceBlockDeviceMappingSpecification {
+		return ec2api.InstanceBlockDeviceMappingSpecification{DeviceName: ptr(dev), Ebs: &ec2api.EbsInstanceBlockDeviceSpecification{DeleteOnTermination: b}}
+	}
+	unknown := modify(dot("/dev/xvda", ptr(false)), dot("/dev/sdz", ptr(true)))
+	noDevice := modify(ec2api.InstanceBlockDeviceMappingSpecification{DeviceName: ptr("/dev/sdf"), NoDevice: ptr("")})
+	checkRefusals(t, []refusal{
+		{"unknown device", unknown, "InvalidInstanceAttributeValue", "No device is currently mapped at /dev/sdz"},
+		{"NoDevice", noDevice, "InvalidParameterValue", ""},
+	})
+	described := func() map[string]bool {
+		flags := map[string]bool{}
+		for _, bd := range describeOne(t, s, ctx, *inst.InstanceId).BlockDeviceMappings {
+			flags[*bd.DeviceName] = *bd.Ebs.DeleteOnTermination
+		}
+		return flags
+	}
+	// The refused call changed nothing, not even its valid first device;
+	// an attached volume starts with false.
+	if flags := described(); !flags["/dev/xvda"] || flags["/dev/sdf"] {
+		t.Fatalf("before the change: %v", flags)
+	}
+	// Unset means true, as on AWS.
+	if err := modify(dot("/dev/xvda", ptr(false)), dot("/dev/sdf", nil)); err != nil {
+		t.Fatal(err)
+	}
+	flags := described()
+	if flags["/dev/xvda"] || !flags["/dev/sdf"] {
+		t.Errorf("DescribeInstances flags: %v", flags)
+	}
+	attr, err := s.DescribeInstanceAttribute(ctx, &ec2api.DescribeInstanceAttributeInput{InstanceId: inst.InstanceId, Attribute: ptr("blockDeviceMapping")})
+	if err != nil || len(attr.BlockDeviceMappings) != 2 {
+		t.Fatalf("DescribeInstanceAttribute: %+v %v", attr, err)
+	}
+	for _, bd := range attr.BlockDeviceMappings {
+		if *bd.Ebs.DeleteOnTermination != flags[*bd.DeviceName] {
+			t.Errorf("DescribeInstanceAttribute %s: %v", *bd.DeviceName, *bd.Ebs.DeleteOnTermination)
+		}
+	}
+	vs, err := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{rootID}})
+	if err != nil || *vs.Volumes[0].Attachments[0].DeleteOnTermination {
+		t.Fatalf("DescribeVolumes root: %+v %v", vs, err)
+	}
+	if _, err := s.TerminateInstances(ctx, &ec2api.TerminateInstancesInput{InstanceIds: []string{*inst.InstanceId}}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(instShuttingFor + volDeletingFor + volDetachFor)
+	kept, err := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{rootID}})
+	if err != nil || *kept.Volumes[0].State != "available" || len(kept.Volumes[0].Attachments) != 0 {
+		t.Errorf("root volume kept: %+v %v", kept, err)
+	}
 	_, gone := s.DescribeVolumes(ctx, &ec2api.DescribeVolumesInput{VolumeIds: []string{*data.VolumeId}})
 	checkRefusals(t, []refusal{{"data volume after termination", gone, "InvalidVolume.NotFound", ""}})
 }
