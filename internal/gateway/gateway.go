@@ -151,6 +151,9 @@ func (g *Gateway) serve(c *call) {
 	if isS3(c.svc) && g.s3Wire(c) {
 		return
 	}
+	if isS3(c.svc) && g.s3Post(c) {
+		return
+	}
 
 	if c.err = g.authenticate(c); c.err != nil {
 		g.resolveQuietly(c)
@@ -238,12 +241,18 @@ func (g *Gateway) authenticate(c *call) *awserr.Error {
 	if err != nil {
 		return awserr.As(err)
 	}
-	if res.Region != "" {
-		c.info.Region = res.Region
-	}
 	if res.Anonymous {
 		c.info.Principal = reqctx.Principal{Type: "Anonymous", ARN: "*"}
 		return nil
+	}
+	g.adopt(c, res)
+	return nil
+}
+
+// adopt makes a verified signer the call's principal.
+func (g *Gateway) adopt(c *call, res *sigv4.Result) {
+	if res.Region != "" {
+		c.info.Region = res.Region
 	}
 	cred := res.Credential
 	p := reqctx.Principal{
@@ -255,7 +264,6 @@ func (g *Gateway) authenticate(c *call) *awserr.Error {
 	if g.cfg.KeyUsed != nil {
 		g.cfg.KeyUsed(res.AccessKeyID, c.svc.Metadata.Signing(), c.info.Region)
 	}
-	return nil
 }
 
 // principalType classifies an ARN the way CloudTrail's userIdentity does.
