@@ -8,8 +8,8 @@
 // path, NUL, 1,024 bytes) can name a file outside the tree. A blob is
 // written under its final name; it means nothing until the caller's
 // metadata commit refers to it, which is the point of visibility. A crash
-// before that commit leaves an unreferenced file, and Sweep, run at start
-// with the set of ids the metadata refers to, removes it.
+// before that commit leaves an unreferenced file, and Sweep, given the set
+// of ids the metadata refers to, removes it.
 package blob
 
 import (
@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // idLen is the length of an id: 128 random bits in hex.
@@ -305,10 +307,40 @@ func (s *Store) Clone(id string) (string, error) {
 	return w.Commit()
 }
 
+// markName is the file whose change time Mark returns. It is not an id,
+// so Sweep never takes it for a blob.
+const markName = "start.mark"
+
+// Mark records the present on the file system's own clock and returns
+// it: the change time of a freshly made file, which is how Sweep dates
+// blobs, so no skew between the two clocks needs a margin.
+func (s *Store) Mark() (time.Time, error) {
+	p := filepath.Join(s.dir, markName)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, fmt.Errorf("blob: mark: %w", err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("blob: mark: %w", err)
+	}
+	f.Close()
+	return changeTime(p)
+}
+
+func changeTime(p string) (time.Time, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(p, &st); err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(st.Ctim.Unix()), nil
+}
+
 // Sweep removes every blob keep does not claim and reports how many went.
-// It is for start-up, before any upload is in flight: a blob being
-// written is claimed by nobody yet.
-func (s *Store) Sweep(keep func(id string) bool) (int, error) {
+// A blob changed at or after before (when it is not zero) is spared: it
+// may be an upload in flight, or a Clone, that no record names yet. Only
+// blobs that are older and unclaimed are garbage, so a sweep may run
+// while the store is in use if keep was read after before was taken.
+func (s *Store) Sweep(keep func(id string) bool, before time.Time) (int, error) {
 	removed := 0
 	fans, err := os.ReadDir(s.dir)
 	if err != nil {
@@ -330,7 +362,20 @@ func (s *Store) Sweep(keep func(id string) bool) (int, error) {
 			if !validID(name) || name[:2] != fan.Name() || keep(name) {
 				continue
 			}
-			if err := os.Remove(filepath.Join(sub, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p := filepath.Join(sub, name)
+			if !before.IsZero() {
+				ct, err := changeTime(p)
+				if errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				if err != nil {
+					return removed, fmt.Errorf("blob: sweep: %w", err)
+				}
+				if !ct.Before(before) {
+					continue
+				}
+			}
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return removed, fmt.Errorf("blob: sweep: %w", err)
 			}
 			removed++

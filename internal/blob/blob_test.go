@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, s *Store, data string) string {
@@ -148,7 +149,7 @@ func TestSweepRemovesOnlyUnreferenced(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n, err := s.Sweep(func(id string) bool { return id == kept })
+	n, err := s.Sweep(func(id string) bool { return id == kept }, time.Time{})
 	if err != nil || n != 2 {
 		t.Fatalf("swept %d, %v", n, err)
 	}
@@ -163,6 +164,56 @@ func TestSweepRemovesOnlyUnreferenced(t *testing.T) {
 	if _, err := os.Stat(foreign); err != nil {
 		t.Error("sweep removed a file it did not make")
 	}
+}
+
+// A sweep running while the store is in use spares what is younger than
+// the mark: an upload in flight, or a Clone made after the records were
+// read, is named by no record yet.
+func TestSweepSparesBlobsNewerThanMark(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	old := write(t, s, "orphan from before the mark")
+	src := write(t, s, "source of a clone")
+	mark := markAfter(t, s, old)
+	fresh := write(t, s, "upload after the mark")
+	clone, err := s.Clone(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Sweep(func(string) bool { return false }, mark)
+	if err != nil || n != 1 {
+		t.Fatalf("swept %d, %v; want only the old orphan", n, err)
+	}
+	if _, err := s.Open(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("old orphan survived: %v", err)
+	}
+	for _, id := range []string{fresh, clone, src} {
+		if _, err := s.Open(id); err != nil {
+			t.Errorf("%s was swept: %v", id, err)
+		}
+	}
+}
+
+// markAfter takes a mark once the file system's clock has moved past the
+// change time of blob id, so the blob is strictly older than the mark.
+// The clock is coarse (a scheduler tick), so this waits a few ms at most.
+func markAfter(t *testing.T, s *Store, id string) time.Time {
+	t.Helper()
+	p, _ := s.path(id)
+	ct, err := changeTime(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		mark, err := s.Mark()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct.Before(mark) {
+			return mark
+		}
+	}
+	t.Fatal("the file system clock did not move in 10 s")
+	return time.Time{}
 }
 
 // Opening a store makes no fan-out directories: start-up stays one mkdir
@@ -186,7 +237,7 @@ func TestFanOutMadeOnFirstUse(t *testing.T) {
 			t.Fatalf("%s reads %q", id, got)
 		}
 	}
-	if n, err := s.Sweep(func(string) bool { return true }); n != 0 || err != nil {
+	if n, err := s.Sweep(func(string) bool { return true }, time.Time{}); n != 0 || err != nil {
 		t.Fatalf("sweep of claimed blobs removed %d: %v", n, err)
 	}
 }

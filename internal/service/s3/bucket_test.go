@@ -226,20 +226,3 @@ func TestDeleteBucket(t *testing.T) {
 		t.Errorf("re-create by another account: %v", err)
 	}
 }
-
-func TestRecoverSweepsUnnamedBlobs(t *testing.T) {
-	e := newTestEnv(t)
-	w, err := e.blobs.Create()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte("orphan"))
-	id, err := w.Commit()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.restart()
-	if _, err := e.blobs.Size(id); err == nil {
-		t.Error("orphan blob survived restart")
-	}
-}

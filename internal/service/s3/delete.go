@@ -39,7 +39,11 @@ func (s *Service) deleteOne(tx store.Tx, b *bucketRec, key, versionID string, ow
 		garbage, err := dropVersion(tx, b, cur)
 		return deleteResult{}, garbage, err
 	}
-	marker := &objectRec{Key: key, DeleteMarker: true, Seq: s.nextSeq(), Modified: s.now().Truncate(1e6), Owner: owner}
+	seq, err := s.nextSeq(tx)
+	if err != nil {
+		return deleteResult{}, nil, err
+	}
+	marker := &objectRec{Key: key, DeleteMarker: true, Seq: seq, Modified: s.now().Truncate(1e6), Owner: owner}
 	garbage, err := commitVersion(tx, b, marker)
 	return deleteResult{versionID: marker.VersionID, deleteMarker: true}, garbage, err
 }

@@ -24,11 +24,16 @@ import (
 const LifecycleInterval = time.Minute
 
 // StartLifecycle sweeps every interval until the returned stop is called.
+// Its first act is SweepOrphans, the one other pass over every record,
+// kept off the start path so a start costs the same at any object count.
 func (s *Service) StartLifecycle(interval time.Duration) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if _, err := s.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("s3: orphan sweep", "err", err)
+		}
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {

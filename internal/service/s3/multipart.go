@@ -100,9 +100,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err != nil {
 		return nil, err
 	}
-	seq := s.nextSeq()
-	rec.Seq = seq
-	u := &uploadRec{Object: rec, UploadID: uploadIDFor(key, seq), Initiated: s.now().Truncate(1e6), ChecksumAlg: alg, ChecksumType: ctype}
+	var u *uploadRec
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		b, err := s.bucketFor(tx, deref(in.Bucket))
 		if err != nil {
@@ -111,6 +109,12 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 		if err := checkExpectedOwner(in.ExpectedBucketOwner, b); err != nil {
 			return err
 		}
+		seq, err := s.nextSeq(tx)
+		if err != nil {
+			return err
+		}
+		rec.Seq = seq
+		u = &uploadRec{Object: rec, UploadID: uploadIDFor(key, seq), Initiated: s.now().Truncate(1e6), ChecksumAlg: alg, ChecksumType: ctype}
 		return store.PutJSON(tx, uploads(b), uploadKey(key, seq), u)
 	})
 	if err != nil {

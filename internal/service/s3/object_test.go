@@ -157,7 +157,7 @@ func TestPutObjectRefusals(t *testing.T) {
 
 func (e *testEnv) blobCount() int {
 	count := 0
-	e.blobs.Sweep(func(string) bool { count++; return true })
+	e.blobs.Sweep(func(string) bool { count++; return true }, time.Time{})
 	return count
 }
 

@@ -175,11 +175,13 @@ func (s *Service) checkWrite(ctx context.Context, bucket, key string, cond putCo
 func (s *Service) commitObject(ctx context.Context, bucket string, rec *objectRec, cond putConditions,
 	also func(tx store.Tx, b *bucketRec) ([]string, error)) error {
 	rec.Owner = caller(ctx).Account
-	rec.Seq = s.nextSeq()
 	rec.Modified = s.now().Truncate(1e6)
 	return s.publish(ctx, rec.Blob, func(tx store.Tx) ([]string, error) {
 		b, err := s.bucketFor(tx, bucket)
 		if err != nil {
+			return nil, err
+		}
+		if rec.Seq, err = s.nextSeq(tx); err != nil {
 			return nil, err
 		}
 		var garbage []string

@@ -72,11 +72,14 @@ type Service struct {
 	// value stored when the service started.
 	seqMu sync.Mutex
 	seq   uint64
+
+	// sweepBefore is the blob store's age mark at start: SweepOrphans
+	// only removes blobs older than it.
+	sweepBefore time.Time
 }
 
-// New builds the service and removes blobs no record refers to: what a
-// crash between a blob's write and its commit, or before a deleted
-// object's file was removed, left behind.
+// New builds the service. It reads no object record: SweepOrphans, which
+// does, runs after start.
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Blobs == nil {
 		return nil, errors.New("s3: a store and a blob store are required")
@@ -95,8 +98,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.maxBuckets <= 0 {
 		s.maxBuckets = maxBuckets
 	}
-	if err := s.recover(ctx); err != nil {
+	mark, err := s.blobs.Mark()
+	if err != nil {
 		return nil, err
+	}
+	s.sweepBefore = mark
+	if err := s.restoreSeq(ctx); err != nil {
+		return nil, errorf("start: %w", err)
 	}
 	return s, nil
 }
@@ -124,27 +132,6 @@ func registry() store.Bucket {
 
 func owned(account string) store.Bucket {
 	return store.Bucket{Account: account, Service: "s3", Kind: "bucket"}
-}
-
-// nextSeq returns a new sequence number: time-ordered when the clock moves,
-// strictly increasing when it does not.
-func (s *Service) nextSeq() uint64 {
-	s.seqMu.Lock()
-	defer s.seqMu.Unlock()
-	n := uint64(s.clock.Now().UnixNano())
-	if n <= s.seq {
-		n = s.seq + 1
-	}
-	s.seq = n
-	return n
-}
-
-func (s *Service) seenSeq(n uint64) {
-	s.seqMu.Lock()
-	if n > s.seq {
-		s.seq = n
-	}
-	s.seqMu.Unlock()
 }
 
 // caller is the request's principal.
