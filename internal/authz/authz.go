@@ -141,13 +141,20 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 	if len(checks) == 0 {
 		return nil // e.g. sts:GetCallerIdentity needs no permission
 	}
+	return a.decide(ctx, svc, info, sess, requestMFA(svc, op, in), checks)
+}
+
+// decide evaluates checks for the caller of info: nil when every one is
+// allowed, the service's refusal for the first that is not.
+func (a *Authorizer) decide(ctx context.Context, svc *model.Service, info *reqctx.Info, sess *Session, mfa bool, checks []actions.Check) error {
+	p := info.Principal
 	in2, principal, err := a.inputFor(ctx, info, sess)
 	if err != nil {
 		return err
 	}
 	global := globalContext(info)
 	sessionContext(global, sess, info.Time)
-	if requestMFA(svc, op, in) {
+	if mfa {
 		global["aws:multifactorauthpresent"] = []string{"true"}
 		global["aws:multifactorauthage"] = []string{"0"}
 	}

@@ -6,8 +6,10 @@ import (
 	"strings"
 
 	"hakoniwa/internal/awserr"
+	"hakoniwa/internal/iam/actions"
 	"hakoniwa/internal/reqctx"
 
+	ec2api "hakoniwa/internal/api/ec2"
 	ec2svc "hakoniwa/internal/service/ec2"
 )
 
@@ -54,4 +56,17 @@ func (r ec2Roles) InstanceCredentials(ctx context.Context, account, roleARN, ins
 	return ec2svc.RoleCredentials{
 		AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken, Expiration: *c.Expiration,
 	}, nil
+}
+
+// PassRole asks the authorizer, for the caller of the EC2 call in ctx,
+// what the request alone could not name: the role behind the instance
+// profile it gives.
+func (r ec2Roles) PassRole(ctx context.Context, roleARN string) error {
+	if r.d.authz == nil {
+		return nil
+	}
+	return r.d.authz.AuthorizeAlso(ctx, ec2api.Model(), []actions.Check{{
+		Action: "iam:PassRole", ResourceType: "role", Resources: []string{roleARN},
+		Context: map[string][]string{"iam:PassedToService": {"ec2.amazonaws.com"}},
+	}})
 }

@@ -36,13 +36,12 @@ func ec2Bind(r *resolver, resourceType, ph string) ([]string, bool) {
 // so its not-yet-existing id is "*".
 func ec2Creates(op, resourceType string, in map[string]any) bool {
 	if op == "RunInstances" {
-		// The instance and its network interface always; the rest only
-		// when the request asks for them.
+		// The instance, its network interface and its root volume (every
+		// image is EBS-backed) always; the rest only when the request asks
+		// for them.
 		switch resourceType {
-		case "instance", "network-interface":
+		case "instance", "network-interface", "volume":
 			return true
-		case "volume":
-			return in["BlockDeviceMappings"] != nil
 		case "spot-instances-request":
 			m, _ := in["InstanceMarketOptions"].(map[string]any)
 			return m["MarketType"] == "spot"

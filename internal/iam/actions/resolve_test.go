@@ -289,6 +289,7 @@ func TestResolveRunInstances(t *testing.T) {
 		"image":             {"arn:aws:ec2:us-east-1::image/ami-1"},
 		"instance":          {arn + "instance/*"},
 		"network-interface": {arn + "network-interface/*"},
+		"volume":            {arn + "volume/*"}, // the root volume, without BlockDeviceMappings
 		"subnet":            {arn + "subnet/subnet-1"},
 		"security-group":    {arn + "security-group/sg-1", arn + "security-group/sg-2"},
 		"key-pair":          {arn + "key-pair/k"},

@@ -89,10 +89,11 @@ func (s *Service) RunInstances(ctx context.Context, in *ec2api.RunInstancesInput
 	if err := s.checkLaunch(l); err != nil {
 		return nil, err
 	}
-	if err := dryRun(in.DryRun); err != nil {
+	// The profile's role is a permission (iam:PassRole) a dry run checks.
+	if err := s.launchProfile(ctx, sc, l); err != nil {
 		return nil, err
 	}
-	if err := s.launchProfile(ctx, sc, l); err != nil {
+	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	ids := s.drawLaunchIDs(l)
@@ -398,7 +399,18 @@ func (s *Service) findProfile(ctx context.Context, sc scope, arn, name string) (
 	if arn != "" {
 		ref = arn
 	}
-	return s.roles.InstanceProfile(ctx, sc.account, ref)
+	p, err := s.roles.InstanceProfile(ctx, sc.account, ref)
+	if err != nil {
+		return InstanceProfile{}, err
+	}
+	if p.RoleARN != "" {
+		// The instance will act as the role: its launcher must be allowed
+		// to hand it over.
+		if err := s.roles.PassRole(ctx, p.RoleARN); err != nil {
+			return InstanceProfile{}, err
+		}
+	}
+	return p, nil
 }
 
 func (s *Service) drawLaunchIDs(l *launch) launchIDs {

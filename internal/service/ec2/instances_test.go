@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"encoding/base64"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -226,8 +227,20 @@ func TestRunInstancesClientToken(t *testing.T) {
 	}
 }
 
-// fakeRoles is IAM with one profile, "web", holding role "web-role".
-type fakeRoles struct{ issued []string }
+// fakeRoles is IAM with one profile, "web", holding role "web-role";
+// with noPass the caller may not pass it.
+type fakeRoles struct {
+	issued, passed []string
+	noPass         bool
+}
+
+func (f *fakeRoles) PassRole(_ context.Context, roleARN string) error {
+	f.passed = append(f.passed, roleARN)
+	if f.noPass {
+		return errf(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. User is not authorized to perform: iam:PassRole on resource: %s. Encoded authorization failure message: x", roleARN)
+	}
+	return nil
+}
 
 func (f *fakeRoles) InstanceProfile(_ context.Context, account, ref string) (InstanceProfile, error) {
 	arn := "arn:aws:iam::" + account + ":instance-profile/web"
@@ -414,6 +427,46 @@ func TestInstanceStatusAndProfiles(t *testing.T) {
 	if err != nil || len(mc.SuccessfulInstanceCreditSpecifications) != 1 || *mc.UnsuccessfulInstanceCreditSpecifications[0].Error.Code != "InvalidInstanceID.NotFound" {
 		t.Errorf("modify credits: %v %+v", err, mc)
 	}
+}
+
+// Giving an instance a profile passes its role: RunInstances (dry run
+// too), AssociateIamInstanceProfile and ReplaceIamInstanceProfileAssociation
+// ask for iam:PassRole on it.
+func TestProfilesPassTheirRole(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	roles := &fakeRoles{}
+	s.SetInstanceRoles(roles)
+	img := al2023(t)
+	web := &ec2api.IamInstanceProfileSpecification{Name: ptr("web")}
+	run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img), IamInstanceProfile: web})
+	b := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img)})
+	want := "arn:aws:iam::" + testAccount + ":role/web-role"
+	if len(roles.passed) != 1 || roles.passed[0] != want {
+		t.Fatalf("passed roles: %v", roles.passed)
+	}
+	assocs, err := s.DescribeIamInstanceProfileAssociations(ctx, &ec2api.DescribeIamInstanceProfileAssociationsInput{})
+	if err != nil || len(assocs.IamInstanceProfileAssociations) != 1 {
+		t.Fatalf("associations: %+v %v", assocs, err)
+	}
+	_, allowedDry := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)), IamInstanceProfile: web, DryRun: ptr(true)})
+	roles.noPass = true
+	_, deniedRun := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)), IamInstanceProfile: web})
+	_, deniedDry := s.RunInstances(ctx, &ec2api.RunInstancesInput{ImageId: ptr(img), MinCount: ptr(int64(1)), MaxCount: ptr(int64(1)), IamInstanceProfile: web, DryRun: ptr(true)})
+	_, deniedAssoc := s.AssociateIamInstanceProfile(ctx, &ec2api.AssociateIamInstanceProfileInput{InstanceId: b.Instances[0].InstanceId, IamInstanceProfile: web})
+	_, deniedReplace := s.ReplaceIamInstanceProfileAssociation(ctx, &ec2api.ReplaceIamInstanceProfileAssociationInput{
+		AssociationId: assocs.IamInstanceProfileAssociations[0].AssociationId, IamInstanceProfile: web})
+	checkRefusals(t, []refusal{
+		{"dry run, allowed", allowedDry, "DryRunOperation", ""},
+		{"run", deniedRun, "UnauthorizedOperation", ""},
+		{"dry run", deniedDry, "UnauthorizedOperation", ""},
+		{"associate", deniedAssoc, "UnauthorizedOperation", ""},
+		{"replace", deniedReplace, "UnauthorizedOperation", ""},
+	})
+	if got := describeOne(t, s, ctx, *b.Instances[0].InstanceId); got.IamInstanceProfile != nil {
+		t.Errorf("a refused association applied: %+v", got.IamInstanceProfile)
+	}
+	// Without a profile there is no role to pass.
+	run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(img)})
 }
 
 func TestDescribeInstancesFilters(t *testing.T) {

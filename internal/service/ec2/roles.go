@@ -22,6 +22,10 @@ type InstanceRoles interface {
 	// instance and GetCallerIdentity with them shows
 	// arn:aws:sts::<account>:assumed-role/<role>/<instance-id>.
 	InstanceCredentials(ctx context.Context, account, roleARN, instanceID string) (RoleCredentials, error)
+	// PassRole decides whether the caller of ctx may pass roleARN to EC2
+	// (iam:PassRole, iam:PassedToService ec2.amazonaws.com), as giving an
+	// instance a profile does: nil, or EC2's UnauthorizedOperation.
+	PassRole(ctx context.Context, roleARN string) error
 }
 
 // InstanceProfile is an IAM instance profile as EC2 reports it.
