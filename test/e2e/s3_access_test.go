@@ -105,6 +105,13 @@ func TestS3PublicPolicyAndBlockPublicAccess(t *testing.T) {
 		t.Fatalf("anonymous on a private bucket: %d", code)
 	}
 	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::public-site"}]}`
+	// A new bucket blocks public policies until its owner says otherwise.
+	if err := putPolicy(t, root, "public-site", public); apiCode(t, err) != "AccessDenied" || !strings.Contains(err.Error(), "BlockPublicPolicy") {
+		t.Fatalf("public policy on a new bucket: %v", err)
+	}
+	if _, err := root.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("public-site")}); err != nil {
+		t.Fatal(err)
+	}
 	if err := putPolicy(t, root, "public-site", public); err != nil {
 		t.Fatal(err)
 	}

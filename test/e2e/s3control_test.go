@@ -67,6 +67,11 @@ func TestS3ControlAccountPublicAccessBlock(t *testing.T) {
 	if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acct-blocked")}); err != nil {
 		t.Fatal(err)
 	}
+	// Without the settings a new bucket starts with, only the account's
+	// block stands in the way.
+	if _, err := root.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("acct-blocked")}); err != nil {
+		t.Fatal(err)
+	}
 	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::acct-blocked/*"}]}`
 	if err := putPolicy(t, root, "acct-blocked", public); apiCode(t, err) != "AccessDenied" {
 		t.Fatalf("public policy under the account's block: %v", err)
@@ -104,6 +109,9 @@ func TestS3ControlCLIs(t *testing.T) {
 		bucket := "cli-acct-" + name
 		if _, stderr, err := run("s3api", "create-bucket", "--bucket", bucket); err != nil {
 			t.Fatalf("create-bucket: %v %s", err, stderr)
+		}
+		if _, stderr, err := run("s3api", "delete-public-access-block", "--bucket", bucket); err != nil {
+			t.Fatalf("delete-public-access-block: %v %s", err, stderr)
 		}
 		policy := strings.Replace(public, "%s", bucket, 1)
 		if _, stderr, err := run("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy); err == nil || !strings.Contains(stderr, "AccessDenied") {

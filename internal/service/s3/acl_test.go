@@ -59,6 +59,7 @@ func TestBucketACLGrants(t *testing.T) {
 	ctx := e.ctx()
 	e.mustCreateBucket("acl-b")
 	e.allowACLs("acl-b")
+	e.allowPublic("acl-b")
 	other := canonicalID("111111111111")
 	put := func(in *s3api.PutBucketAclInput) error {
 		in.Bucket = ptr("acl-b")
@@ -143,6 +144,7 @@ func TestObjectACL(t *testing.T) {
 		t.Fatalf("missing key: %v", err)
 	}
 	e.allowACLs("acl-o")
+	e.allowPublic("acl-o")
 	if _, err := e.svc.PutObjectAcl(ctx, &s3api.PutObjectAclInput{Bucket: ptr("acl-o"), Key: ptr("k"), ACL: ptr("public-read")}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +169,7 @@ func TestPublicACLsInDecisions(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.allowACLs("acl-p")
+	e.allowPublic("acl-p")
 	rp, _, _ := e.svc.ResourcePolicy(ctx, "arn:aws:s3:::acl-p")
 	if rp.Text != "" {
 		t.Fatalf("private ACL grants: %s", rp.Text)

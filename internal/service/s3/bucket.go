@@ -229,14 +229,17 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 	if ownership == "" {
 		ownership = "BucketOwnerEnforced"
 	}
-	if ownership == "BucketOwnerEnforced" && grantsACL(in) {
-		return nil, errACLWithOwnership()
-	}
 	account := caller(ctx).Account
 	rec := &bucketRec{Name: name, Owner: account, Region: region, Created: s.now().Truncate(time.Second),
 		Location: constraint, ObjectOwnership: ownership, ObjectLock: isTrue(in.ObjectLockEnabledForBucket), Tags: tags}
 	if rec.ObjectLock {
 		rec.Versioning = "Enabled" // Object Lock requires, and turns on, versioning
+	}
+	if err := rec.setConfig(cfgPublicAccessBlock, newBucketPAB); err != nil {
+		return nil, err
+	}
+	if err := creationACL(rec, in); err != nil {
+		return nil, err
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		old, err := s.bucketFor(tx, name)
@@ -274,16 +277,32 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 	return out, nil
 }
 
-func grantsACL(in *s3api.CreateBucketInput) bool {
-	if acl := deref(in.ACL); acl != "" && acl != "private" && acl != "bucket-owner-full-control" {
-		return true
+// newBucketPAB is what S3 gives every new bucket since April 2023: all
+// four Block Public Access settings on, which only a later
+// PutPublicAccessBlock or DeletePublicAccessBlock relaxes.
+var newBucketPAB = publicAccessBlock{BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+
+// creationACL admits the ACL a CreateBucket asks for and stores it. No
+// public one passes: the new bucket blocks public ACLs from its first
+// moment, so a public bucket is made in steps (create, relax Block Public
+// Access, then put the ACL).
+func creationACL(b *bucketRec, in *s3api.CreateBucketInput) error {
+	req := aclInput{canned: deref(in.ACL),
+		headers: [5]*string{in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP}}
+	if req.canned == "" && req.headers == [5]*string{} {
+		return nil
 	}
-	for _, g := range []*string{in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP} {
-		if deref(g) != "" {
-			return true
-		}
+	grants, err := req.grants(b.Owner, b.Owner)
+	if err != nil {
+		return err
 	}
-	return false
+	switch {
+	case b.ObjectOwnership == "BucketOwnerEnforced" && !onlyOwnerFull(grants, b.Owner):
+		return errACLWithOwnership()
+	case anyPublic(grants):
+		return errACLWithBlockPublicAccess()
+	}
+	return b.setConfig(cfgACL, grants)
 }
 
 // HeadBucket answers whether the bucket exists, with its Region.

@@ -14,6 +14,15 @@ func (e *testEnv) mustCreateBucket(name string) {
 	}
 }
 
+// allowPublic removes the Block Public Access settings every new bucket
+// starts with, as an owner who means to share a bucket must first do.
+func (e *testEnv) allowPublic(bucket string) {
+	e.t.Helper()
+	if _, err := e.svc.DeletePublicAccessBlock(e.ctx(), &s3api.DeletePublicAccessBlockInput{Bucket: ptr(bucket)}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func TestBucketNames(t *testing.T) {
 	good := []string{"abc", "my-bucket", "my.bucket.1", "1bucket", strings.Repeat("a", 63), "a-b.c-d", "192.168.5.com", "xn-a", "sthreeok"}
 	bad := []string{"", "ab", strings.Repeat("a", 64), "My-Bucket", "my_bucket", "-bucket", "bucket-", ".bucket", "bucket.",
@@ -120,11 +129,89 @@ func TestCreateBucketRefusals(t *testing.T) {
 	if errCode(err) != "InvalidBucketAclWithObjectOwnership" {
 		t.Errorf("acl with enforced ownership: %v", err)
 	}
-	if _, err := e.svc.CreateBucket(e.ctx(), &s3api.CreateBucketInput{Bucket: ptr("acl-c"), ACL: ptr("public-read"), ObjectOwnership: ptr("ObjectWriter")}); err != nil {
-		t.Errorf("acl with ObjectWriter: %v", err)
+	_, err = e.svc.CreateBucket(e.ctx(), &s3api.CreateBucketInput{Bucket: ptr("acl-g"), GrantRead: ptr("id=" + canonicalID("111111111111"))})
+	if errCode(err) != "InvalidBucketAclWithObjectOwnership" {
+		t.Errorf("grant header with enforced ownership: %v", err)
+	}
+	// Even with ACLs enabled a public one is refused: the new bucket
+	// blocks public ACLs from its creation.
+	for _, in := range []*s3api.CreateBucketInput{
+		{Bucket: ptr("acl-c"), ACL: ptr("public-read"), ObjectOwnership: ptr("ObjectWriter")},
+		{Bucket: ptr("acl-c"), ACL: ptr("authenticated-read"), ObjectOwnership: ptr("BucketOwnerPreferred")},
+		{Bucket: ptr("acl-c"), GrantWrite: ptr(`uri="` + groupAllUsers + `"`), ObjectOwnership: ptr("ObjectWriter")},
+	} {
+		_, err := e.svc.CreateBucket(e.ctx(), in)
+		if errCode(err) != "InvalidBucketAclWithBlockPublicAccessError" || errStatus(err) != 400 {
+			t.Errorf("public ACL at creation %s: %v", deref(in.ACL), err)
+		}
+	}
+	if _, err := e.svc.HeadBucket(e.ctx(), &s3api.HeadBucketInput{Bucket: ptr("acl-c")}); errCode(err) != "NoSuchBucket" {
+		t.Errorf("a refused bucket exists: %v", err)
+	}
+	if _, err := e.svc.CreateBucket(e.ctx(), &s3api.CreateBucketInput{Bucket: ptr("acl-l"), ACL: ptr("log-delivery-write"), ObjectOwnership: ptr("ObjectWriter")}); err != nil {
+		t.Errorf("non-public ACL with ObjectWriter: %v", err)
+	}
+	acl, err := e.svc.GetBucketAcl(e.ctx(), &s3api.GetBucketAclInput{Bucket: ptr("acl-l")})
+	if s := grantSummary(acl.Grants); err != nil || len(s) != 3 || s[1] != groupLogDelivery+"=WRITE" {
+		t.Errorf("creation ACL not kept: %v %v", s, err)
 	}
 	if _, err := e.svc.CreateBucket(e.ctx(), &s3api.CreateBucketInput{Bucket: ptr("acl-d"), ACL: ptr("private")}); err != nil {
 		t.Errorf("private acl: %v", err)
+	}
+	if _, err := e.svc.CreateBucket(e.ctx(), &s3api.CreateBucketInput{Bucket: ptr("acl-x"), ACL: ptr("nonsense"), ObjectOwnership: ptr("ObjectWriter")}); errCode(err) != "InvalidArgument" {
+		t.Errorf("unknown canned ACL: %v", err)
+	}
+}
+
+// TestNewBucketBlocksPublicAccess: a new bucket has all four Block Public
+// Access settings and BucketOwnerEnforced, and they hold until changed.
+func TestNewBucketBlocksPublicAccess(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := e.ctx()
+	e.mustCreateBucket("bpa-b")
+	got, err := e.svc.GetPublicAccessBlock(ctx, &s3api.GetPublicAccessBlockInput{Bucket: ptr("bpa-b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.PublicAccessBlockConfiguration; !isTrue(c.BlockPublicAcls) || !isTrue(c.IgnorePublicAcls) || !isTrue(c.BlockPublicPolicy) || !isTrue(c.RestrictPublicBuckets) {
+		t.Fatalf("new bucket's settings: %+v", c)
+	}
+	own, err := e.svc.GetBucketOwnershipControls(ctx, &s3api.GetBucketOwnershipControlsInput{Bucket: ptr("bpa-b")})
+	if err != nil || deref(own.OwnershipControls.Rules[0].ObjectOwnership) != "BucketOwnerEnforced" {
+		t.Fatalf("ownership: %+v %v", own, err)
+	}
+	if _, err := e.svc.PutBucketPolicy(ctx, &s3api.PutBucketPolicyInput{Bucket: ptr("bpa-b"), Policy: ptr(strings.ReplaceAll(publicRead, "pbk", "bpa-b"))}); errCode(err) != "AccessDenied" || errStatus(err) != 403 {
+		t.Fatalf("public policy on a new bucket: %v", err)
+	}
+	e.allowACLs("bpa-b")
+	if _, err := e.svc.PutBucketAcl(ctx, &s3api.PutBucketAclInput{Bucket: ptr("bpa-b"), ACL: ptr("public-read")}); errCode(err) != "AccessDenied" {
+		t.Fatalf("public ACL on a new bucket: %v", err)
+	}
+	// Relaxing one setting leaves the others on.
+	if _, err := e.svc.PutPublicAccessBlock(ctx, &s3api.PutPublicAccessBlockInput{Bucket: ptr("bpa-b"), PublicAccessBlockConfiguration: &s3api.PublicAccessBlockConfiguration{
+		BlockPublicAcls: ptr(true), IgnorePublicAcls: ptr(true), BlockPublicPolicy: ptr(false), RestrictPublicBuckets: ptr(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.PutBucketPolicy(ctx, &s3api.PutBucketPolicyInput{Bucket: ptr("bpa-b"), Policy: ptr(strings.ReplaceAll(publicRead, "pbk", "bpa-b"))}); err != nil {
+		t.Fatalf("public policy once allowed: %v", err)
+	}
+	if rp, _, _ := e.svc.ResourcePolicy(ctx, "arn:aws:s3:::bpa-b/k"); !rp.Restricted {
+		t.Fatal("RestrictPublicBuckets no longer applied")
+	}
+	// Settings survive a restart; a recreated bucket starts blocked again.
+	e.restart()
+	if got, _ := e.svc.GetPublicAccessBlock(ctx, &s3api.GetPublicAccessBlockInput{Bucket: ptr("bpa-b")}); isTrue(got.PublicAccessBlockConfiguration.BlockPublicPolicy) {
+		t.Fatal("relaxed setting lost on restart")
+	}
+	if _, err := e.svc.DeleteBucketPolicy(ctx, &s3api.DeleteBucketPolicyInput{Bucket: ptr("bpa-b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.DeleteBucket(ctx, &s3api.DeleteBucketInput{Bucket: ptr("bpa-b")}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustCreateBucket("bpa-b")
+	if got, _ := e.svc.GetPublicAccessBlock(ctx, &s3api.GetPublicAccessBlockInput{Bucket: ptr("bpa-b")}); !isTrue(got.PublicAccessBlockConfiguration.BlockPublicPolicy) {
+		t.Fatal("recreated bucket kept the old settings")
 	}
 }
 
@@ -226,3 +313,4 @@ func TestDeleteBucket(t *testing.T) {
 		t.Errorf("re-create by another account: %v", err)
 	}
 }
+

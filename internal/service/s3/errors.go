@@ -138,6 +138,11 @@ func errACLWithOwnership() error {
 		"Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 }
 
+func errACLWithBlockPublicAccess() error {
+	return awserr.New(http.StatusBadRequest, "InvalidBucketAclWithBlockPublicAccessError",
+		"Bucket cannot have public ACLs set with BlockPublicAccess enabled")
+}
+
 func errInvalidChecksumValue(alg string) error {
 	return errInvalidRequest("Value for " + checksumHeader(alg) + " header is invalid.")
 }

@@ -24,6 +24,10 @@ func TestBucketPolicyLifecycle(t *testing.T) {
 	if _, err := e.svc.PutBucketPolicy(ctx, &s3api.PutBucketPolicyInput{Bucket: ptr("pbk"), Policy: ptr(`{"Statement":[]}`)}); errCode(err) != "MalformedPolicy" {
 		t.Fatalf("bad policy: %v", err)
 	}
+	if _, err := e.svc.PutBucketPolicy(ctx, &s3api.PutBucketPolicyInput{Bucket: ptr("pbk"), Policy: ptr(publicRead)}); errCode(err) != "AccessDenied" {
+		t.Fatalf("public policy on a new bucket: %v", err)
+	}
+	e.allowPublic("pbk")
 	if _, err := e.svc.PutBucketPolicy(ctx, &s3api.PutBucketPolicyInput{Bucket: ptr("pbk"), Policy: ptr(publicRead)}); err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,7 @@ func TestAccountPublicAccessBlock(t *testing.T) {
 	// The account's BlockPublicPolicy applies to a bucket that has no
 	// settings of its own.
 	e.mustCreateBucket("pbk")
+	e.allowPublic("pbk")
 	if _, err := e.svc.PutBucketPolicy(ctx, &s3api.PutBucketPolicyInput{Bucket: ptr("pbk"), Policy: ptr(publicRead)}); errCode(err) != "AccessDenied" {
 		t.Fatalf("public policy under the account's block: %v", err)
 	}
