@@ -313,4 +313,3 @@ func TestDeleteBucket(t *testing.T) {
 		t.Errorf("re-create by another account: %v", err)
 	}
 }
-
