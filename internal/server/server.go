@@ -113,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.EC2Quotas = ec2svc.DefaultQuotas()
 	}
 	deps := &deps{store: st, clock: cfg.Clock, ids: cfg.IDs, recorder: s.recorder, strictAuth: cfg.StrictAuth, ec2Quotas: cfg.EC2Quotas,
-		dataDir: cfg.DataDir, ephemeral: cfg.Ephemeral}
+		dataDir: cfg.DataDir, ephemeral: cfg.Ephemeral, log: cfg.Log}
 	enabled, err := buildServices(cfg.Services, deps)
 	if err != nil {
 		deps.close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,6 +48,7 @@ type deps struct {
 	// ephemeral, whose files go to a temporary directory.
 	dataDir   string
 	ephemeral bool
+	log       *slog.Logger
 	// closers release what services opened, at Stop; err is the first
 	// failure of a factory, which New reports.
 	closers []func() error
@@ -118,7 +120,7 @@ var implemented = map[string]factory{
 		if err == nil {
 			d.closers = append(d.closers, blobs.Close)
 			var svc *s3svc.Service
-			if svc, err = s3svc.New(context.Background(), s3svc.Config{Store: d.store, Blobs: blobs, Clock: d.clock, IDs: d.ids}); err == nil {
+			if svc, err = s3svc.New(context.Background(), s3svc.Config{Store: d.store, Blobs: blobs, Clock: d.clock, IDs: d.ids, Log: d.log}); err == nil {
 				d.s3 = svc
 				d.closers = append(d.closers, svc.StartLifecycle(s3svc.LifecycleInterval))
 				return s3api.Bind(svc)
