@@ -29,10 +29,11 @@ func (m metadataSource) Instance(ctx context.Context, id string) (imds.Instance,
 	}
 	return imds.Instance{
 		ID: v.ID, Account: v.Account, Region: v.Region, AvailabilityZone: v.AvailabilityZone,
-		ImageID: v.ImageID, InstanceType: v.InstanceType, Architecture: architectureOf(v.InstanceType),
+		ImageID: v.ImageID, InstanceType: v.InstanceType, Architecture: v.Architecture,
 		AmiLaunchIndex: v.AmiLaunchIndex, LaunchTime: v.LaunchTime,
+		ReservationID: v.ReservationID, RootDeviceName: v.RootDeviceName,
 		PrivateIP: v.PrivateIP, PublicIP: v.PublicIP, MAC: v.MAC,
-		SubnetID: v.SubnetID, VpcID: v.VpcID, VpcCidr: v.VpcCidr,
+		SubnetID: v.SubnetID, SubnetCidr: v.SubnetCidr, VpcID: v.VpcID, VpcCidr: v.VpcCidr,
 		PrivateDNSName: v.PrivateDNSName, PublicDNSName: v.PublicDNSName,
 		SecurityGroupIDs: v.SecurityGroupIDs, SecurityGroups: v.SecurityGroups, InterfaceID: v.InterfaceID,
 		KeyName: v.KeyName, PublicKey: v.PublicKey, UserData: v.UserData,
@@ -66,21 +67,6 @@ func (m metadataSource) Credentials(ctx context.Context, inst imds.Instance) (im
 		return imds.Credentials{}, err
 	}
 	return imds.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Token: c.SessionToken, Expiration: c.Expiration}, nil
-}
-
-// architectureOf names an instance type's architecture for the identity
-// document: Graviton families carry a "g" after their generation (t4g,
-// m7gd, c7gn), and a1 is the first Graviton. InstanceView does not carry
-// the architecture, and the instance types catalogue is EC2's own.
-func architectureOf(instanceType string) string {
-	family, _, _ := strings.Cut(instanceType, ".")
-	if family == "a1" {
-		return "arm64"
-	}
-	if i := strings.IndexAny(family, "0123456789"); i > 0 && strings.Contains(family[i:], "g") {
-		return "arm64"
-	}
-	return "x86_64"
 }
 
 // imdsByPath serves /_hakoniwa/imds/<instance-id>/... , the form botocore

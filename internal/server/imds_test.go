@@ -65,15 +65,3 @@ func TestIMDSWithoutEC2(t *testing.T) {
 		t.Errorf("without EC2: %d %v", w.Code, w.Header())
 	}
 }
-
-func TestArchitectureOf(t *testing.T) {
-	for typ, want := range map[string]string{
-		"t3.micro": "x86_64", "t4g.nano": "arm64", "m7gd.large": "arm64", "c7gn.xlarge": "arm64", "a1.medium": "arm64",
-		"g5.xlarge": "x86_64", "g5g.xlarge": "arm64", "im4gn.large": "arm64", "m6i.large": "x86_64", "inf2.xlarge": "x86_64",
-		"": "x86_64",
-	} {
-		if got := architectureOf(typ); got != want {
-			t.Errorf("%s: %s, want %s", typ, got, want)
-		}
-	}
-}

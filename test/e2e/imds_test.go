@@ -360,3 +360,64 @@ func TestIMDSUntrustedRole(t *testing.T) {
 		t.Errorf("ec2rolecreds got keys %s for a role EC2 may not assume", c.AccessKeyID)
 	}
 }
+
+// TestIMDSAnswersWhatEC2Says: every path an instance reads about itself
+// matches what DescribeInstances, DescribeSubnets and IAM say of it.
+func TestIMDSAnswersWhatEC2Says(t *testing.T) {
+	w := newIMDSWorld(t)
+	ctx := context.Background()
+	d, err := w.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{w.optional}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := d.Reservations[0]
+	inst := res.Instances[0]
+	eni := inst.NetworkInterfaces[0]
+	sn, err := w.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{aws.ToString(inst.SubnetId)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := aws.ToString(eni.MacAddress)
+	md := w.pathEndpoint(w.optional) + "latest/meta-data/"
+	for path, want := range map[string]string{
+		"local-ipv4":  aws.ToString(inst.PrivateIpAddress),
+		"public-ipv4": aws.ToString(inst.PublicIpAddress),
+		"mac":         mac,
+		"network/interfaces/macs/" + mac + "/subnet-ipv4-cidr-block": aws.ToString(sn.Subnets[0].CidrBlock),
+		"network/interfaces/macs/" + mac + "/vpc-id":                 aws.ToString(inst.VpcId),
+		"network/interfaces/macs/" + mac + "/subnet-id":              aws.ToString(inst.SubnetId),
+		"network/interfaces/macs/" + mac + "/interface-id":           aws.ToString(eni.NetworkInterfaceId),
+		"reservation-id":              aws.ToString(res.ReservationId),
+		"ami-id":                      aws.ToString(inst.ImageId),
+		"instance-type":               string(inst.InstanceType),
+		"placement/availability-zone": aws.ToString(inst.Placement.AvailabilityZone),
+		"placement/region":            "us-east-1",
+		"block-device-mapping/root":   aws.ToString(inst.RootDeviceName),
+		"security-groups":             aws.ToString(inst.SecurityGroups[0].GroupName),
+		"iam/security-credentials/":   imdsRole,
+	} {
+		if want == "" {
+			t.Errorf("%s: DescribeInstances has nothing to compare with", path)
+		}
+		if code, body := raw(t, "GET", md+path); code != 200 || body != want {
+			t.Errorf("%s: %d %q, want %q", path, code, body, want)
+		}
+	}
+	code, body := raw(t, "GET", md+"iam/info")
+	var info struct{ Code, InstanceProfileArn, InstanceProfileId string }
+	if code != 200 || json.Unmarshal([]byte(body), &info) != nil || info.Code != "Success" ||
+		info.InstanceProfileArn != aws.ToString(inst.IamInstanceProfile.Arn) || info.InstanceProfileId != aws.ToString(inst.IamInstanceProfile.Id) {
+		t.Errorf("iam/info: %d %s", code, body)
+	}
+	code, body = raw(t, "GET", w.pathEndpoint(w.optional)+"latest/dynamic/instance-identity/document")
+	var doc struct{ Architecture, InstanceID, PrivateIP, AvailabilityZone string }
+	if code != 200 || json.Unmarshal([]byte(body), &doc) != nil || doc.Architecture != string(inst.Architecture) || doc.Architecture != "x86_64" ||
+		doc.PrivateIP != aws.ToString(inst.PrivateIpAddress) || doc.AvailabilityZone != aws.ToString(inst.Placement.AvailabilityZone) {
+		t.Errorf("identity document: %d %s", code, body)
+	}
+	// Only a token PUT that crossed a proxy is refused; reads through one
+	// are IMDSv1's to allow.
+	if code, body := raw(t, "GET", md+"instance-id", "X-Forwarded-For", "198.51.100.7"); code != 200 || body != w.optional {
+		t.Errorf("v1 read with X-Forwarded-For: %d %s", code, body)
+	}
+}

@@ -17,9 +17,14 @@ type InstanceView struct {
 	ImageID, InstanceType, State          string
 	AmiLaunchIndex                        int
 	LaunchTime                            time.Time
+	// ReservationID is the launch's r-…; RootDeviceName the device the
+	// image boots from (/dev/xvda); Architecture the image's (x86_64,
+	// arm64), as the identity document reports it.
+	ReservationID, RootDeviceName, Architecture string
 
 	PrivateIP, PublicIP, MAC         string
 	SubnetID, VpcID, VpcCidr         string
+	SubnetCidr                       string
 	PrivateDNSName, PublicDNSName    string
 	SecurityGroupIDs, SecurityGroups []string // ids and names, same order
 	InterfaceID                      string
@@ -95,8 +100,14 @@ func (s *Service) buildView(tx store.Tx, sc scope, r *instanceRec, now time.Time
 		PrivateIP: r.PrivateIP, PublicIP: iv.publicIP(r), MAC: r.MAC, SubnetID: r.SubnetID, VpcID: r.VpcID,
 		PrivateDNSName: privateDNSName(sc.region, r.PrivateIP), InterfaceID: r.ENI, KeyName: r.KeyName,
 		HTTPTokens: r.Metadata.Tokens, HTTPEndpoint: r.Metadata.Endpoint, InstanceMetadataTags: r.Metadata.Tags,
-		HopLimit: int(r.Metadata.HopLimit), Tags: userTags(r.Tags)}
+		HopLimit: int(r.Metadata.HopLimit), Tags: userTags(r.Tags),
+		ReservationID: r.Reservation, RootDeviceName: r.RootDeviceName, Architecture: r.Architecture}
 	v.PublicDNSName = iv.publicDNS(r, v.PublicIP)
+	if sn, err := subnets.get(tx, sc, r.SubnetID); err == nil {
+		v.SubnetCidr = sn.Cidr
+	} else if !isNotFound(err) {
+		return v, err
+	}
 	for _, g := range iv.groupIDs(r) {
 		v.SecurityGroupIDs = append(v.SecurityGroupIDs, g)
 		v.SecurityGroups = append(v.SecurityGroups, iv.groupName(g))

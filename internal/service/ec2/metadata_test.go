@@ -32,6 +32,20 @@ func TestInstanceView(t *testing.T) {
 		v.HTTPTokens != "required" || v.PublicIP == "" || !strings.HasSuffix(v.PublicDNSName, ".us-west-2.compute.amazonaws.com") {
 		t.Errorf("view: %+v", v)
 	}
+	inst := out.Instances[0]
+	if v.ReservationID != *out.ReservationId || v.RootDeviceName != *inst.RootDeviceName || v.Architecture != "x86_64" ||
+		v.SubnetID != *inst.SubnetId || v.SubnetCidr == "" || v.MAC == "" || v.MAC != *inst.NetworkInterfaces[0].MacAddress ||
+		v.PrivateIP != *inst.PrivateIpAddress || v.ImageID != img || v.AvailabilityZone != *inst.Placement.AvailabilityZone {
+		t.Errorf("view's launch fields: %+v", v)
+	}
+	subnet, err := s.DescribeSubnets(west, &ec2api.DescribeSubnetsInput{SubnetIds: []string{v.SubnetID}})
+	if err != nil || *subnet.Subnets[0].CidrBlock != v.SubnetCidr {
+		t.Errorf("subnet CIDR %s: %+v %v", v.SubnetCidr, subnet, err)
+	}
+	arm := run(t, s, west, ec2api.RunInstancesInput{ImageId: ptr(testImage(t, "us-west-2", "al2023-ami-2023", "arm64").ID), InstanceType: ptr("t4g.micro")})
+	if av, _, err := s.InstanceView(context.Background(), *arm.Instances[0].InstanceId); err != nil || av.Architecture != "arm64" {
+		t.Errorf("arm64 view: %+v %v", av, err)
+	}
 	creds, err := s.RoleCredentialsFor(context.Background(), v)
 	if err != nil || creds.AccessKeyID == "" || len(roles.issued) != 1 || roles.issued[0] != v.RoleARN+" "+id {
 		t.Errorf("credentials: %v %v", err, roles.issued)
