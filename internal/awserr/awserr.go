@@ -25,6 +25,10 @@ type Error struct {
 	// FieldOrder keeps the extras in the order they were added, so XML
 	// output is stable.
 	FieldOrder []string
+	// Header is sent with the error response: S3 says on a 404 or 405
+	// that a delete marker stood in the way (x-amz-delete-marker), which
+	// a HEAD, having no body, can say no other way.
+	Header http.Header
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -47,6 +51,15 @@ func (e *Error) With(name, value string) *Error {
 		e.FieldOrder = append(e.FieldOrder, name)
 	}
 	e.Fields[name] = value
+	return e
+}
+
+// WithHeader adds a response header and returns e.
+func (e *Error) WithHeader(name, value string) *Error {
+	if e.Header == nil {
+		e.Header = http.Header{}
+	}
+	e.Header.Set(name, value)
 	return e
 }
 

@@ -233,6 +233,12 @@ func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.O
 	}
 	c.requestHeaders(w.Header(), req)
 	if rest.IsHead(req) {
+		if isS3(req.Service) && status == http.StatusOK && w.Header().Get("Content-Range") != "" {
+			// S3's HeadObject answers a Range with the range's headers
+			// and 206, as its GET does; the output shape has no stream
+			// to say so.
+			status = http.StatusPartialContent
+		}
 		w.WriteHeader(status)
 		return nil
 	}
@@ -366,6 +372,9 @@ func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *mo
 		if e.Receiver {
 			status = http.StatusInternalServerError
 		}
+	}
+	for k, v := range e.Header {
+		w.Header()[k] = v
 	}
 	c.requestHeaders(w.Header(), req)
 	if rest.IsHead(req) || status == http.StatusNotModified {

@@ -104,3 +104,37 @@ func TestStreamingInputCarriesTrailers(t *testing.T) {
 		t.Errorf("trailers %v", tr.Trailer())
 	}
 }
+
+func TestHeadObjectRangeIsPartial(t *testing.T) {
+	svc := load(t, "s3")
+	for rng, want := range map[string]int{"bytes 2-4/5": http.StatusPartialContent, "": http.StatusOK} {
+		rec := httptest.NewRecorder()
+		req := &protocol.Request{HTTP: httptest.NewRequest("HEAD", "/bkt/k", nil), Service: svc, RequestID: "r"}
+		out := map[string]any{"ContentLength": int64(3)}
+		if rng != "" {
+			out["ContentRange"] = rng
+		}
+		if err := restxml.New().Encode(rec, req, svc.Operation("HeadObject"), out); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != want || rec.Header().Get("Content-Length") != "3" || rec.Body.Len() != 0 {
+			t.Errorf("range %q: status %d headers %v", rng, rec.Code, rec.Header())
+		}
+	}
+}
+
+func TestErrorHeaders(t *testing.T) {
+	svc := load(t, "s3")
+	for _, method := range []string{"GET", "HEAD"} {
+		rec := httptest.NewRecorder()
+		req := &protocol.Request{HTTP: httptest.NewRequest(method, "/bkt/k", nil), Service: svc, RequestID: "r"}
+		e := awserr.New(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.").WithHeader("x-amz-delete-marker", "true")
+		restxml.New().EncodeError(rec, req, svc.Operation("GetObject"), e)
+		if rec.Code != http.StatusNotFound || rec.Header().Get("X-Amz-Delete-Marker") != "true" {
+			t.Errorf("%s: status %d headers %v", method, rec.Code, rec.Header())
+		}
+		if (method == "HEAD") != (rec.Body.Len() == 0) {
+			t.Errorf("%s: body %q", method, rec.Body)
+		}
+	}
+}

@@ -14,7 +14,7 @@ func errNoSuchBucket(bucket string) error {
 	return awserr.New(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist").With("BucketName", bucket)
 }
 
-func errNoSuchKey(key string) error {
+func errNoSuchKey(key string) *awserr.Error {
 	return awserr.New(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.").With("Key", key)
 }
 
@@ -165,7 +165,7 @@ func errConditionalConflict() error {
 		"A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.")
 }
 
-func errMethodNotAllowed(method, resource string) error {
+func errMethodNotAllowed(method, resource string) *awserr.Error {
 	return awserr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.").
 		With("Method", method).With("ResourceType", resource)
 }

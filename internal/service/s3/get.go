@@ -19,13 +19,15 @@ import (
 )
 
 // lookup finds the object a read names: the current one, or a version.
+// A delete marker in the way is named in the refusal's headers, as S3
+// does: 404 when it is the current version, 405 when asked for by id.
 func lookup(tx store.Tx, b *bucketRec, key, versionID, method string) (*objectRec, error) {
 	if versionID == "" {
 		r, err := current(tx, b, key)
-		if err == nil && r == nil {
-			err = errNoSuchKey(key)
+		if err != nil || r != nil {
+			return r, err
 		}
-		return r, err
+		return nil, missingCurrent(tx, b, key)
 	}
 	r, err := version(tx, b, key, versionID)
 	if err != nil {
@@ -35,9 +37,31 @@ func lookup(tx store.Tx, b *bucketRec, key, versionID, method string) (*objectRe
 		return nil, errNoSuchVersion(key, versionID)
 	}
 	if r.DeleteMarker {
-		return nil, errMethodNotAllowed(method, "DeleteMarker")
+		return nil, markedDeleted(errMethodNotAllowed(method, "DeleteMarker"), r).
+			WithHeader("Last-Modified", r.Modified.UTC().Format(http.TimeFormat))
 	}
 	return r, nil
+}
+
+// missingCurrent is NoSuchKey for a key without a current version, with
+// the delete marker that hides older versions, if one does.
+func missingCurrent(tx store.Tx, b *bucketRec, key string) error {
+	e := errNoSuchKey(key)
+	if b.Versioning == "" {
+		return e
+	}
+	r, err := newest(tx, b, key)
+	if err != nil {
+		return err
+	}
+	if r != nil && r.DeleteMarker {
+		markedDeleted(e, r)
+	}
+	return e
+}
+
+func markedDeleted(e *awserr.Error, marker *objectRec) *awserr.Error {
+	return e.WithHeader("x-amz-delete-marker", "true").WithHeader("x-amz-version-id", deref(marker.versionOut()))
 }
 
 // openObject reads the record and opens its file. An overwrite may
