@@ -70,7 +70,8 @@ func (g *Gateway) postAuthenticate(ctx context.Context, c *call, sig map[string]
 	}
 	res, err := pv.VerifyPost(ctx, sigv4.PostForm{
 		Algorithm: sig["x-amz-algorithm"], Credential: sig["x-amz-credential"], Date: sig["x-amz-date"],
-		Signature: sig["x-amz-signature"], Policy: sig["policy"], SecurityToken: sig["x-amz-security-token"],
+		Signature: sig["x-amz-signature"] + sig["signature"], Policy: sig["policy"], SecurityToken: sig["x-amz-security-token"],
+		AWSAccessKeyID: sig["awsaccesskeyid"],
 	})
 	if err != nil {
 		return err

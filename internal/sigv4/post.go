@@ -2,6 +2,9 @@ package sigv4
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -11,8 +14,11 @@ import (
 
 // PostForm is the signature of an S3 browser POST upload: form fields, not
 // headers, and the string to sign is the base64 policy exactly as sent.
+// A form with AWSAccessKeyID set is signed with Signature Version 2,
+// which S3 still takes for POST and botocore still makes by default.
 type PostForm struct {
 	Algorithm, Credential, Date, Signature, Policy, SecurityToken string
+	AWSAccessKeyID                                                string
 }
 
 // VerifyPost checks the signature of a POST form the way S3 does: the
@@ -21,6 +27,9 @@ type PostForm struct {
 // x-amz-date is only read, not compared with the clock.
 func (v *Verifier) VerifyPost(ctx context.Context, f PostForm) (*Result, error) {
 	e := errsFor("s3")
+	if f.AWSAccessKeyID != "" {
+		return v.verifyPostV2(ctx, f, e)
+	}
 	if f.Algorithm != algorithm {
 		return nil, postArgument("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"", "X-Amz-Algorithm", f.Algorithm)
 	}
@@ -48,17 +57,42 @@ func (v *Verifier) VerifyPost(ctx context.Context, f PostForm) (*Result, error) 
 	if verifySecret {
 		key := v.keys.get(cred.SecretAccessKey, sc.date, sc.region, sc.service)
 		if !sigEqual(sign(key, f.Policy), strings.ToLower(f.Signature)) {
-			return nil, awserr.New(http.StatusForbidden, "SignatureDoesNotMatch", mismatchS3).
-				With("AWSAccessKeyId", sc.accessKeyID).
-				With("StringToSign", f.Policy).
-				With("SignatureProvided", f.Signature).
-				With("StringToSignBytes", spacedHex(f.Policy))
+			return nil, postMismatch(sc.accessKeyID, f)
 		}
 	}
 	return &Result{
 		AccessKeyID: sc.accessKeyID, Credential: cred, Region: sc.region, Service: sc.service,
 		SignedAt: at, SessionToken: f.SecurityToken,
 	}, nil
+}
+
+// verifyPostV2 checks a Signature Version 2 form: the base64 HMAC-SHA1
+// of the policy under the secret key itself.
+func (v *Verifier) verifyPostV2(ctx context.Context, f PostForm, e errs) (*Result, error) {
+	s := signed{scope: scope{accessKeyID: f.AWSAccessKeyID}, token: f.SecurityToken}
+	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/", nil)
+	cred, verifySecret, err := v.credential(r, &s, e)
+	if err != nil {
+		return nil, err
+	}
+	if verifySecret {
+		m := hmac.New(sha1.New, []byte(cred.SecretAccessKey))
+		m.Write([]byte(f.Policy))
+		if !sigEqual(base64.StdEncoding.EncodeToString(m.Sum(nil)), f.Signature) {
+			return nil, postMismatch(f.AWSAccessKeyID, f)
+		}
+	}
+	return &Result{AccessKeyID: f.AWSAccessKeyID, Credential: cred, Service: "s3", SignedAt: v.now(), SessionToken: f.SecurityToken}, nil
+}
+
+// postMismatch is S3's SignatureDoesNotMatch for a form: the string to
+// sign is the policy, and there is no canonical request.
+func postMismatch(akid string, f PostForm) *awserr.Error {
+	return awserr.New(http.StatusForbidden, "SignatureDoesNotMatch", mismatchS3).
+		With("AWSAccessKeyId", akid).
+		With("StringToSign", f.Policy).
+		With("SignatureProvided", f.Signature).
+		With("StringToSignBytes", spacedHex(f.Policy))
 }
 
 // postArgument is S3's refusal of a signature field it cannot use.

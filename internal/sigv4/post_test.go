@@ -2,6 +2,9 @@ package sigv4
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"testing"
 
 	"hakoniwa/internal/awserr"
@@ -74,5 +77,25 @@ func TestVerifyPostMismatchShowsPolicy(t *testing.T) {
 	e := awserr.As(err)
 	if e.Fields["StringToSign"] != botoPolicy || e.Fields["SignatureProvided"] != awsPostSig {
 		t.Errorf("fields %v", e.Fields)
+	}
+}
+
+func TestVerifyPostV2(t *testing.T) {
+	v := testVerifier(rootCred(testAKID, testSecret))
+	m := hmac.New(sha1.New, []byte(testSecret))
+	m.Write([]byte(botoPolicy))
+	good := PostForm{AWSAccessKeyID: testAKID, Policy: botoPolicy, Signature: base64.StdEncoding.EncodeToString(m.Sum(nil))}
+	if res, err := v.VerifyPost(context.Background(), good); err != nil || res.Credential.Account != "000000000000" {
+		t.Fatalf("v2: %v %+v", err, res)
+	}
+	bad := good
+	bad.Policy = awsPostPolicy
+	if _, err := v.VerifyPost(context.Background(), bad); awserr.As(err).Code != "SignatureDoesNotMatch" {
+		t.Errorf("v2 other policy: %v", err)
+	}
+	bad = good
+	bad.AWSAccessKeyID = "AKIANOBODY"
+	if _, err := v.VerifyPost(context.Background(), bad); awserr.As(err).Code != "InvalidAccessKeyId" {
+		t.Errorf("v2 unknown key: %v", err)
 	}
 }

@@ -15,15 +15,20 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"hakoniwa/internal/awserr"
 )
 
+type postSigField struct{ name, wire string }
+
 // postSigFields are the SigV4 fields of a signed form, in the order S3
-// names the first one missing.
-var postSigFields = []struct{ name, wire string }{
+// names the first one missing; postSigV2Fields those of Signature Version 2.
+var postSigV2Fields = []postSigField{{"awsaccesskeyid", "AWSAccessKeyId"}, {"signature", "Signature"}, {"policy", "Policy"}}
+
+var postSigFields = []postSigField{
 	{"x-amz-algorithm", "X-Amz-Algorithm"},
 	{"x-amz-credential", "X-Amz-Credential"},
 	{"x-amz-date", "X-Amz-Date"},
@@ -89,18 +94,19 @@ func (s *Service) PostObject(ctx context.Context, r *http.Request, bucket string
 	return status, h, body, nil
 }
 
-// signature returns the form's signature fields, nil when it carries none
-// of the SigV4 ones: a form with only a policy is anonymous on S3 too.
+// signature returns the form's signature fields, nil when it carries none:
+// a form with only a policy is anonymous on S3 too. SigV4 fields win over
+// Signature Version 2's AWSAccessKeyId and signature.
 func (f *postForm) signature() (map[string]string, error) {
-	signed := false
-	for _, sf := range postSigFields[:4] {
-		signed = signed || f.has(sf.name)
-	}
-	if !signed {
-		return nil, nil
+	required := postSigFields
+	if !slices.ContainsFunc(postSigFields[:4], func(sf postSigField) bool { return f.has(sf.name) }) {
+		if !f.has("awsaccesskeyid") && !f.has("signature") {
+			return nil, nil
+		}
+		required = postSigV2Fields
 	}
 	out := map[string]string{}
-	for _, sf := range postSigFields {
+	for _, sf := range required {
 		if !f.has(sf.name) {
 			return nil, errInvalidArgument("Bucket POST must contain a field named '"+sf.wire+"'.  If it is specified, please check the order of the fields.", sf.wire, "")
 		}

@@ -224,7 +224,7 @@ func (p *postPolicy) check(now time.Time, bucket string, f *postForm) error {
 // postExempt names the fields no condition needs to cover.
 func postExempt(name string) bool {
 	switch name {
-	case "file", "policy", "x-amz-signature":
+	case "file", "policy", "x-amz-signature", "awsaccesskeyid", "signature":
 		return true
 	}
 	return strings.HasPrefix(name, "x-ignore-")

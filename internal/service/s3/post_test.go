@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -236,6 +237,15 @@ func TestPostObjectForms(t *testing.T) {
 		map[string]string{"key": "ct"}, []any{"starts-with", "$content-type", "image/"})}
 	if _, _, _, err := e.post("upl", c); err != nil {
 		t.Errorf("content-type list: %v", err)
+	}
+	// Signature Version 2: AWSAccessKeyId and signature, covered by no condition.
+	v2 := [][2]string{{"key", "v2"}, {"AWSAccessKeyId", "test"}, {"policy", policyFields(later, map[string]string{"key": "v2"})[3][1]}}
+	c = &postCall{filename: "a", file: "x", fields: append(v2, [2]string{"signature", "c2ln"})}
+	if _, _, _, err := e.post("upl", c); err != nil || c.sig["awsaccesskeyid"] != "test" || c.sig["signature"] != "c2ln" {
+		t.Errorf("v2: %v %v", err, c.sig)
+	}
+	if _, _, _, err := e.post("upl", &postCall{filename: "a", file: "x", fields: v2}); !strings.Contains(fmt.Sprint(err), "field named 'Signature'") {
+		t.Errorf("v2 without signature: %v", err)
 	}
 	if _, _, _, err := e.post("nope", &postCall{filename: "a", file: "x", fields: [][2]string{{"key", "k"}}}); errCode(err) != "NoSuchBucket" {
 		t.Errorf("missing bucket: %v", err)
