@@ -57,12 +57,14 @@ func readSeqMark(tx store.Tx) (uint64, error) {
 
 // restoreSeq starts the sequence above every stored number. A data
 // directory written before the mark existed has none; its records are
-// scanned once, as every start used to.
+// scanned and the mark written, once.
 func (s *Service) restoreSeq(ctx context.Context) error {
-	return s.st.View(ctx, func(tx store.Tx) error {
+	found := false
+	err := s.st.View(ctx, func(tx store.Tx) error {
 		mark, err := readSeqMark(tx)
 		if err != nil || mark > 0 {
 			s.seenSeq(mark)
+			found = true
 			return err
 		}
 		return s.scanRecords(tx, func(r blobRefs) {
@@ -72,6 +74,19 @@ func (s *Service) restoreSeq(ctx context.Context) error {
 			}
 		})
 	})
+	if err != nil || found || s.peekSeq() == 0 {
+		return err // a fresh directory: its first write sets the mark
+	}
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		_, err := s.nextSeq(tx)
+		return err
+	})
+}
+
+func (s *Service) peekSeq() uint64 {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	return s.seq
 }
 
 func (s *Service) seenSeq(n uint64) {
