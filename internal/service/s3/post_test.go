@@ -286,3 +286,24 @@ func TestPostObjectBadBodies(t *testing.T) {
 		t.Errorf("keys %q", e.keys("upl"))
 	}
 }
+
+// FuzzPostPolicy: no policy document, however broken, panics the parser
+// or the check, and every refusal is an AWS error.
+func FuzzPostPolicy(f *testing.F) {
+	f.Add(`{"expiration":"2025-01-01T01:00:00Z","conditions":[{"key":"k"},["starts-with","$key",""],["content-length-range",1,"2"]]}`)
+	f.Add(`{"expiration":5,"conditions":[[],{},null,[1,2,3],["eq"]]}`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		p, err := parsePostPolicy(base64.StdEncoding.EncodeToString([]byte(doc)))
+		if err != nil {
+			if errCode(err) != "InvalidPolicyDocument" {
+				t.Fatalf("%q: %v", doc, err)
+			}
+			return
+		}
+		form := &postForm{byName: map[string]string{"key": "k"}, fields: []postField{{"key", "k"}}}
+		if err := p.check(p.expiration.Add(-1), "b", form); err != nil && errCode(err) != "AccessDenied" {
+			t.Fatalf("%q: %v", doc, err)
+		}
+		p.sizeRange()
+	})
+}
