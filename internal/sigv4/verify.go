@@ -46,6 +46,11 @@ func (v *Verifier) verify(r *http.Request, hint string) (*Result, error) {
 	path, rawQuery := wireTarget(r)
 	authz := r.Header.Get("Authorization")
 	presign := hasPresignParams(rawQuery)
+	if familyOf(hint) == famS3 {
+		if res, ok, err := v.maybeV2(r, authz, path, rawQuery, presign); ok {
+			return res, err
+		}
+	}
 	if authz == "" && !presign {
 		if hint != "" && familyOf(hint) != famS3 {
 			return nil, errsFor(hint).missingAuth()
