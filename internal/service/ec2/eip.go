@@ -3,91 +3,11 @@ package ec2
 import (
 	"context"
 	"net/http"
-	"net/netip"
 
 	"hakoniwa/internal/store"
 
 	ec2api "hakoniwa/internal/api/ec2"
 )
-
-// The public address pool. Elastic IPs come from the three documentation
-// ranges of RFC 5737 (TEST-NET-1/2/3): they look like the public addresses
-// AWS hands out, yet can never belong to anyone on the internet, so
-// nothing built on hakoniwa can reach or leak to a real host through an
-// address it was given. Allocation is deterministic (the lowest free
-// address first) and the pool is shared by every account of a Region,
-// as AWS's is: two accounts never hold the same address.
-var addressPool = []netip.Prefix{
-	netip.MustParsePrefix("192.0.2.0/24"),
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-}
-
-// poolAccount keys the Region-wide pool; it is not a 12-digit account id
-// and so never collides with a real account's data.
-const poolAccount = "aws"
-
-func poolBucket(region string) store.Bucket {
-	return store.Bucket{Account: poolAccount, Region: region, Service: "ec2", Kind: "address-pool"}
-}
-
-// poolAddresses lists the pool in allocation order, leaving out each
-// range's network and broadcast addresses.
-func poolAddresses() []netip.Addr {
-	var out []netip.Addr
-	for _, p := range addressPool {
-		last := lastAddr(p)
-		for a := p.Addr().Next(); a.Less(last); a = a.Next() {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func inPool(a netip.Addr) bool {
-	for _, p := range addressPool {
-		if p.Contains(a) && a != p.Addr() && a != lastAddr(p) {
-			return true
-		}
-	}
-	return false
-}
-
-// takeAddress reserves want (if valid) or the lowest free pool address.
-func takeAddress(tx store.Tx, region, allocID, want string) (string, error) {
-	b := poolBucket(region)
-	free := func(a string) (bool, error) {
-		_, err := tx.Get(b, a)
-		if isNotFound(err) {
-			return true, nil
-		}
-		return false, err
-	}
-	if want != "" {
-		a, err := netip.ParseAddr(want)
-		if err != nil || !a.Is4() {
-			return "", invalidParam("Value (%s) for parameter address is invalid. Invalid IP address.", want)
-		}
-		ok, err := free(a.String())
-		if err != nil {
-			return "", err
-		}
-		if !inPool(a) || !ok {
-			return "", errf(http.StatusBadRequest, "InvalidAddress.NotFound", "Address '%s' not found.", want)
-		}
-		return a.String(), tx.Put(b, a.String(), []byte(allocID))
-	}
-	for _, a := range poolAddresses() {
-		ok, err := free(a.String())
-		if err != nil {
-			return "", err
-		}
-		if ok {
-			return a.String(), tx.Put(b, a.String(), []byte(allocID))
-		}
-	}
-	return "", errf(http.StatusServiceUnavailable, "InsufficientAddressCapacity", "There are not enough free addresses in the Region's address pool.")
-}
 
 func (s *Service) addressQuota() int {
 	if s.quotas.ElasticIPsPerRegion > 0 {
@@ -283,7 +203,7 @@ func (s *Service) ReleaseAddress(ctx context.Context, in *ec2api.ReleaseAddressI
 		if a.AssocID != "" {
 			return errf(http.StatusBadRequest, "InvalidIPAddress.InUse", "Address %s is in use.", a.PublicIP)
 		}
-		if err := tx.Delete(poolBucket(sc.region), a.PublicIP); err != nil {
+		if err := releaseAddress(tx, sc.region, a.PublicIP); err != nil {
 			return err
 		}
 		return addresses.delete(tx, sc, a)

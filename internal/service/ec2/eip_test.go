@@ -1,20 +1,82 @@
 package ec2
 
 import (
+	"context"
+	"net/netip"
+	"slices"
 	"testing"
+
+	"hakoniwa/internal/store"
 
 	ec2api "hakoniwa/internal/api/ec2"
 )
 
 func TestAddressPool(t *testing.T) {
-	pool := poolAddresses()
-	if len(pool) != 3*254 || pool[0].String() != "192.0.2.1" || pool[len(pool)-1].String() != "203.0.113.254" {
-		t.Fatalf("pool: %d addresses, %s … %s", len(pool), pool[0], pool[len(pool)-1])
+	if poolSize != 3*254+65534 || poolAddr(0).String() != "192.0.2.1" || poolAddr(761).String() != "203.0.113.254" ||
+		poolAddr(762).String() != "240.0.0.1" || poolAddr(poolSize-1).String() != "240.0.255.254" {
+		t.Fatalf("pool: %d addresses, %s %s %s %s", poolSize, poolAddr(0), poolAddr(761), poolAddr(762), poolAddr(poolSize-1))
 	}
-	for _, a := range pool {
-		if !inPool(a) {
-			t.Fatalf("%s not in pool", a)
+	for _, i := range []int{0, 1, 253, 254, 761, 762, 1000, poolSize - 1} {
+		if j, ok := poolIndex(poolAddr(i)); !ok || j != i {
+			t.Errorf("index of %s: %d %v, want %d", poolAddr(i), j, ok, i)
 		}
+	}
+	for _, a := range []string{"192.0.2.0", "192.0.2.255", "240.0.0.0", "240.0.255.255", "240.1.0.1", "10.0.0.1", "::1"} {
+		if inPool(netip.MustParseAddr(a)) {
+			t.Errorf("%s is in the pool", a)
+		}
+	}
+}
+
+// The pool outlasts 5,000 running instances with public addresses, and
+// a released address is the next one handed out.
+func TestAddressPoolAtScale(t *testing.T) {
+	st := store.OpenMemory()
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	var last string
+	err := st.Update(ctx, func(tx store.Tx) error {
+		for i := range 5000 {
+			a, err := takeAddress(tx, "us-east-1", "i-"+itoa(int64(i)), "")
+			if err != nil {
+				return err
+			}
+			last = a
+		}
+		return nil
+	})
+	if err != nil || last != poolAddr(4999).String() {
+		t.Fatalf("5,000 draws: last %s, %v", last, err)
+	}
+	err = st.Update(ctx, func(tx store.Tx) error {
+		for _, a := range []string{poolAddr(4000).String(), poolAddr(10).String()} {
+			if err := releaseAddress(tx, "us-east-1", a); err != nil {
+				return err
+			}
+		}
+		var got []string
+		for range 3 {
+			a, err := takeAddress(tx, "us-east-1", "x", "")
+			if err != nil {
+				return err
+			}
+			got = append(got, a)
+		}
+		if want := []string{poolAddr(10).String(), poolAddr(4000).String(), poolAddr(5000).String()}; !slices.Equal(got, want) {
+			t.Errorf("after releases: %v, want %v", got, want)
+		}
+		// An address asked for by name is skipped by later draws.
+		if _, err := takeAddress(tx, "us-east-1", "eip", poolAddr(5001).String()); err != nil {
+			return err
+		}
+		a, err := takeAddress(tx, "us-east-1", "x", "")
+		if a != poolAddr(5002).String() {
+			t.Errorf("after a named take: %s", a)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -32,7 +32,7 @@ func (s *Service) instanceEIPChanged(tx store.Tx, sc scope, eniID, privateIP str
 	}
 	switch st := r.state(s.clock.Now()); {
 	case associated && r.PublicIP != "":
-		if err := tx.Delete(poolBucket(sc.region), r.PublicIP); err != nil {
+		if err := releaseAddress(tx, sc.region, r.PublicIP); err != nil {
 			return err
 		}
 		r.PublicIP = ""

@@ -208,7 +208,7 @@ func (s *Service) StopInstances(ctx context.Context, in *ec2api.StopInstancesInp
 		if r.PublicIP != "" {
 			// AWS gives the launch-time public address back on stop and
 			// draws a new one on start.
-			if err := tx.Delete(poolBucket(sc.region), r.PublicIP); err != nil {
+			if err := releaseAddress(tx, sc.region, r.PublicIP); err != nil {
 				return err
 			}
 			r.PublicIP = ""
@@ -290,7 +290,7 @@ func (s *Service) releaseInstance(tx store.Tx, sc scope, r *instanceRec) error {
 		return err
 	}
 	if r.PublicIP != "" {
-		if err := tx.Delete(poolBucket(sc.region), r.PublicIP); err != nil {
+		if err := releaseAddress(tx, sc.region, r.PublicIP); err != nil {
 			return err
 		}
 		r.PublicIP = ""
