@@ -59,13 +59,20 @@ func hasV2Params(rawQuery string) bool {
 func (v *Verifier) maybeV2(r *http.Request, authz, path, rawQuery string, presignV4 bool) (res *Result, ok bool, err error) {
 	header, query := strings.HasPrefix(authz, v2HeaderPrefix), hasV2Params(rawQuery)
 	switch {
-	case !header && !query:
+	case !header && !query, isS3Control(r):
 		return nil, false, nil
 	case query && (authz != "" || presignV4), header && presignV4:
 		return nil, true, errsFor("s3").bothAuth()
 	}
 	res, err = v.verifyV2(r, authz, path, rawQuery)
 	return res, true, err
+}
+
+// isS3Control tells S3 Control's requests, which share S3's signing name
+// but take SigV4 only, by what the gateway routes them by.
+func isS3Control(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/v20180820/") &&
+		(r.Header.Get("X-Amz-Account-Id") != "" || strings.Contains(strings.ToLower(r.Host), ".s3-control."))
 }
 
 func (v *Verifier) verifyV2(r *http.Request, authz, path, rawQuery string) (*Result, error) {

@@ -170,12 +170,16 @@ func TestV2Refusals(t *testing.T) {
 		{"query with a bad expires", "/bkt/k?AWSAccessKeyId=" + testAKID + "&Signature=x&Expires=soon", nil, "s3", "AccessDenied", 403, "Invalid date (should be seconds since epoch): soon"},
 		{"query and header", "/bkt/k?AWSAccessKeyId=" + testAKID + "&Signature=x&Expires=" + exp, []string{"Date", date, "Authorization", "AWS " + testAKID + ":" + good}, "s3", "InvalidArgument", 400, "Only one auth mechanism allowed"},
 		{"V2 header to STS", "/", []string{"Date", date, "Authorization", "AWS " + testAKID + ":" + good}, "sts", "IncompleteSignature", 400, ""},
+		{"V2 header to S3 Control", "/v20180820/configuration/publicAccessBlock", []string{"Date", date, "Authorization", "AWS " + testAKID + ":" + good}, "s3", "InvalidRequest", 400, "The authorization mechanism you have provided is not supported"},
 		{"V2 query to STS", "/?AWSAccessKeyId=" + testAKID + "&Signature=x&Expires=" + exp, nil, "sts", "MissingAuthenticationToken", 403, ""},
 	}
 	for _, c := range cases {
 		r := newRequest("GET", "127.0.0.1:4566", c.target, "")
 		for i := 0; i+1 < len(c.headers); i += 2 {
 			r.Header.Set(c.headers[i], c.headers[i+1])
+		}
+		if strings.HasPrefix(c.target, "/v20180820/") {
+			r.Header.Set("X-Amz-Account-Id", "000000000000")
 		}
 		_, err := v2Verifier(now).VerifyFor(r, c.service)
 		if err == nil {
