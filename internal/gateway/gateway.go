@@ -7,6 +7,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -406,6 +407,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.code, w.wrote = http.StatusOK, true
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom passes a streamed payload (an S3 object's file) to the real
+// writer, whose ReadFrom hands it to sendfile: without it io.Copy would
+// push every byte through a user-space buffer.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wrote {
+		w.code, w.wrote = http.StatusOK, true
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
 }
 
 func (w *statusWriter) status() int {
