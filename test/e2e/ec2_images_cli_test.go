@@ -121,14 +121,8 @@ func TestCLIImageOfInstance(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 			defer cancel()
-			run := func(args ...string) string {
-				t.Helper()
-				out, stderr, err := cli(ctx, s, v, path, append([]string{"--endpoint-url", s.URL, "ec2"}, args...)...)
-				if err != nil {
-					t.Fatalf("aws ec2 %s: %v\n%s", strings.Join(args, " "), err, stderr)
-				}
-				return strings.TrimSpace(out)
-			}
+			ec2 := ec2CLI(ctx, t, s, v, path)
+			run := func(args ...string) string { t.Helper(); return strings.TrimSpace(ec2(args...)) }
 			inst := run("run-instances", "--image-id", "resolve:ssm:"+al2023Param, "--instance-type", "t3.micro",
 				"--query", "Instances[0].InstanceId", "--output", "text")
 			run("wait", "instance-running", "--instance-ids", inst)

@@ -26,14 +26,7 @@ func TestCLIInstances(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 			defer cancel()
-			run := func(args ...string) string {
-				t.Helper()
-				out, stderr, err := cli(ctx, s, v, path, append([]string{"--endpoint-url", s.URL, "ec2"}, args...)...)
-				if err != nil {
-					t.Fatalf("aws ec2 %s: %v\n%s", strings.Join(args, " "), err, stderr)
-				}
-				return out
-			}
+			run := ec2CLI(ctx, t, s, v, path)
 			out := run("run-instances", "--image-id", "resolve:ssm:"+al2023Param, "--instance-type", "t3.micro", "--count", "2",
 				"--tag-specifications", "ResourceType=instance,Tags=[{Key=Name,Value=cli-"+v+"}]", "--output", "json")
 			var res struct {
@@ -71,5 +64,19 @@ func TestCLIInstances(t *testing.T) {
 				t.Fatalf("unknown id: %v %s", err, stderr)
 			}
 		})
+	}
+}
+
+// ec2CLI runs `aws <global...> ec2 <args...>` with one CLI against s, and
+// fails the test with the CLI's stderr when it fails.
+func ec2CLI(ctx context.Context, t *testing.T, s *Server, version, path string, global ...string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		pre := append([]string{"--endpoint-url", s.URL}, global...)
+		out, stderr, err := cli(ctx, s, version, path, append(append(pre, "ec2"), args...)...)
+		if err != nil {
+			t.Fatalf("aws ec2 %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		}
+		return out
 	}
 }
