@@ -104,6 +104,13 @@ func (g *Gateway) s3Website(c *call) bool {
 		}
 		return g.cfg.Authorizer.Authorize(ctx, svc, getObject, map[string]any{"Bucket": t.bucket, "Key": key})
 	}
+	if c.r.Header.Get("Origin") != "" {
+		// A site's fonts and scripts fetched from another origin need the
+		// bucket's CORS rules here as on the REST endpoint.
+		for k, v := range g.cfg.S3Wire.CORSHeaders(ctx, t.bucket, c.r.Method, c.r.Header) {
+			c.w.Header()[k] = v
+		}
+	}
 	object, page := site.Website(ctx, c.r, t.bucket, t.key, t.base, read)
 	if object != nil {
 		preq := &protocol.Request{HTTP: c.r, Service: svc, RequestID: c.info.RequestID}

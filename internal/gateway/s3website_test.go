@@ -66,7 +66,12 @@ type fakeSite struct {
 func (f *fakeSite) Preflight(context.Context, string, string, http.Header) (http.Header, error) {
 	return nil, nil
 }
-func (f *fakeSite) CORSHeaders(context.Context, string, string, http.Header) http.Header { return nil }
+func (f *fakeSite) CORSHeaders(_ context.Context, bucket, method string, h http.Header) http.Header {
+	if bucket == "site" && method == "GET" && h.Get("Origin") == "https://app.example.com" {
+		return http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}}
+	}
+	return nil
+}
 
 func (f *fakeSite) Website(ctx context.Context, r *http.Request, bucket, key, base string, read func(context.Context, string) error) (map[string]any, *http.Response) {
 	f.bucket, f.key, f.base = bucket, key, base
@@ -140,6 +145,19 @@ func TestS3WebsiteObject(t *testing.T) {
 	}
 	if site.readErr != nil {
 		t.Errorf("no authorizer denied: %v", site.readErr)
+	}
+	if h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS headers without an Origin: %v", h)
+	}
+
+	// A cross-origin GET gets the bucket's CORS headers.
+	site.object = api.Encode(&s3api.GetObjectOutput{Body: strings.NewReader("x")})
+	r := httptest.NewRequest("GET", "http://site.s3-website.localhost:4566/font.woff", nil)
+	r.Header.Set("Origin", "https://app.example.com")
+	w = httptest.NewRecorder()
+	g.ServeHTTP(w, r)
+	if w.Code != 200 || w.Header().Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("CORS: %d %v", w.Code, w.Header())
 	}
 }
 

@@ -180,6 +180,19 @@ func TestS3WebsiteSDKCurl(t *testing.T) {
 	curlSite(t, bin, path+"/docs", "-L").want(t, "path form followed", 200, "<h1>docs</h1>", "")
 	curlSite(t, bin, path+"/missing").want(t, "path form 404", 404, "<h1>custom error</h1>", "")
 
+	// The bucket's CORS rules apply on the website endpoint too.
+	_, err = c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String("site-e2e"), CORSConfiguration: &types.CORSConfiguration{
+		CORSRules: []types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"https://app.example.com"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := get("/docs/page.txt", "-H", "Origin: https://app.example.com"); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Fatalf("CORS on the site: %d %v", r.status, r.header)
+	}
+	if r := get("/docs/page.txt", "-H", "Origin: https://other.example.com"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("CORS for another origin: %v", r.header)
+	}
+
 	// Without its error document, S3's page names both failures.
 	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("site-e2e"), Key: aws.String("error.html")}); err != nil {
 		t.Fatal(err)
