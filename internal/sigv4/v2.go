@@ -191,11 +191,17 @@ func checkV2Signature(r *http.Request, path string, q url.Values, s *v2Request, 
 			first = sts
 		}
 	}
+	return v2Mismatch(s.akid, first, s.signature)
+}
+
+// v2Mismatch is S3's SignatureDoesNotMatch for a V2 signature: the
+// string to sign, and no canonical request.
+func v2Mismatch(akid, sts, provided string) *awserr.Error {
 	return awserr.New(http.StatusForbidden, "SignatureDoesNotMatch", mismatchS3).
-		With("AWSAccessKeyId", s.akid).
-		With("StringToSign", first).
-		With("SignatureProvided", s.signature).
-		With("StringToSignBytes", spacedHex(first))
+		With("AWSAccessKeyId", akid).
+		With("StringToSign", sts).
+		With("SignatureProvided", provided).
+		With("StringToSignBytes", spacedHex(sts))
 }
 
 func v2Sign(secret, sts string) string {
