@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -276,28 +275,11 @@ func (g *Gateway) catalogEntry(r *http.Request) (catalog.Entry, bool) {
 	return catalog.Entry{}, false
 }
 
-// s3HostLabels finds the bucket of a virtual-hosted-style S3 request:
-// <bucket>.s3.<anything> (AWS's s3, s3.<region>, s3-<region>, s3-website
-// and dualstack forms, and s3.localhost.localstack.cloud), or
-// <bucket>.localhost. Bucket names may contain dots, so the bucket is
-// everything before the last s3 label that is not the first label
-// (a host starting with s3. is path-style).
+// s3HostLabels is the bucket of a virtual-hosted-style S3 request as the
+// codec's host labels.
 func s3HostLabels(host string) map[string]string {
-	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
-		host = host[:i]
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if net.ParseIP(host) != nil {
-		return nil
-	}
-	labels := strings.Split(host, ".")
-	for i := len(labels) - 1; i >= 1; i-- {
-		if l := labels[i]; l == "s3" || strings.HasPrefix(l, "s3-") {
-			return map[string]string{"Bucket": strings.Join(labels[:i], ".")}
-		}
-	}
-	if n := len(labels); n >= 2 && labels[n-1] == "localhost" {
-		return map[string]string{"Bucket": strings.Join(labels[:n-1], ".")}
+	if b := sigv4.S3VirtualBucket(host); b != "" {
+		return map[string]string{"Bucket": b}
 	}
 	return nil
 }

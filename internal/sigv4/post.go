@@ -2,9 +2,6 @@ package sigv4
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -76,9 +73,7 @@ func (v *Verifier) verifyPostV2(ctx context.Context, f PostForm, e errs) (*Resul
 		return nil, err
 	}
 	if verifySecret {
-		m := hmac.New(sha1.New, []byte(cred.SecretAccessKey))
-		m.Write([]byte(f.Policy))
-		if !sigEqual(base64.StdEncoding.EncodeToString(m.Sum(nil)), f.Signature) {
+		if !sigEqual(v2Sign(cred.SecretAccessKey, f.Policy), f.Signature) {
 			return nil, postMismatch(f.AWSAccessKeyID, f)
 		}
 	}
@@ -88,11 +83,7 @@ func (v *Verifier) verifyPostV2(ctx context.Context, f PostForm, e errs) (*Resul
 // postMismatch is S3's SignatureDoesNotMatch for a form: the string to
 // sign is the policy, and there is no canonical request.
 func postMismatch(akid string, f PostForm) *awserr.Error {
-	return awserr.New(http.StatusForbidden, "SignatureDoesNotMatch", mismatchS3).
-		With("AWSAccessKeyId", akid).
-		With("StringToSign", f.Policy).
-		With("SignatureProvided", f.Signature).
-		With("StringToSignBytes", spacedHex(f.Policy))
+	return v2Mismatch(akid, f.Policy, f.Signature)
 }
 
 // postArgument is S3's refusal of a signature field it cannot use.

@@ -289,7 +289,7 @@ func v2Resources(host, path string, q url.Values) []string {
 	if len(sub) > 0 {
 		suffix = "?" + strings.Join(sub, "&")
 	}
-	if b := virtualBucket(host); b != "" {
+	if b := S3VirtualBucket(host); b != "" {
 		path = "/" + b + path
 	}
 	out := []string{path + suffix}
@@ -304,9 +304,14 @@ func v2Resources(host, path string, q url.Values) []string {
 	return out
 }
 
-// virtualBucket is the bucket a virtual-hosted Host names, by the rule the
-// gateway routes by: <bucket>.s3.<anything> or <bucket>.localhost.
-func virtualBucket(host string) string {
+// S3VirtualBucket is the bucket a virtual-hosted-style S3 Host names:
+// <bucket>.s3.<anything> (AWS's s3, s3.<region>, s3-<region>, s3-website
+// and dualstack forms, and s3.localhost.localstack.cloud), or
+// <bucket>.localhost; "" for path style. Bucket names may contain dots,
+// so the bucket is everything before the last s3 label that is not the
+// first label (a host starting with s3. is path-style). The gateway
+// routes by it and SigV2 signs with it, so the two cannot disagree.
+func S3VirtualBucket(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
