@@ -25,12 +25,7 @@ require (
 
 require golang.org/x/crypto v0.59.0
 
-require (
-	github.com/aws/aws-sdk-go-v2/service/s3control v1.71.1
-	github.com/minio/crc64nvme v1.1.1
-)
-
-require github.com/klauspost/cpuid/v2 v2.2.9 // indirect
+require github.com/aws/aws-sdk-go-v2/service/s3control v1.71.1
 
 require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.26 // indirect
