@@ -12,14 +12,8 @@ import (
 )
 
 // notImplemented are the IAM operations hakoniwa leaves to the generated
-// NotImplemented answer: delegation requests (AWS's partner-console
-// delegation workflow, which needs a partner and a console to approve
-// them) and GetHumanReadableSummary (an AI-written policy summary).
-var notImplemented = []string{
-	"AcceptDelegationRequest", "AssociateDelegationRequest", "CreateDelegationRequest", "GetDelegationRequest",
-	"GetHumanReadableSummary", "ListDelegationRequests", "RejectDelegationRequest", "SendDelegationToken",
-	"UpdateDelegationRequest",
-}
+// NotImplemented answer: none.
+var notImplemented []string
 
 // TestOnlyListedOperationsNotImplemented calls every operation of the IAM
 // API with an empty input: none may panic, and only the listed ones may

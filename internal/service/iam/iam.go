@@ -81,6 +81,9 @@ type Service struct {
 	principals genCache[principalKey, Principal]
 	keys       genCache[string, accessKey]
 	paths      genCache[pathKey, string]
+	// Notify delivers a message to a notification channel (an SNS topic
+	// ARN): SendDelegationToken's exchange token. nil drops it.
+	Notify func(ctx context.Context, channel, message string)
 }
 
 // New returns the IAM service.
