@@ -57,7 +57,7 @@ func (d *deps) authzOptions() []authz.Option {
 		opts = append(opts, authz.WithSessions(stsSessions{d.sts}))
 	}
 	if d.iam != nil {
-		opts = append(opts, authz.WithTrusts(iamTrusts{d.iam}))
+		opts = append(opts, authz.WithTrusts(iamTrusts{d.iam}), authz.WithResourcePolicies("iam", iamDelegations{d.iam}))
 	}
 	if d.s3 != nil {
 		opts = append(opts, authz.WithResourcePolicies("s3", d.s3))

@@ -96,6 +96,7 @@ var implemented = map[string]factory{
 		d.sts.Providers = stsIAM{d}
 		d.sts.Trust = stsTrust{d}
 		d.sts.Outbound = stsIAM{d}
+		d.sts.Delegations = stsIAM{d}
 		// hakoniwa reaches no real identity provider; a local test IdP on
 		// a loopback address may be reached over plain HTTP when
 		// HAKONIWA_OIDC_ALLOW_HTTP_LOOPBACK=1.
@@ -104,6 +105,7 @@ var implemented = map[string]factory{
 	},
 	"iam": func(d *deps) *api.Binding {
 		d.iam = iamsvc.New(d.store, d.clock, d.ids)
+		d.iam.Notify = d.delegationNotices
 		return iamapi.Bind(d.iam)
 	},
 	"ec2": func(d *deps) *api.Binding {

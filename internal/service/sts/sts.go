@@ -67,6 +67,9 @@ type Service struct {
 	// Outbound tells whether the account has turned outbound identity
 	// federation on; nil: GetWebIdentityToken always refuses.
 	Outbound Outbound
+	// Delegations redeems IAM's delegation exchange tokens; nil: every
+	// GetDelegatedAccessToken is refused.
+	Delegations Delegations
 
 	cache recordCache
 }
