@@ -174,7 +174,25 @@ var overrides = map[string]override{
 
 	"cloudwatch:DescribeAlarmContributors": {actions: []string{"cloudwatch:DescribeAlarmContributors"}, resolve: newerAction("cloudwatch:DescribeAlarmContributors"), source: newer},
 	"logs:GetLogObject":                    {actions: []string{"logs:GetLogObject"}, resolve: newerAction("logs:GetLogObject"), source: newer},
-	"iam:UpdateDelegationRequest":          {actions: []string{"iam:UpdateDelegationRequest"}, resolve: newerAction("iam:UpdateDelegationRequest"), source: newer},
+	"iam:UpdateDelegationRequest":          {actions: []string{"iam:UpdateDelegationRequest"}, resolve: updateDelegationRequest, source: newer},
+}
+
+// updateDelegationRequest checks iam:UpdateDelegationRequest, which the
+// catalogue does not list yet, on the request like its sibling actions, so
+// that the request owner's default permission (a resource policy) applies.
+func updateDelegationRequest(r *resolver) ([]Check, error) {
+	arn := ""
+	if id, _ := r.Input["DelegationRequestId"].(string); id != "" {
+		arn = "arn:aws:iam::" + r.Account + ":delegation-request/" + id
+	}
+	return []Check{{Action: "iam:UpdateDelegationRequest", ResourceType: "delegation-request", Resources: resourcesOr(arn), Unresolved: arn == ""}}, nil
+}
+
+func resourcesOr(arn string) []string {
+	if arn == "" {
+		return star
+	}
+	return []string{arn}
 }
 
 // newerAction checks an action the catalogue does not know yet: on "*",

@@ -507,9 +507,11 @@ func (s *Service) DelegationResourcePolicy(ctx context.Context, arn string) (doc
 	if err != nil || d.OwnerARN == "" || d.OwnerAccount != parts[4] {
 		return "", "", false, err
 	}
+	// Resource "*": the policy is consulted for this request's ARN only,
+	// and the policy grammar does not know delegation-request/ paths.
 	actions := `"` + strings.Join(delegationDefaults, `","`) + `"`
 	doc = `{"Version":"2012-10-17","Statement":[{"Sid":"DelegationRequestOwner","Effect":"Allow","Principal":{"AWS":` + jsonString(d.OwnerARN) +
-		`},"Action":[` + actions + `],"Resource":` + jsonString(arn) + `}]}`
+		`},"Action":[` + actions + `],"Resource":"*"}]}`
 	return doc, d.OwnerAccount, true, nil
 }
 
