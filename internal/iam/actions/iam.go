@@ -52,6 +52,13 @@ func iamContext(r *resolver, c contextBuilder) {
 	c.str("iam:PermissionsBoundary", r.Input, "PermissionsBoundary")
 	c.str("iam:PolicyARN", r.Input, "PolicyArn")
 	c.str("iam:AWSServiceName", r.Input, "AWSServiceName")
+	// CreateDelegationRequest's keys, and ListDelegationRequests' owner.
+	c.str("iam:NotificationChannel", r.Input, "NotificationChannel")
+	c.set("iam:DelegationDuration", integer(r.Input["SessionDuration"])...)
+	if perm, ok := r.Input["Permissions"].(map[string]any); ok {
+		c.str("iam:TemplateArn", perm, "PolicyTemplateArn")
+	}
+	c.str("iam:DelegationRequestOwner", r.Input, "OwnerId")
 }
 
 func stsContext(r *resolver, c contextBuilder) {

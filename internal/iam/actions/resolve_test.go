@@ -45,6 +45,16 @@ func TestResolve(t *testing.T) {
 			[]want{{"iam:CreateUser", []string{"arn:aws:iam::000000000000:user/dev/alice"}, false, map[string][]string{
 				"aws:RequestTag/team": {"blue"}, "aws:TagKeys": {"team"},
 				"iam:PermissionsBoundary": {"arn:aws:iam::000000000000:policy/boundary"}}}}},
+		{"iam CreateDelegationRequest's condition keys",
+			Request{ServiceID: "iam", Operation: "CreateDelegationRequest", Input: map[string]any{
+				"NotificationChannel": "arn:aws:sns:us-east-1:111122223333:t", "SessionDuration": float64(900),
+				"Permissions": map[string]any{"PolicyTemplateArn": "arn:aws:iam::111122223333:policy/t"}}},
+			[]want{{"iam:CreateDelegationRequest", []string{"*"}, true, map[string][]string{
+				"iam:NotificationChannel": {"arn:aws:sns:us-east-1:111122223333:t"}, "iam:DelegationDuration": {"900"},
+				"iam:TemplateArn": {"arn:aws:iam::111122223333:policy/t"}}}}},
+		{"iam UpdateDelegationRequest on the request",
+			Request{ServiceID: "iam", Operation: "UpdateDelegationRequest", Input: map[string]any{"DelegationRequestId": "dr-0123456789abcdef"}},
+			[]want{{"iam:UpdateDelegationRequest", []string{"arn:aws:iam::000000000000:delegation-request/dr-0123456789abcdef"}, false, nil}}},
 		{"iam AttachUserPolicy",
 			Request{ServiceID: "iam", Operation: "AttachUserPolicy", Input: map[string]any{
 				"UserName": "bob", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
