@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -190,6 +192,14 @@ func TestIAMDelegationFlowSDK(t *testing.T) {
 	}
 	if _, err := alice.AcceptDelegationRequest(ctx, &iam.AcceptDelegationRequestInput{DelegationRequestId: &open}); apiCode(t, err) != "ConcurrentModification" {
 		t.Fatalf("accept after reject: %v", err)
+	}
+	// CloudTrail records the calls as for any IAM call, in the caller's
+	// account.
+	trail, err := cloudtrail.NewFromConfig(s.DefaultConfig()).LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("AcceptDelegationRequest")}},
+	})
+	if err != nil || len(trail.Events) != 2 || aws.ToString(trail.Events[0].Username) != "alice" {
+		t.Fatalf("AcceptDelegationRequest events = %+v, %v", trail, err)
 	}
 	// Bob, in alice's account but not the owner and without policies,
 	// gets nothing by default.

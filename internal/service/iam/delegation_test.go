@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,4 +310,54 @@ func TestHumanReadableSummaryAndDefaults(t *testing.T) {
 	if _, _, found, _ := f.s.DelegationResourcePolicy(context.Background(), "arn:aws:iam::"+acctID+":user/alice"); found {
 		t.Fatal("policy for a user ARN")
 	}
+}
+
+func TestListDelegationRequestsPagesAndFilters(t *testing.T) {
+	f := newDelegationFixture(t)
+	bob := as(acctID, "arn:aws:iam::"+acctID+":user/bob")
+	var mine []string
+	for i := range 3 {
+		id := f.create(t, "")
+		who := f.owner
+		if i == 1 {
+			who = bob
+		} else {
+			mine = append(mine, id)
+		}
+		must(f.s.AssociateDelegationRequest(who, &iamapi.AssociateDelegationRequestInput{DelegationRequestId: &id}))
+	}
+	var got []string
+	in := &iamapi.ListDelegationRequestsInput{OwnerId: &f.ownerARN, MaxItems: ptr(int64(1))}
+	for {
+		out := must(f.s.ListDelegationRequests(f.owner, in))
+		for _, d := range out.DelegationRequests {
+			got = append(got, deref(d.DelegationRequestId))
+		}
+		if !*out.IsTruncated {
+			break
+		}
+		in.Marker = out.Marker
+	}
+	if strings.Join(got, ",") != strings.Join(slices.Sorted(slices.Values(mine)), ",") {
+		t.Fatalf("pages = %v, want %v", got, mine)
+	}
+	if all := must(f.s.ListDelegationRequests(f.owner, &iamapi.ListDelegationRequestsInput{})); len(all.DelegationRequests) != 3 {
+		t.Fatalf("unfiltered = %d", len(all.DelegationRequests))
+	}
+	_, err := f.s.ListDelegationRequests(f.owner, &iamapi.ListDelegationRequestsInput{Marker: ptr("!!")})
+	wantErr(t, err, "ValidationError", "Marker")
+}
+
+func TestRenderTemplate(t *testing.T) {
+	args := []delegationArg{{Name: "b", Type: "stringList", Values: []string{"x", "y"}}, {Name: "r", Type: "string", Values: []string{"us-east-1"}}}
+	got, err := renderTemplate(`{"Statement": {"Resource": "arn:aws:s3:::@{b}", "Condition": {"StringEquals": {"aws:RequestedRegion": "@{r}"}}, "Sid": "@{r}"}}`, args)
+	want := `{"Statement": {"Resource": ["arn:aws:s3:::x","arn:aws:s3:::y"], "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}, "Sid": "us-east-1"}}`
+	if err != nil || got != want {
+		t.Fatalf("got %s, %v\nwant %s", got, err, want)
+	}
+	// Keys are not substituted, so a parameter only a key names is unused.
+	_, err = renderTemplate(`{"@{r}": "a", "x": "@{b}"}`, args)
+	wantErr(t, err, "InvalidInput", "parameter r is not used")
+	_, err = renderTemplate(`{"x": `, args)
+	wantErr(t, err, "InvalidInput", "not valid JSON")
 }
