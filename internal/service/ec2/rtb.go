@@ -124,11 +124,12 @@ type rtbView struct {
 	now    time.Time
 	target map[string]string // target id + "@" + vpc → state
 	vpcs   map[string]*vpcRec
+	enis   map[string]string // instance id → primary interface
 	err    error
 }
 
 func (s *Service) newView(tx store.Tx, sc scope) *rtbView {
-	return &rtbView{s: s, tx: tx, sc: sc, now: s.clock.Now(), target: map[string]string{}, vpcs: map[string]*vpcRec{}}
+	return &rtbView{s: s, tx: tx, sc: sc, now: s.clock.Now(), target: map[string]string{}, vpcs: map[string]*vpcRec{}, enis: map[string]string{}}
 }
 
 // routes returns the table's routes with their states.
@@ -146,6 +147,40 @@ func (v *rtbView) routes(rt *routeTableRec) ([]route, []string) {
 		states[i] = v.state(rt.VpcID, r)
 	}
 	return routes, states
+}
+
+// table is the route table as Describe shows it. A route to an instance
+// also names the instance's owner and the primary interface that carries
+// its traffic, as AWS's do.
+func (v *rtbView) table(rt *routeTableRec) ec2api.RouteTable {
+	out := rt.api(v.routes(rt))
+	for i := range out.Routes {
+		r := &out.Routes[i]
+		if r.InstanceId == nil {
+			continue
+		}
+		r.InstanceOwnerId = ptr(rt.Owner)
+		if eni := v.primaryENI(*r.InstanceId); eni != "" {
+			r.NetworkInterfaceId = ptr(eni)
+		}
+	}
+	return out
+}
+
+func (v *rtbView) primaryENI(instance string) string {
+	if eni, ok := v.enis[instance]; ok {
+		return eni
+	}
+	var eni string
+	if k, ok := kindOf(instance); ok {
+		fields, _, err := rawRecord(v.tx, v.sc, k, instance)
+		if err != nil && v.err == nil {
+			v.err = err
+		}
+		eni = rawString(fields, "eni")
+	}
+	v.enis[instance] = eni
+	return eni
 }
 
 func (v *rtbView) vpc(id string) *vpcRec {
@@ -399,7 +434,7 @@ func (s *Service) CreateRouteTable(ctx context.Context, in *ec2api.CreateRouteTa
 		if err := routeTables.put(tx, sc, rt); err != nil {
 			return err
 		}
-		out = rt.api(s.newView(tx, sc).routes(rt))
+		out = s.newView(tx, sc).table(rt)
 		return nil
 	})
 	if err != nil {
@@ -441,7 +476,7 @@ func (s *Service) DescribeRouteTables(ctx context.Context, in *ec2api.DescribeRo
 			return err
 		}
 		for _, rt := range items {
-			out.RouteTables = append(out.RouteTables, rt.api(v.routes(rt)))
+			out.RouteTables = append(out.RouteTables, v.table(rt))
 		}
 		if next != "" {
 			out.NextToken = &next

@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -170,14 +171,32 @@ func (s *Service) resolveTarget(tx store.Tx, sc scope, rt *routeTableRec, sp rou
 		if !found {
 			return route{}, missing
 		}
-		if k.prefix == "i" && instanceGone(fields) {
-			return route{}, errf(http.StatusBadRequest, "IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", t.id)
+		if k.prefix == "i" {
+			if err := instanceRouteTarget(tx, sc, t.id, fields); err != nil {
+				return route{}, err
+			}
 		}
 		if vpc := rawString(fields, "vpc"); vpc != "" && vpc != rt.VpcID && t.member != "VpcPeeringConnectionId" && t.member != "TransitGatewayId" {
 			return route{}, differentNetworks(rt.ID, nf.noun, t.id)
 		}
 	}
 	return route{Target: t.id, Via: t.member}, nil
+}
+
+// instanceRouteTarget checks that an instance can take a route: AWS
+// routes to its one interface, so an instance with several is ambiguous.
+func instanceRouteTarget(tx store.Tx, sc scope, id string, fields map[string]json.RawMessage) error {
+	if instanceGone(fields) {
+		return errf(http.StatusBadRequest, "IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", id)
+	}
+	n, err := enis.countBy(tx, sc, "attachment.instance-id", id)
+	if err != nil {
+		return err
+	}
+	if n > 1 {
+		return errf(http.StatusBadRequest, "InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", id)
+	}
+	return nil
 }
 
 func orNotFound(err, notFound error) error {
