@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -22,14 +23,21 @@ func (sn *subnetRec) available() int64 {
 	return usableAddresses(sn.block()) - sn.UsedIPs
 }
 
-func (sn *subnetRec) api(region string) ec2api.Subnet {
-	hostType := sn.HostnameTyp
-	if hostType == "" {
-		hostType = "ip-name"
+func (sn *subnetRec) arn(region string) string {
+	return "arn:aws:ec2:" + region + ":" + sn.Owner + ":subnet/" + sn.ID
+}
+
+func (sn *subnetRec) hostnameType() string {
+	if sn.HostnameTyp == "" {
+		return "ip-name"
 	}
+	return sn.HostnameTyp
+}
+
+func (sn *subnetRec) api(region string) ec2api.Subnet {
 	out := ec2api.Subnet{
 		SubnetId:                    ptr(sn.ID),
-		SubnetArn:                   ptr("arn:aws:ec2:" + region + ":" + sn.Owner + ":subnet/" + sn.ID),
+		SubnetArn:                   ptr(sn.arn(region)),
 		OwnerId:                     ptr(sn.Owner),
 		VpcId:                       ptr(sn.VpcID),
 		State:                       ptr(sn.State),
@@ -44,7 +52,7 @@ func (sn *subnetRec) api(region string) ec2api.Subnet {
 		EnableDns64:                 ptr(sn.EnableDns64),
 		Ipv6Native:                  ptr(false),
 		PrivateDnsNameOptionsOnLaunch: &ec2api.PrivateDnsNameOptionsOnLaunch{
-			HostnameType:                    ptr(hostType),
+			HostnameType:                    ptr(sn.hostnameType()),
 			EnableResourceNameDnsARecord:    ptr(sn.DNSA),
 			EnableResourceNameDnsAAAARecord: ptr(sn.DNSAAAA),
 		},
@@ -83,10 +91,24 @@ var subnetFilters = func() filterDefs[*subnetRec] {
 		},
 		"ipv6-native":             func(sn *subnetRec) []string { return boolValue(false) },
 		"map-public-ip-on-launch": func(sn *subnetRec) []string { return boolValue(sn.MapPublicIP) },
-		"owner-id":                func(sn *subnetRec) []string { return one(sn.Owner) },
-		"state":                   func(sn *subnetRec) []string { return one(sn.State) },
-		"subnet-id":               func(sn *subnetRec) []string { return one(sn.ID) },
-		"vpc-id":                  func(sn *subnetRec) []string { return one(sn.VpcID) },
+		"enable-dns64":            func(sn *subnetRec) []string { return boolValue(sn.EnableDns64) },
+		"private-dns-name-options-on-launch.hostname-type": func(sn *subnetRec) []string { return one(sn.hostnameType()) },
+		"private-dns-name-options-on-launch.enable-resource-name-dns-a-record": func(sn *subnetRec) []string {
+			return boolValue(sn.DNSA)
+		},
+		"private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record": func(sn *subnetRec) []string {
+			return boolValue(sn.DNSAAAA)
+		},
+		// Outposts and customer-owned pools do not exist here: these
+		// filters are accepted and match no subnet, or every one.
+		"outpost-arn":                     func(*subnetRec) []string { return nil },
+		"customer-owned-ipv4-pool":        func(*subnetRec) []string { return nil },
+		"enable-lni-at-device-index":      func(*subnetRec) []string { return nil },
+		"map-customer-owned-ip-on-launch": func(*subnetRec) []string { return boolValue(false) },
+		"owner-id":                        func(sn *subnetRec) []string { return one(sn.Owner) },
+		"state":                           func(sn *subnetRec) []string { return one(sn.State) },
+		"subnet-id":                       func(sn *subnetRec) []string { return one(sn.ID) },
+		"vpc-id":                          func(sn *subnetRec) []string { return one(sn.VpcID) },
 	}
 	// AWS's older spellings, still accepted.
 	f["availabilityZone"] = f["availability-zone"]
@@ -95,6 +117,13 @@ var subnetFilters = func() filterDefs[*subnetRec] {
 	f["availableIpAddressCount"] = f["available-ip-address-count"]
 	return f
 }()
+
+// subnetFiltersIn adds the one filter that needs the Region, the ARN.
+func subnetFiltersIn(region string) filterDefs[*subnetRec] {
+	f := maps.Clone(subnetFilters)
+	f["subnet-arn"] = func(sn *subnetRec) []string { return one(sn.arn(region)) }
+	return f
+}
 
 // zoneFor resolves CreateSubnet's zone by name or id within the Region.
 func zoneFor(region string, name, id *string) (regions.Zone, error) {
@@ -241,15 +270,15 @@ func (s *Service) DescribeSubnets(ctx context.Context, in *ec2api.DescribeSubnet
 	if err := checkIDs(kindSubnet, in.SubnetIds); err != nil {
 		return nil, err
 	}
-	fs, err := subnetFilters.compile(in.Filters)
+	sc, _, err := s.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := subnetFiltersIn(sc.region).compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
 	pg, err := parsePage(in.MaxResults, in.NextToken, len(in.SubnetIds) > 0, "subnetIds", describeLimits)
-	if err != nil {
-		return nil, err
-	}
-	sc, _, err := s.scope(ctx)
 	if err != nil {
 		return nil, err
 	}
