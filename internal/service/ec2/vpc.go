@@ -360,6 +360,33 @@ const (
 	attrNAUMetrics   = "enableNetworkAddressUsageMetrics"
 )
 
+// ModifyVpcTenancy moves a dedicated VPC to default tenancy, the only
+// change AWS allows; instances already running keep theirs.
+func (s *Service) ModifyVpcTenancy(ctx context.Context, in *ec2api.ModifyVpcTenancyInput) (*ec2api.ModifyVpcTenancyOutput, error) {
+	if err := dryRun(in.DryRun); err != nil {
+		return nil, err
+	}
+	if t := deref(in.InstanceTenancy); t != "default" {
+		return nil, invalidParam("Invalid value '%s' for InstanceTenancy.", t)
+	}
+	sc, _, err := s.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		v, err := getVPC(tx, sc, deref(in.VpcId))
+		if err != nil {
+			return err
+		}
+		v.Tenancy = "default"
+		return vpcs.put(tx, sc, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2api.ModifyVpcTenancyOutput{ReturnValue: ptr(true)}, nil
+}
+
 // ModifyVpcAttribute changes one attribute per call, as AWS requires.
 func (s *Service) ModifyVpcAttribute(ctx context.Context, in *ec2api.ModifyVpcAttributeInput) (*ec2api.ModifyVpcAttributeOutput, error) {
 	var names []string
