@@ -168,6 +168,8 @@ func (s *Service) CreateVpc(ctx context.Context, in *ec2api.CreateVpcInput) (*ec
 	st.vpc.Tags = tags
 	if isTrue(in.AmazonProvidedIpv6CidrBlock) {
 		st.vpc.Ipv6 = []ipv6Assoc{{AssocID: s.ids.Resource("vpc-cidr-assoc"), Cidr: s.amazonIPv6(), Pool: "Amazon", BorderGroup: sc.region}}
+		st.sgRules = append(st.sgRules, s.ipv6Outbound(st.sg))
+		st.acl.Entries = withIPv6Allow(st.acl.Entries)
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if err := s.vpcQuota(tx, sc); err != nil {
@@ -510,6 +512,9 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, in *ec2api.Associat
 			v.Ipv6 = append(v.Ipv6, a)
 			r := a.vpcAPI("associating", sc.region)
 			out.Ipv6CidrBlockAssociation = &r
+			if err := s.openDefaultsToIPv6(tx, sc, v); err != nil {
+				return err
+			}
 			return vpcs.put(tx, sc, v)
 		}
 		if len(v.Cidrs) >= s.quotas.IPv4BlocksPerVPC {
