@@ -32,6 +32,9 @@ const (
 	// natRetention is how long deleted and failed NAT gateways stay
 	// visible, as AWS shows them for about an hour.
 	natRetention = time.Hour
+	// natGatewaysPerZone is AWS's default quota ("NAT gateways per
+	// Availability Zone", Amazon VPC quotas).
+	natGatewaysPerZone = 5
 )
 
 func (n *natGatewayRec) state(now time.Time) string {
@@ -186,6 +189,9 @@ func (s *Service) CreateNatGateway(ctx context.Context, in *ec2api.CreateNatGate
 		if sn.available() <= 0 {
 			return errf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet", "Subnet has insufficient free addresses to create this NAT gateway")
 		}
+		if err := natZoneQuota(tx, sc, sn.Zone, now); err != nil {
+			return err
+		}
 		n.SubnetID, n.VpcID, n.PrivateIP = sn.ID, sn.VpcID, deref(in.PrivateIpAddress)
 		if n.PrivateIP == "" {
 			n.PrivateIP = s.pickPrivateIP(sn)
@@ -217,6 +223,31 @@ func (s *Service) CreateNatGateway(ctx context.Context, in *ec2api.CreateNatGate
 	}
 	out := n.api(now)
 	return &ec2api.CreateNatGatewayOutput{NatGateway: &out, ClientToken: in.ClientToken}, nil
+}
+
+// natZoneQuota refuses a NAT gateway beyond the zone's quota; gateways
+// that failed or are deleted no longer count.
+func natZoneQuota(tx store.Tx, sc scope, zone string, now time.Time) error {
+	sns, err := subnets.idsBy(tx, sc, "availability-zone", zone)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, sn := range sns {
+		gws, err := natGateways.by(tx, sc, "subnet-id", sn)
+		if err != nil {
+			return err
+		}
+		for _, g := range gws {
+			if g.live(now) {
+				n++
+			}
+		}
+	}
+	if n >= natGatewaysPerZone {
+		return errf(http.StatusBadRequest, "NatGatewayLimitExceeded", "The maximum number of NAT Gateways has been reached.")
+	}
+	return nil
 }
 
 // natAddress gives a public NAT gateway its Elastic IP, or records why it
