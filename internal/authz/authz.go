@@ -126,9 +126,10 @@ func (a *Authorizer) Authorize(ctx context.Context, svc *model.Service, op *mode
 		}
 	}
 	// The root user may do anything its account can; only a resource
-	// policy's explicit deny could stop it, and a role's trust policy must
-	// still let it assume the role.
-	if a.rootUnlimited(p, svc, op) {
+	// policy's explicit deny could stop it, a role's trust policy must
+	// still let it assume the role, and a session policy (root-accepted
+	// delegated access) still bounds it.
+	if a.rootUnlimited(p, svc, op) && (sess == nil || len(sess.Policies) == 0) {
 		return nil
 	}
 	checks, err := actions.Resolve(actions.Request{
@@ -183,7 +184,9 @@ func (a *Authorizer) decide(ctx context.Context, svc *model.Service, info *reqct
 					return err
 				}
 			}
-			if !trusted && ri == nil && p.IsRoot() {
+			// The root user needs no identity policy, but a session policy
+			// (GetFederationToken, delegated access) bounds even root.
+			if !trusted && ri == nil && p.IsRoot() && (sess == nil || len(sess.Policies) == 0) {
 				continue
 			}
 			req := policy.Request{
@@ -254,7 +257,7 @@ func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info, sess *Sess
 	}
 	if sess != nil {
 		principal.Tags = mergeTags(id.Tags, sess.Tags)
-		if id.Type == "Root" && sess.Kind == KindFederated {
+		if id.Type == "Root" && (sess.Kind == KindFederated || len(sess.Policies) > 0) {
 			out.Identity = append(out.Identity, policy.Attached{ID: of, Name: "root", Type: "inline", Policy: allowAll})
 		}
 	} else {

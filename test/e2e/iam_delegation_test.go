@@ -258,6 +258,16 @@ func TestIAMDelegationCLI(t *testing.T) {
 	if k, _ := c["AccessKeyId"].(string); !strings.HasPrefix(k, "ASIA") || creds["AssumedPrincipal"] != "arn:aws:iam::000000000000:root" {
 		t.Fatalf("credentials = %v", creds)
 	}
+	// The root user accepted, yet the credentials are bounded by the
+	// request's policy as a session policy bounds any principal.
+	delegated := []string{"AWS_ACCESS_KEY_ID=" + c["AccessKeyId"].(string), "AWS_SECRET_ACCESS_KEY=" + c["SecretAccessKey"].(string),
+		"AWS_SESSION_TOKEN=" + c["SessionToken"].(string)}
+	if _, stderr, err := cliEnv(ctx, s, delegated, "v1", path, "iam", "list-users"); err == nil || !strings.Contains(stderr, "AccessDenied") {
+		t.Fatalf("root-accepted delegated credentials listed users: %v\n%s", err, stderr)
+	}
+	if _, stderr, err := cliEnv(ctx, s, delegated, "v1", path, "s3api", "create-bucket", "--bucket", "not-in-the-policy"); err == nil || !strings.Contains(stderr, "AccessDenied") {
+		t.Fatalf("root-accepted delegated credentials created a bucket: %v\n%s", err, stderr)
+	}
 	_, stderr, err := cliEnv(ctx, s, partnerEnv, "v1", path, "sts", "get-delegated-access-token", "--trade-in-token", token)
 	if err == nil || !strings.Contains(stderr, "ExpiredTradeInTokenException") {
 		t.Fatalf("second exchange: %v\n%s", err, stderr)

@@ -251,10 +251,13 @@ func Evaluate(req Request, in Input) Decision {
 	d.MissingContextValues = ec.missing
 	p := &req.Principal
 
-	if p.Type == TypeRoot {
-		// A root caller has no identity policies, boundary or session
-		// policies; only a resource policy can stop it, and outside its
-		// account a resource policy must let it in.
+	if p.Type == TypeRoot && len(in.Session) == 0 {
+		// A root caller has no identity policies or boundary; only a
+		// resource policy can stop it, and outside its account a resource
+		// policy must let it in. A root session carrying session policies
+		// (delegated access the root user accepted) is evaluated below,
+		// its identity an allow-all the caller supplies, so the session
+		// policies bound it.
 		switch {
 		case rs.deny:
 			d.Reason = ExplicitDenyResource

@@ -310,3 +310,20 @@ func TestDerivedKeysSession(t *testing.T) {
 		t.Errorf("roleARN = %s", got)
 	}
 }
+
+// A root session with session policies (delegated access the root user
+// accepted) is bounded by them; without any, root is unlimited.
+func TestRootSessionBoundedBySessionPolicy(t *testing.T) {
+	all := identity(t, "all", allow("*", "*"))
+	in := Input{Identity: []Attached{all}, Session: sessionPolicy(t, allow("s3:GetObject", "arn:aws:s3:::b/*"))}
+	if d := Evaluate(get(root), in); !d.Allowed {
+		t.Errorf("GetObject within the session policy denied: %v", d.Reason)
+	}
+	other := Request{Principal: root, Action: "iam:ListUsers", Resource: "*"}
+	if d := Evaluate(other, in); d.Allowed || d.Reason != NoSessionAllow {
+		t.Errorf("ListUsers outside the session policy: allowed %v, %v", d.Allowed, d.Reason)
+	}
+	if d := Evaluate(other, Input{}); !d.Allowed {
+		t.Errorf("root without session policies denied: %v", d.Reason)
+	}
+}
