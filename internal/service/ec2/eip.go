@@ -245,8 +245,10 @@ func resolveAddressTarget(tx store.Tx, sc scope, instance, eni, privateIP string
 	if !found {
 		return t, missing
 	}
-	if instance != "" && instanceGone(fields) {
-		return t, errf(http.StatusBadRequest, "IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", instance)
+	if instance != "" {
+		if err := singleInterfaceInstance(tx, sc, instance, fields); err != nil {
+			return t, err
+		}
 	}
 	t.vpc = rawString(fields, "vpc")
 	t.privateIP = privateIP

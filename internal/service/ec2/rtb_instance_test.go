@@ -7,7 +7,8 @@ import (
 )
 
 // TestRouteToInstance checks what a route to an instance shows and that
-// an instance with a second interface can no longer be a route's target.
+// an instance with a second interface can no longer be a route's or an
+// Elastic IP's target by its id.
 func TestRouteToInstance(t *testing.T) {
 	s, ctx := newTestService(t, DefaultQuotas())
 	n := mustNetwork(t, s, ctx)
@@ -32,12 +33,18 @@ func TestRouteToInstance(t *testing.T) {
 	if _, err := s.AttachNetworkInterface(ctx, &ec2api.AttachNetworkInterfaceInput{NetworkInterfaceId: second.NetworkInterfaceId, InstanceId: &id, DeviceIndex: ptr(int64(1))}); err != nil {
 		t.Fatal(err)
 	}
+	eip, err := s.AllocateAddress(ctx, &ec2api.AllocateAddressInput{Domain: ptr("vpc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, associate := s.AssociateAddress(ctx, &ec2api.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: &id})
 	_, create := s.CreateRoute(ctx, &ec2api.CreateRouteInput{RouteTableId: &rtb, DestinationCidrBlock: ptr("172.16.0.0/12"), InstanceId: &id})
 	_, replace := s.ReplaceRoute(ctx, &ec2api.ReplaceRouteInput{RouteTableId: &rtb, DestinationCidrBlock: ptr("192.168.0.0/16"), InstanceId: &id})
 	multiple := "There are multiple interfaces attached to instance '" + id + "'. Please specify an interface ID for the operation instead."
 	checkRefusals(t, []refusal{
 		{"create with two interfaces", create, "InvalidInstanceID", multiple},
 		{"replace with two interfaces", replace, "InvalidInstanceID", multiple},
+		{"Elastic IP to an instance with two interfaces", associate, "InvalidInstanceID", multiple},
 	})
 	// The interface itself still is a valid target.
 	if _, err := s.CreateRoute(ctx, &ec2api.CreateRouteInput{RouteTableId: &rtb, DestinationCidrBlock: ptr("172.16.0.0/12"), NetworkInterfaceId: second.NetworkInterfaceId}); err != nil {

@@ -172,7 +172,7 @@ func (s *Service) resolveTarget(tx store.Tx, sc scope, rt *routeTableRec, sp rou
 			return route{}, missing
 		}
 		if k.prefix == "i" {
-			if err := instanceRouteTarget(tx, sc, t.id, fields); err != nil {
+			if err := singleInterfaceInstance(tx, sc, t.id, fields); err != nil {
 				return route{}, err
 			}
 		}
@@ -183,9 +183,10 @@ func (s *Service) resolveTarget(tx store.Tx, sc scope, rt *routeTableRec, sp rou
 	return route{Target: t.id, Via: t.member}, nil
 }
 
-// instanceRouteTarget checks that an instance can take a route: AWS
-// routes to its one interface, so an instance with several is ambiguous.
-func instanceRouteTarget(tx store.Tx, sc scope, id string, fields map[string]json.RawMessage) error {
+// singleInterfaceInstance checks that an instance can take a route or an
+// Elastic IP: AWS acts on its one interface, so an instance with several
+// is ambiguous and the caller must name the interface.
+func singleInterfaceInstance(tx store.Tx, sc scope, id string, fields map[string]json.RawMessage) error {
 	if instanceGone(fields) {
 		return errf(http.StatusBadRequest, "IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", id)
 	}
