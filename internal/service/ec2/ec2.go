@@ -40,6 +40,11 @@ type Quotas struct {
 	EntriesPerNetworkACL    int // 20 inbound, and 20 outbound
 	// Elastic IP addresses (eip.go); zero means AWS's default.
 	ElasticIPsPerRegion int // 5
+	// NAT gateways and route tables (nat.go, rtb*.go); zero means AWS's
+	// default.
+	NATGatewaysPerAZ    int // 5
+	RouteTablesPerVPC   int // 200
+	RoutesPerRouteTable int // 50, besides the local routes
 	// Launch templates (launchtemplates.go); zero means AWS's default.
 	LaunchTemplatesPerRegion  int // 5000
 	VersionsPerLaunchTemplate int // 10000
@@ -66,7 +71,7 @@ type Quotas struct {
 func DefaultQuotas() Quotas {
 	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50,
 		SecurityGroupsPerRegion: 2500, RulesPerSecurityGroup: 60, NetworkACLsPerVPC: 200, EntriesPerNetworkACL: 20,
-		ElasticIPsPerRegion: 5, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000,
+		ElasticIPsPerRegion: 5, NATGatewaysPerAZ: 5, RouteTablesPerVPC: 200, RoutesPerRouteTable: 50, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000,
 		StandardVCPUs: 1152, GVCPUs: 64, PVCPUs: 64, XVCPUs: 128, FVCPUs: 128, InfVCPUs: 64, DLVCPUs: 96, TrnVCPUs: 256, HPCVCPUs: 384, HighMemoryVCPUs: 448,
 		SnapshotsPerRegion: 100000, EBSStorageTiB: 50, IO2StorageTiB: 20}
 }

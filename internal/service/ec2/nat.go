@@ -32,9 +32,6 @@ const (
 	// natRetention is how long deleted and failed NAT gateways stay
 	// visible, as AWS shows them for about an hour.
 	natRetention = time.Hour
-	// natGatewaysPerZone is AWS's default quota ("NAT gateways per
-	// Availability Zone", Amazon VPC quotas).
-	natGatewaysPerZone = 5
 )
 
 func (n *natGatewayRec) state(now time.Time) string {
@@ -189,7 +186,7 @@ func (s *Service) CreateNatGateway(ctx context.Context, in *ec2api.CreateNatGate
 		if sn.available() <= 0 {
 			return errf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet", "Subnet has insufficient free addresses to create this NAT gateway")
 		}
-		if err := natZoneQuota(tx, sc, sn.Zone, now); err != nil {
+		if err := natZoneQuota(tx, sc, sn.Zone, now, orDefault(s.quotas.NATGatewaysPerAZ, 5)); err != nil {
 			return err
 		}
 		n.SubnetID, n.VpcID, n.PrivateIP = sn.ID, sn.VpcID, deref(in.PrivateIpAddress)
@@ -227,7 +224,7 @@ func (s *Service) CreateNatGateway(ctx context.Context, in *ec2api.CreateNatGate
 
 // natZoneQuota refuses a NAT gateway beyond the zone's quota; gateways
 // that failed or are deleted no longer count.
-func natZoneQuota(tx store.Tx, sc scope, zone string, now time.Time) error {
+func natZoneQuota(tx store.Tx, sc scope, zone string, now time.Time, limit int) error {
 	sns, err := subnets.idsBy(tx, sc, "availability-zone", zone)
 	if err != nil {
 		return err
@@ -244,7 +241,7 @@ func natZoneQuota(tx store.Tx, sc scope, zone string, now time.Time) error {
 			}
 		}
 	}
-	if n >= natGatewaysPerZone {
+	if n >= limit {
 		return errf(http.StatusBadRequest, "NatGatewayLimitExceeded", "The maximum number of NAT Gateways has been reached.")
 	}
 	return nil

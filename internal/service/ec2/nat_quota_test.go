@@ -43,3 +43,32 @@ func TestNATGatewayZoneQuota(t *testing.T) {
 		t.Fatalf("after the deletion: %v", err)
 	}
 }
+
+// The NAT gateway, route table and route limits are quotas a server flag
+// raises or lowers (`--ec2-quotas`), as Service Quotas would.
+func TestNATAndRouteQuotasConfigurable(t *testing.T) {
+	q, err := ParseQuotas("nat-gateways-per-az=1,route-tables-per-vpc=2,routes-per-route-table=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ctx := newTestService(t, q)
+	vpc := mustVPC(t, s, ctx, "10.0.0.0/16")
+	sn := mustSubnet(t, s, ctx, vpc, "10.0.0.0/24", "us-east-1a")
+	if _, err := s.CreateNatGateway(ctx, &ec2api.CreateNatGatewayInput{SubnetId: &sn, ConnectivityType: ptr("private")}); err != nil {
+		t.Fatal(err)
+	}
+	_, nat := s.CreateNatGateway(ctx, &ec2api.CreateNatGatewayInput{SubnetId: &sn, ConnectivityType: ptr("private")})
+	// The main table counts: one more table fits, then the quota of two is met.
+	rtb := mustRouteTable(t, s, ctx, vpc)
+	_, table := s.CreateRouteTable(ctx, &ec2api.CreateRouteTableInput{VpcId: &vpc})
+	eni := mustENI(t, s, ctx, &ec2api.CreateNetworkInterfaceInput{SubnetId: &sn})
+	if _, err := s.CreateRoute(ctx, &ec2api.CreateRouteInput{RouteTableId: &rtb, DestinationCidrBlock: ptr("192.168.0.0/16"), NetworkInterfaceId: eni.NetworkInterfaceId}); err != nil {
+		t.Fatal(err)
+	}
+	_, route := s.CreateRoute(ctx, &ec2api.CreateRouteInput{RouteTableId: &rtb, DestinationCidrBlock: ptr("172.16.0.0/12"), NetworkInterfaceId: eni.NetworkInterfaceId})
+	checkRefusals(t, []refusal{
+		{"second NAT gateway in the zone", nat, "NatGatewayLimitExceeded", ""},
+		{"third route table", table, "RouteTableLimitExceeded", ""},
+		{"second route", route, "RouteLimitExceeded", ""},
+	})
+}

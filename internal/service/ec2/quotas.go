@@ -19,6 +19,9 @@ var quotaNames = map[string]func(*Quotas) *int{
 	"network-acls-per-vpc":         func(q *Quotas) *int { return &q.NetworkACLsPerVPC },
 	"entries-per-network-acl":      func(q *Quotas) *int { return &q.EntriesPerNetworkACL },
 	"elastic-ips-per-region":       func(q *Quotas) *int { return &q.ElasticIPsPerRegion },
+	"nat-gateways-per-az":          func(q *Quotas) *int { return &q.NATGatewaysPerAZ },
+	"route-tables-per-vpc":         func(q *Quotas) *int { return &q.RouteTablesPerVPC },
+	"routes-per-route-table":       func(q *Quotas) *int { return &q.RoutesPerRouteTable },
 	"launch-templates-per-region":  func(q *Quotas) *int { return &q.LaunchTemplatesPerRegion },
 	"versions-per-launch-template": func(q *Quotas) *int { return &q.VersionsPerLaunchTemplate },
 	"standard-vcpus":               func(q *Quotas) *int { return &q.StandardVCPUs },
@@ -63,4 +66,13 @@ func ParseQuotas(spec string) (Quotas, error) {
 		*field(&q) = n
 	}
 	return q, nil
+}
+
+// orDefault is a quota that a partial Quotas literal left zero: AWS's
+// default.
+func orDefault(q, def int) int {
+	if q > 0 {
+		return q
+	}
+	return def
 }

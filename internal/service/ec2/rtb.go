@@ -14,12 +14,6 @@ import (
 	ec2api "hakoniwa/internal/api/ec2"
 )
 
-// AWS's fixed route table quotas (Amazon VPC quotas, "Route tables").
-const (
-	routeTablesPerVPC = 200
-	routesPerTable    = 50
-)
-
 // Route states and origins as the API spells them.
 const (
 	routeActive    = "active"
@@ -427,7 +421,7 @@ func (s *Service) CreateRouteTable(ctx context.Context, in *ec2api.CreateRouteTa
 		}
 		if n, err := routeTables.countBy(tx, sc, "vpc-id", v.ID); err != nil {
 			return err
-		} else if n >= routeTablesPerVPC {
+		} else if n >= orDefault(s.quotas.RouteTablesPerVPC, 200) {
 			return errf(http.StatusBadRequest, "RouteTableLimitExceeded", "The maximum number of route tables has been reached.")
 		}
 		rt.Routes = localRoutes(v)

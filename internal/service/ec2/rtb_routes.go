@@ -288,7 +288,7 @@ func (s *Service) CreateRoute(ctx context.Context, in *ec2api.CreateRouteInput) 
 		if err := checkInsideVPC(v, dest, target); err != nil {
 			return err
 		}
-		if len(rt.Routes) >= routesPerTable+len(v.Cidrs) {
+		if len(rt.Routes) >= orDefault(s.quotas.RoutesPerRouteTable, 50)+len(v.Cidrs) {
 			return errf(http.StatusBadRequest, "RouteLimitExceeded", "The maximum number of routes has been reached.")
 		}
 		r := dest
