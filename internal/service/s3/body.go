@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"hakoniwa/internal/awserr"
+	"hakoniwa/internal/blob"
 )
 
 // bufSize is the one buffer an upload streams through, whatever its size.
@@ -121,13 +122,20 @@ func (s *Service) receive(body io.Reader, spec bodySpec) (*received, error) {
 	if h == nil {
 		return nil, errInvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
 	}
+	return keepVerified(w, n, sum, h, alg, spec.contentMD5, want)
+}
+
+// keepVerified checks the payload's digests against those the request
+// gave (a checksum, Content-MD5) and keeps the blob; a PUT and a POST
+// form's file end the same way.
+func keepVerified(w *blob.Writer, n int64, sum, h hash.Hash, alg, contentMD5 string, given map[string]string) (*received, error) {
 	got := base64.StdEncoding.EncodeToString(h.Sum(nil))
-	if v, ok := want[alg]; ok && v != got {
+	if v, ok := given[alg]; ok && v != got {
 		return nil, errChecksumMismatch(alg)
 	}
 	etag := sum.Sum(nil)
-	if spec.contentMD5 != "" && spec.contentMD5 != base64.StdEncoding.EncodeToString(etag) {
-		return nil, errBadDigest(spec.contentMD5, base64.StdEncoding.EncodeToString(etag))
+	if md5b64 := base64.StdEncoding.EncodeToString(etag); contentMD5 != "" && contentMD5 != md5b64 {
+		return nil, errBadDigest(contentMD5, md5b64)
 	}
 	id, err := w.Commit()
 	if err != nil {

@@ -9,9 +9,7 @@ package s3
 import (
 	"context"
 	"crypto/md5"
-	"encoding/base64"
 	"encoding/xml"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -212,24 +210,7 @@ func (s *Service) receivePost(file io.Reader, lo, hi int64, contentMD5 string, g
 	case n < lo:
 		return nil, errPostTooSmall(n, lo)
 	}
-	return verifyPost(w, n, sum, h, alg, contentMD5, given)
-}
-
-// verifyPost checks the digests the form gave and keeps the blob.
-func verifyPost(w interface{ Commit() (string, error) }, n int64, sum, h hash.Hash, alg, contentMD5 string, given map[string]string) (*received, error) {
-	got := base64.StdEncoding.EncodeToString(h.Sum(nil))
-	if v, ok := given[alg]; ok && v != got {
-		return nil, errChecksumMismatch(alg)
-	}
-	etag := sum.Sum(nil)
-	if md5b64 := base64.StdEncoding.EncodeToString(etag); contentMD5 != "" && contentMD5 != md5b64 {
-		return nil, errBadDigest(contentMD5, md5b64)
-	}
-	id, err := w.Commit()
-	if err != nil {
-		return nil, err
-	}
-	return &received{blob: id, size: n, etag: md5Hex(etag), checksum: &checksum{Alg: alg, Value: got, Type: "FULL_OBJECT"}}, nil
+	return keepVerified(w, n, sum, h, alg, contentMD5, given)
 }
 
 func errPostTooSmall(size, minSize int64) error {
