@@ -11,9 +11,10 @@ import (
 
 // TestVPCInstancesCLI is the instance part of the VPC issue with both aws
 // CLIs: an Elastic IP on an instance (refused until the VPC has an
-// internet gateway, moved only with --allow-reassociation), a route to an
-// instance, secondary interfaces attached and detached with AWS's
-// refusals, and what termination does to the address and the route.
+// internet gateway, kept in place by --no-allow-reassociation and moved
+// otherwise), a route to an instance, secondary interfaces attached and
+// detached with AWS's refusals, and what termination does to the address
+// and the route.
 func TestVPCInstancesCLI(t *testing.T) {
 	clis := awsCLIs(t)
 	for _, v := range []string{"v1", "v2"} {
@@ -89,17 +90,29 @@ func vpcInstancesCLI(ctx context.Context, t *testing.T, s *Server, v, path strin
 	eq("a's public address", text("Reservations[0].Instances[0].PublicIpAddress", "describe-instances", "--instance-ids", a), publicIP)
 	eq("the same association again", text("Addresses[0].AssociationId", "describe-addresses", "--allocation-ids", alloc), first)
 
-	// Moving it to b takes --allow-reassociation.
+	// --no-allow-reassociation keeps it on a; without the flag it moves,
+	// as the AssociateAddress reference says ("Reassociation is
+	// automatic"), and --allow-reassociation moves it too.
 	refused("Resource.AlreadyAssociated", "resource "+alloc+" is already associated with associate-id "+first,
-		"associate-address", "--allocation-id", alloc, "--instance-id", b)
-	refused("Resource.AlreadyAssociated", "", "associate-address", "--allocation-id", alloc, "--instance-id", b, "--no-allow-reassociation")
-	moved := text("AssociationId", "associate-address", "--allocation-id", alloc, "--instance-id", b, "--allow-reassociation")
-	if moved == first || !strings.HasPrefix(moved, "eipassoc-") {
-		t.Fatalf("association after the move %q (first %q)", moved, first)
+		"associate-address", "--allocation-id", alloc, "--instance-id", b, "--no-allow-reassociation")
+	publicOf := func(id string) string {
+		return text("Reservations[0].Instances[0].PublicIpAddress", "describe-instances", "--instance-ids", id)
 	}
-	eq("address's instance", text("Addresses[0].InstanceId", "describe-addresses", "--allocation-ids", alloc), b)
-	eq("b's public address", text("Reservations[0].Instances[0].PublicIpAddress", "describe-instances", "--instance-ids", b), publicIP)
-	eq("a's public address after the move", text("Reservations[0].Instances[0].PublicIpAddress", "describe-instances", "--instance-ids", a), "None")
+	eq("a's public address after the refusal", publicOf(a), publicIP)
+	prev := first
+	for _, step := range []struct {
+		to, from string
+		flags    []string
+	}{{b, a, nil}, {a, b, []string{"--allow-reassociation"}}, {b, a, nil}} {
+		moved := text("AssociationId", append([]string{"associate-address", "--allocation-id", alloc, "--instance-id", step.to}, step.flags...)...)
+		if moved == prev || !strings.HasPrefix(moved, "eipassoc-") {
+			t.Fatalf("association after the move to %s %q (before %q)", step.to, moved, prev)
+		}
+		prev = moved
+		eq("address's instance", text("Addresses[0].[InstanceId,AssociationId]", "describe-addresses", "--allocation-ids", alloc), step.to+"\t"+moved)
+		eq(step.to+"'s public address", publicOf(step.to), publicIP)
+		eq(step.from+"'s public address after the move", publicOf(step.from), "None")
+	}
 	refused("InvalidIPAddress.InUse", "", "release-address", "--allocation-id", alloc)
 
 	// A route to an instance goes through its primary interface.

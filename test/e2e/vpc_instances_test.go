@@ -79,8 +79,8 @@ func TestInstanceNetworking(t *testing.T) {
 		t.Errorf("detached interface is %s", st)
 	}
 
-	// An Elastic IP on a, moved to b only with AllowReassociation; the
-	// VPC needs an internet gateway first.
+	// An Elastic IP on a, kept there by AllowReassociation=false; the VPC
+	// needs an internet gateway first.
 	eip, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
 	must(err)
 	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: &a})
@@ -96,10 +96,27 @@ func TestInstanceNetworking(t *testing.T) {
 	}
 	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: &b, AllowReassociation: aws.Bool(false)})
 	wantAPIError(t, err, "Resource.AlreadyAssociated", "")
-	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: &b, AllowReassociation: aws.Bool(true)})
-	must(err)
-	if got := aws.ToString(describeAddress(t, c, eip.AllocationId).InstanceId); got != b {
-		t.Fatalf("address on %q, want %s", got, b)
+	// Left out, AllowReassociation moves the address (the AssociateAddress
+	// reference: "Reassociation is automatic"); true moves it too.
+	for _, step := range []struct {
+		to    string
+		allow *bool
+	}{{b, nil}, {a, aws.Bool(true)}, {b, nil}} {
+		_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: &step.to, AllowReassociation: step.allow})
+		must(err)
+		from := a
+		if step.to == a {
+			from = b
+		}
+		if got := aws.ToString(describeAddress(t, c, eip.AllocationId).InstanceId); got != step.to {
+			t.Fatalf("address on %q, want %s", got, step.to)
+		}
+		if ip := aws.ToString(describeInstance(t, c, step.to).PublicIpAddress); ip != aws.ToString(eip.PublicIp) {
+			t.Errorf("%s's public address %q, want %s", step.to, ip, aws.ToString(eip.PublicIp))
+		}
+		if ip := aws.ToString(describeInstance(t, c, from).PublicIpAddress); ip == aws.ToString(eip.PublicIp) {
+			t.Errorf("%s keeps the Elastic IP after the move", from)
+		}
 	}
 	// Terminating b leaves the address allocated and unassociated, and
 	// nothing attaches to a terminated instance.

@@ -264,8 +264,8 @@ func resolveAddressTarget(tx store.Tx, sc scope, instance, eni, privateIP string
 }
 
 // AssociateAddress maps an Elastic IP to an instance or network interface
-// in a VPC with an internet gateway. An address already mapped moves only
-// with AllowReassociation.
+// in a VPC with an internet gateway. An address already mapped elsewhere
+// moves unless AllowReassociation is explicitly false.
 func (s *Service) AssociateAddress(ctx context.Context, in *ec2api.AssociateAddressInput) (*ec2api.AssociateAddressOutput, error) {
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
@@ -287,7 +287,11 @@ func (s *Service) AssociateAddress(ctx context.Context, in *ec2api.AssociateAddr
 		if err != nil {
 			return err
 		}
-		if a.AssocID != "" && !isTrue(in.AllowReassociation) && !(a.ENI == t.eni && a.Instance == t.instance) {
+		// The AssociateAddress reference: "Reassociation is automatic, but
+		// you can specify false to ensure the operation fails if the Elastic
+		// IP address is already associated with another resource." Only an
+		// explicit false refuses; an absent member moves the address.
+		if a.AssocID != "" && in.AllowReassociation != nil && !*in.AllowReassociation && !(a.ENI == t.eni && a.Instance == t.instance) {
 			return errf(http.StatusBadRequest, "Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", a.ID, a.AssocID)
 		}
 		if t.vpc != "" {

@@ -146,3 +146,68 @@ func TestElasticIPs(t *testing.T) {
 		t.Fatalf("by ip: %+v %v", got, err)
 	}
 }
+
+// TestAddressReassociation follows the AssociateAddress reference: an
+// address already mapped moves unless AllowReassociation is false.
+func TestAddressReassociation(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	n := mustNetwork(t, s, ctx)
+	x := *mustENI(t, s, ctx, &ec2api.CreateNetworkInterfaceInput{SubnetId: &n.public}).NetworkInterfaceId
+	y := *mustENI(t, s, ctx, &ec2api.CreateNetworkInterfaceInput{SubnetId: &n.public}).NetworkInterfaceId
+	eip, err := s.AllocateAddress(ctx, &ec2api.AllocateAddressInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	associate := func(eni string, allow *bool) (string, error) {
+		out, err := s.AssociateAddress(ctx, &ec2api.AssociateAddressInput{AllocationId: eip.AllocationId, NetworkInterfaceId: &eni, AllowReassociation: allow})
+		if err != nil {
+			return "", err
+		}
+		return *out.AssociationId, nil
+	}
+	// on checks that the address and only the interface eni show the mapping.
+	on := func(step, eni, assoc string) {
+		t.Helper()
+		out, err := s.DescribeAddresses(ctx, &ec2api.DescribeAddressesInput{AllocationIds: []string{*eip.AllocationId}})
+		if err != nil || len(out.Addresses) != 1 {
+			t.Fatalf("%s: describe: %v", step, err)
+		}
+		if a := out.Addresses[0]; deref(a.NetworkInterfaceId) != eni || deref(a.AssociationId) != assoc {
+			t.Fatalf("%s: address on %q (%q), want %s (%s)", step, deref(a.NetworkInterfaceId), deref(a.AssociationId), eni, assoc)
+		}
+		for _, id := range []string{x, y} {
+			got := describeENI(t, s, ctx, id).Association
+			if id == eni && (got == nil || *got.PublicIp != *eip.PublicIp || deref(got.AssociationId) != assoc) {
+				t.Errorf("%s: %s association %+v, want %s", step, id, got, assoc)
+			}
+			if id != eni && got != nil {
+				t.Errorf("%s: %s still shows %+v", step, id, got)
+			}
+		}
+	}
+	first, err := associate(x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on("first association", x, first)
+	_, refused := associate(y, ptr(false))
+	checkRefusals(t, []refusal{{"explicit false", refused, "Resource.AlreadyAssociated",
+		"resource " + *eip.AllocationId + " is already associated with associate-id " + first}})
+	on("after the refusal", x, first)
+	moved, err := associate(y, nil)
+	if err != nil {
+		t.Fatalf("reassociation without the flag: %v", err)
+	}
+	on("flag left out", y, moved)
+	back, err := associate(x, ptr(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	on("flag true", x, back)
+	// The same target again is no reassociation, even with false.
+	again, err := associate(x, ptr(false))
+	if err != nil {
+		t.Fatalf("same target with false: %v", err)
+	}
+	on("same target", x, again)
+}
