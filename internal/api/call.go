@@ -13,7 +13,7 @@ import (
 // whole path a request takes after decoding: NewInput, Decode, Handler,
 // Encode. Errors from the handler are returned untouched.
 func (b *Binding) Call(ctx context.Context, operation string, in map[string]any) (map[string]any, error) {
-	op, ok := b.Operations[operation]
+	op, ok := b.Operation(operation)
 	if !ok {
 		return nil, awserr.New(http.StatusBadRequest, "InvalidAction",
 			"The action %s is not valid for this web service.", operation)
@@ -22,7 +22,7 @@ func (b *Binding) Call(ctx context.Context, operation string, in map[string]any)
 	if err := Decode(in, input); err != nil {
 		return nil, err
 	}
-	out, err := op.Handler(ctx, input)
+	out, err := b.Invoke(ctx, op, input)
 	if err != nil {
 		return nil, err
 	}

@@ -445,15 +445,18 @@ func (g *serviceGen) apiFile() ([]byte, error) {
 			exported(name), io[0].name, io[1].name, name)
 	}
 
-	b.WriteString("// Bind returns impl's operation table, keyed by operation name.\nfunc Bind(impl API) *api.Binding {\n")
-	b.WriteString("\treturn &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{\n")
+	b.WriteString("// operations is the operation table, sorted by name. Its handlers capture\n")
+	b.WriteString("// nothing, so the linker lays the table out and a start builds none of it.\n")
+	b.WriteString("var operations = [...]api.Operation{\n")
 	for _, name := range g.svc.OperationNames {
 		in := g.opIO[name][0].name
-		fmt.Fprintf(&b, "\t\t%q: {Name: %q, NewInput: func() any { return new(%s) }, Handler: func(ctx context.Context, in any) (any, error) {\n", name, name, in)
-		fmt.Fprintf(&b, "\t\t\tv, ok := in.(*%s)\n\t\t\tif !ok {\n\t\t\t\treturn nil, api.InputTypeError(ServiceID, %q, in)\n\t\t\t}\n", in, name)
-		fmt.Fprintf(&b, "\t\t\treturn api.Result(impl.%s(ctx, v))\n\t\t}},\n", exported(name))
+		fmt.Fprintf(&b, "\t{Name: %q, NewInput: func() any { return new(%s) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {\n", name, in)
+		fmt.Fprintf(&b, "\t\tv, ok := in.(*%s)\n\t\tif !ok {\n\t\t\treturn nil, api.InputTypeError(ServiceID, %q, in)\n\t\t}\n", in, name)
+		fmt.Fprintf(&b, "\t\treturn api.Result(impl.(API).%s(ctx, v))\n\t}},\n", exported(name))
 	}
-	b.WriteString("\t}}\n}\n")
+	b.WriteString("}\n\n")
+	b.WriteString("// Bind returns impl bound to the operation table.\nfunc Bind(impl API) *api.Binding {\n")
+	b.WriteString("\treturn &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}\n}\n")
 	return gofmt("zz_api.go", &b)
 }
 
@@ -485,7 +488,7 @@ func TestUnimplemented(t *testing.T) {
 		t.Fatalf("binding has %d operations, model %d", len(b.Operations), len(m.OperationNames))
 	}
 	for _, name := range m.OperationNames {
-		op, ok := b.Operations[name]
+		op, ok := b.Operation(name)
 		if !ok || op.Name != name {
 			t.Errorf("%s: missing from binding", name)
 			continue
@@ -494,13 +497,13 @@ func TestUnimplemented(t *testing.T) {
 		if err := api.Decode(map[string]any{}, in); err != nil {
 			t.Errorf("%s: decode into %T: %v", name, in, err)
 		}
-		out, err := op.Handler(context.Background(), in)
+		out, err := b.Invoke(context.Background(), op, in)
 		var ae *awserr.Error
 		if out != nil || !errors.As(err, &ae) || ae.Code != "NotImplemented" ||
 			!strings.Contains(ae.Message, ServiceID+":"+name+" ") {
 			t.Errorf("%s: got (%v, %v), want NotImplemented naming %s:%s", name, out, err, ServiceID, name)
 		}
-		if _, err := op.Handler(context.Background(), struct{}{}); err == nil {
+		if _, err := b.Invoke(context.Background(), op, struct{}{}); err == nil {
 			t.Errorf("%s: accepted an input of the wrong type", name)
 		}
 	}

@@ -473,428 +473,432 @@ func (Unimplemented) UpdateTrail(context.Context, *UpdateTrailInput) (*UpdateTra
 	return nil, awserr.NotImplemented(ServiceID, "UpdateTrail")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AddTags", NewInput: func() any { return new(AddTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddTags", in)
+		}
+		return api.Result(impl.(API).AddTags(ctx, v))
+	}},
+	{Name: "CancelQuery", NewInput: func() any { return new(CancelQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelQuery", in)
+		}
+		return api.Result(impl.(API).CancelQuery(ctx, v))
+	}},
+	{Name: "CreateChannel", NewInput: func() any { return new(CreateChannelInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateChannelInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateChannel", in)
+		}
+		return api.Result(impl.(API).CreateChannel(ctx, v))
+	}},
+	{Name: "CreateDashboard", NewInput: func() any { return new(CreateDashboardInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDashboardInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDashboard", in)
+		}
+		return api.Result(impl.(API).CreateDashboard(ctx, v))
+	}},
+	{Name: "CreateEventDataStore", NewInput: func() any { return new(CreateEventDataStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateEventDataStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateEventDataStore", in)
+		}
+		return api.Result(impl.(API).CreateEventDataStore(ctx, v))
+	}},
+	{Name: "CreateTrail", NewInput: func() any { return new(CreateTrailInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrailInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrail", in)
+		}
+		return api.Result(impl.(API).CreateTrail(ctx, v))
+	}},
+	{Name: "DeleteChannel", NewInput: func() any { return new(DeleteChannelInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteChannelInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteChannel", in)
+		}
+		return api.Result(impl.(API).DeleteChannel(ctx, v))
+	}},
+	{Name: "DeleteDashboard", NewInput: func() any { return new(DeleteDashboardInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDashboardInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDashboard", in)
+		}
+		return api.Result(impl.(API).DeleteDashboard(ctx, v))
+	}},
+	{Name: "DeleteEventDataStore", NewInput: func() any { return new(DeleteEventDataStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteEventDataStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteEventDataStore", in)
+		}
+		return api.Result(impl.(API).DeleteEventDataStore(ctx, v))
+	}},
+	{Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
+		}
+		return api.Result(impl.(API).DeleteResourcePolicy(ctx, v))
+	}},
+	{Name: "DeleteTrail", NewInput: func() any { return new(DeleteTrailInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrailInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrail", in)
+		}
+		return api.Result(impl.(API).DeleteTrail(ctx, v))
+	}},
+	{Name: "DeregisterOrganizationDelegatedAdmin", NewInput: func() any { return new(DeregisterOrganizationDelegatedAdminInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterOrganizationDelegatedAdminInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterOrganizationDelegatedAdmin", in)
+		}
+		return api.Result(impl.(API).DeregisterOrganizationDelegatedAdmin(ctx, v))
+	}},
+	{Name: "DescribeQuery", NewInput: func() any { return new(DescribeQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeQuery", in)
+		}
+		return api.Result(impl.(API).DescribeQuery(ctx, v))
+	}},
+	{Name: "DescribeTrails", NewInput: func() any { return new(DescribeTrailsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTrailsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTrails", in)
+		}
+		return api.Result(impl.(API).DescribeTrails(ctx, v))
+	}},
+	{Name: "DisableFederation", NewInput: func() any { return new(DisableFederationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableFederationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableFederation", in)
+		}
+		return api.Result(impl.(API).DisableFederation(ctx, v))
+	}},
+	{Name: "EnableFederation", NewInput: func() any { return new(EnableFederationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableFederationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableFederation", in)
+		}
+		return api.Result(impl.(API).EnableFederation(ctx, v))
+	}},
+	{Name: "GenerateQuery", NewInput: func() any { return new(GenerateQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateQuery", in)
+		}
+		return api.Result(impl.(API).GenerateQuery(ctx, v))
+	}},
+	{Name: "GetChannel", NewInput: func() any { return new(GetChannelInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetChannelInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetChannel", in)
+		}
+		return api.Result(impl.(API).GetChannel(ctx, v))
+	}},
+	{Name: "GetDashboard", NewInput: func() any { return new(GetDashboardInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDashboardInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDashboard", in)
+		}
+		return api.Result(impl.(API).GetDashboard(ctx, v))
+	}},
+	{Name: "GetEventConfiguration", NewInput: func() any { return new(GetEventConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEventConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEventConfiguration", in)
+		}
+		return api.Result(impl.(API).GetEventConfiguration(ctx, v))
+	}},
+	{Name: "GetEventDataStore", NewInput: func() any { return new(GetEventDataStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEventDataStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEventDataStore", in)
+		}
+		return api.Result(impl.(API).GetEventDataStore(ctx, v))
+	}},
+	{Name: "GetEventSelectors", NewInput: func() any { return new(GetEventSelectorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEventSelectorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEventSelectors", in)
+		}
+		return api.Result(impl.(API).GetEventSelectors(ctx, v))
+	}},
+	{Name: "GetImport", NewInput: func() any { return new(GetImportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetImportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetImport", in)
+		}
+		return api.Result(impl.(API).GetImport(ctx, v))
+	}},
+	{Name: "GetInsightSelectors", NewInput: func() any { return new(GetInsightSelectorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInsightSelectorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInsightSelectors", in)
+		}
+		return api.Result(impl.(API).GetInsightSelectors(ctx, v))
+	}},
+	{Name: "GetQueryResults", NewInput: func() any { return new(GetQueryResultsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetQueryResultsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetQueryResults", in)
+		}
+		return api.Result(impl.(API).GetQueryResults(ctx, v))
+	}},
+	{Name: "GetResourcePolicy", NewInput: func() any { return new(GetResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetResourcePolicy", in)
+		}
+		return api.Result(impl.(API).GetResourcePolicy(ctx, v))
+	}},
+	{Name: "GetTrail", NewInput: func() any { return new(GetTrailInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTrailInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTrail", in)
+		}
+		return api.Result(impl.(API).GetTrail(ctx, v))
+	}},
+	{Name: "GetTrailStatus", NewInput: func() any { return new(GetTrailStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTrailStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTrailStatus", in)
+		}
+		return api.Result(impl.(API).GetTrailStatus(ctx, v))
+	}},
+	{Name: "ListChannels", NewInput: func() any { return new(ListChannelsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListChannelsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListChannels", in)
+		}
+		return api.Result(impl.(API).ListChannels(ctx, v))
+	}},
+	{Name: "ListDashboards", NewInput: func() any { return new(ListDashboardsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDashboardsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDashboards", in)
+		}
+		return api.Result(impl.(API).ListDashboards(ctx, v))
+	}},
+	{Name: "ListEventDataStores", NewInput: func() any { return new(ListEventDataStoresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListEventDataStoresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListEventDataStores", in)
+		}
+		return api.Result(impl.(API).ListEventDataStores(ctx, v))
+	}},
+	{Name: "ListImportFailures", NewInput: func() any { return new(ListImportFailuresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListImportFailuresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListImportFailures", in)
+		}
+		return api.Result(impl.(API).ListImportFailures(ctx, v))
+	}},
+	{Name: "ListImports", NewInput: func() any { return new(ListImportsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListImportsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListImports", in)
+		}
+		return api.Result(impl.(API).ListImports(ctx, v))
+	}},
+	{Name: "ListInsightsData", NewInput: func() any { return new(ListInsightsDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListInsightsDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListInsightsData", in)
+		}
+		return api.Result(impl.(API).ListInsightsData(ctx, v))
+	}},
+	{Name: "ListInsightsMetricData", NewInput: func() any { return new(ListInsightsMetricDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListInsightsMetricDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListInsightsMetricData", in)
+		}
+		return api.Result(impl.(API).ListInsightsMetricData(ctx, v))
+	}},
+	{Name: "ListPublicKeys", NewInput: func() any { return new(ListPublicKeysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPublicKeysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPublicKeys", in)
+		}
+		return api.Result(impl.(API).ListPublicKeys(ctx, v))
+	}},
+	{Name: "ListQueries", NewInput: func() any { return new(ListQueriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListQueriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListQueries", in)
+		}
+		return api.Result(impl.(API).ListQueries(ctx, v))
+	}},
+	{Name: "ListTags", NewInput: func() any { return new(ListTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTags", in)
+		}
+		return api.Result(impl.(API).ListTags(ctx, v))
+	}},
+	{Name: "ListTrails", NewInput: func() any { return new(ListTrailsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTrailsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTrails", in)
+		}
+		return api.Result(impl.(API).ListTrails(ctx, v))
+	}},
+	{Name: "LookupEvents", NewInput: func() any { return new(LookupEventsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*LookupEventsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "LookupEvents", in)
+		}
+		return api.Result(impl.(API).LookupEvents(ctx, v))
+	}},
+	{Name: "PutEventConfiguration", NewInput: func() any { return new(PutEventConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutEventConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutEventConfiguration", in)
+		}
+		return api.Result(impl.(API).PutEventConfiguration(ctx, v))
+	}},
+	{Name: "PutEventSelectors", NewInput: func() any { return new(PutEventSelectorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutEventSelectorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutEventSelectors", in)
+		}
+		return api.Result(impl.(API).PutEventSelectors(ctx, v))
+	}},
+	{Name: "PutInsightSelectors", NewInput: func() any { return new(PutInsightSelectorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutInsightSelectorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutInsightSelectors", in)
+		}
+		return api.Result(impl.(API).PutInsightSelectors(ctx, v))
+	}},
+	{Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
+		}
+		return api.Result(impl.(API).PutResourcePolicy(ctx, v))
+	}},
+	{Name: "RegisterOrganizationDelegatedAdmin", NewInput: func() any { return new(RegisterOrganizationDelegatedAdminInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterOrganizationDelegatedAdminInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterOrganizationDelegatedAdmin", in)
+		}
+		return api.Result(impl.(API).RegisterOrganizationDelegatedAdmin(ctx, v))
+	}},
+	{Name: "RemoveTags", NewInput: func() any { return new(RemoveTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemoveTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemoveTags", in)
+		}
+		return api.Result(impl.(API).RemoveTags(ctx, v))
+	}},
+	{Name: "RestoreEventDataStore", NewInput: func() any { return new(RestoreEventDataStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreEventDataStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreEventDataStore", in)
+		}
+		return api.Result(impl.(API).RestoreEventDataStore(ctx, v))
+	}},
+	{Name: "SearchSampleQueries", NewInput: func() any { return new(SearchSampleQueriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SearchSampleQueriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SearchSampleQueries", in)
+		}
+		return api.Result(impl.(API).SearchSampleQueries(ctx, v))
+	}},
+	{Name: "StartDashboardRefresh", NewInput: func() any { return new(StartDashboardRefreshInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartDashboardRefreshInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartDashboardRefresh", in)
+		}
+		return api.Result(impl.(API).StartDashboardRefresh(ctx, v))
+	}},
+	{Name: "StartEventDataStoreIngestion", NewInput: func() any { return new(StartEventDataStoreIngestionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartEventDataStoreIngestionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartEventDataStoreIngestion", in)
+		}
+		return api.Result(impl.(API).StartEventDataStoreIngestion(ctx, v))
+	}},
+	{Name: "StartImport", NewInput: func() any { return new(StartImportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartImportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartImport", in)
+		}
+		return api.Result(impl.(API).StartImport(ctx, v))
+	}},
+	{Name: "StartLogging", NewInput: func() any { return new(StartLoggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartLoggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartLogging", in)
+		}
+		return api.Result(impl.(API).StartLogging(ctx, v))
+	}},
+	{Name: "StartQuery", NewInput: func() any { return new(StartQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartQuery", in)
+		}
+		return api.Result(impl.(API).StartQuery(ctx, v))
+	}},
+	{Name: "StopEventDataStoreIngestion", NewInput: func() any { return new(StopEventDataStoreIngestionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopEventDataStoreIngestionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopEventDataStoreIngestion", in)
+		}
+		return api.Result(impl.(API).StopEventDataStoreIngestion(ctx, v))
+	}},
+	{Name: "StopImport", NewInput: func() any { return new(StopImportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopImportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopImport", in)
+		}
+		return api.Result(impl.(API).StopImport(ctx, v))
+	}},
+	{Name: "StopLogging", NewInput: func() any { return new(StopLoggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopLoggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopLogging", in)
+		}
+		return api.Result(impl.(API).StopLogging(ctx, v))
+	}},
+	{Name: "UpdateChannel", NewInput: func() any { return new(UpdateChannelInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateChannelInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateChannel", in)
+		}
+		return api.Result(impl.(API).UpdateChannel(ctx, v))
+	}},
+	{Name: "UpdateDashboard", NewInput: func() any { return new(UpdateDashboardInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateDashboardInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateDashboard", in)
+		}
+		return api.Result(impl.(API).UpdateDashboard(ctx, v))
+	}},
+	{Name: "UpdateEventDataStore", NewInput: func() any { return new(UpdateEventDataStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateEventDataStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateEventDataStore", in)
+		}
+		return api.Result(impl.(API).UpdateEventDataStore(ctx, v))
+	}},
+	{Name: "UpdateTrail", NewInput: func() any { return new(UpdateTrailInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateTrailInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateTrail", in)
+		}
+		return api.Result(impl.(API).UpdateTrail(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AddTags": {Name: "AddTags", NewInput: func() any { return new(AddTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddTags", in)
-			}
-			return api.Result(impl.AddTags(ctx, v))
-		}},
-		"CancelQuery": {Name: "CancelQuery", NewInput: func() any { return new(CancelQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelQuery", in)
-			}
-			return api.Result(impl.CancelQuery(ctx, v))
-		}},
-		"CreateChannel": {Name: "CreateChannel", NewInput: func() any { return new(CreateChannelInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateChannelInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateChannel", in)
-			}
-			return api.Result(impl.CreateChannel(ctx, v))
-		}},
-		"CreateDashboard": {Name: "CreateDashboard", NewInput: func() any { return new(CreateDashboardInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDashboardInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDashboard", in)
-			}
-			return api.Result(impl.CreateDashboard(ctx, v))
-		}},
-		"CreateEventDataStore": {Name: "CreateEventDataStore", NewInput: func() any { return new(CreateEventDataStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateEventDataStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateEventDataStore", in)
-			}
-			return api.Result(impl.CreateEventDataStore(ctx, v))
-		}},
-		"CreateTrail": {Name: "CreateTrail", NewInput: func() any { return new(CreateTrailInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrailInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrail", in)
-			}
-			return api.Result(impl.CreateTrail(ctx, v))
-		}},
-		"DeleteChannel": {Name: "DeleteChannel", NewInput: func() any { return new(DeleteChannelInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteChannelInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteChannel", in)
-			}
-			return api.Result(impl.DeleteChannel(ctx, v))
-		}},
-		"DeleteDashboard": {Name: "DeleteDashboard", NewInput: func() any { return new(DeleteDashboardInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDashboardInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDashboard", in)
-			}
-			return api.Result(impl.DeleteDashboard(ctx, v))
-		}},
-		"DeleteEventDataStore": {Name: "DeleteEventDataStore", NewInput: func() any { return new(DeleteEventDataStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteEventDataStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteEventDataStore", in)
-			}
-			return api.Result(impl.DeleteEventDataStore(ctx, v))
-		}},
-		"DeleteResourcePolicy": {Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
-			}
-			return api.Result(impl.DeleteResourcePolicy(ctx, v))
-		}},
-		"DeleteTrail": {Name: "DeleteTrail", NewInput: func() any { return new(DeleteTrailInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrailInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrail", in)
-			}
-			return api.Result(impl.DeleteTrail(ctx, v))
-		}},
-		"DeregisterOrganizationDelegatedAdmin": {Name: "DeregisterOrganizationDelegatedAdmin", NewInput: func() any { return new(DeregisterOrganizationDelegatedAdminInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterOrganizationDelegatedAdminInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterOrganizationDelegatedAdmin", in)
-			}
-			return api.Result(impl.DeregisterOrganizationDelegatedAdmin(ctx, v))
-		}},
-		"DescribeQuery": {Name: "DescribeQuery", NewInput: func() any { return new(DescribeQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeQuery", in)
-			}
-			return api.Result(impl.DescribeQuery(ctx, v))
-		}},
-		"DescribeTrails": {Name: "DescribeTrails", NewInput: func() any { return new(DescribeTrailsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTrailsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTrails", in)
-			}
-			return api.Result(impl.DescribeTrails(ctx, v))
-		}},
-		"DisableFederation": {Name: "DisableFederation", NewInput: func() any { return new(DisableFederationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableFederationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableFederation", in)
-			}
-			return api.Result(impl.DisableFederation(ctx, v))
-		}},
-		"EnableFederation": {Name: "EnableFederation", NewInput: func() any { return new(EnableFederationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableFederationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableFederation", in)
-			}
-			return api.Result(impl.EnableFederation(ctx, v))
-		}},
-		"GenerateQuery": {Name: "GenerateQuery", NewInput: func() any { return new(GenerateQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateQuery", in)
-			}
-			return api.Result(impl.GenerateQuery(ctx, v))
-		}},
-		"GetChannel": {Name: "GetChannel", NewInput: func() any { return new(GetChannelInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetChannelInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetChannel", in)
-			}
-			return api.Result(impl.GetChannel(ctx, v))
-		}},
-		"GetDashboard": {Name: "GetDashboard", NewInput: func() any { return new(GetDashboardInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDashboardInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDashboard", in)
-			}
-			return api.Result(impl.GetDashboard(ctx, v))
-		}},
-		"GetEventConfiguration": {Name: "GetEventConfiguration", NewInput: func() any { return new(GetEventConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEventConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEventConfiguration", in)
-			}
-			return api.Result(impl.GetEventConfiguration(ctx, v))
-		}},
-		"GetEventDataStore": {Name: "GetEventDataStore", NewInput: func() any { return new(GetEventDataStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEventDataStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEventDataStore", in)
-			}
-			return api.Result(impl.GetEventDataStore(ctx, v))
-		}},
-		"GetEventSelectors": {Name: "GetEventSelectors", NewInput: func() any { return new(GetEventSelectorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEventSelectorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEventSelectors", in)
-			}
-			return api.Result(impl.GetEventSelectors(ctx, v))
-		}},
-		"GetImport": {Name: "GetImport", NewInput: func() any { return new(GetImportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetImportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetImport", in)
-			}
-			return api.Result(impl.GetImport(ctx, v))
-		}},
-		"GetInsightSelectors": {Name: "GetInsightSelectors", NewInput: func() any { return new(GetInsightSelectorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInsightSelectorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInsightSelectors", in)
-			}
-			return api.Result(impl.GetInsightSelectors(ctx, v))
-		}},
-		"GetQueryResults": {Name: "GetQueryResults", NewInput: func() any { return new(GetQueryResultsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetQueryResultsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetQueryResults", in)
-			}
-			return api.Result(impl.GetQueryResults(ctx, v))
-		}},
-		"GetResourcePolicy": {Name: "GetResourcePolicy", NewInput: func() any { return new(GetResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetResourcePolicy", in)
-			}
-			return api.Result(impl.GetResourcePolicy(ctx, v))
-		}},
-		"GetTrail": {Name: "GetTrail", NewInput: func() any { return new(GetTrailInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTrailInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTrail", in)
-			}
-			return api.Result(impl.GetTrail(ctx, v))
-		}},
-		"GetTrailStatus": {Name: "GetTrailStatus", NewInput: func() any { return new(GetTrailStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTrailStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTrailStatus", in)
-			}
-			return api.Result(impl.GetTrailStatus(ctx, v))
-		}},
-		"ListChannels": {Name: "ListChannels", NewInput: func() any { return new(ListChannelsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListChannelsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListChannels", in)
-			}
-			return api.Result(impl.ListChannels(ctx, v))
-		}},
-		"ListDashboards": {Name: "ListDashboards", NewInput: func() any { return new(ListDashboardsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDashboardsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDashboards", in)
-			}
-			return api.Result(impl.ListDashboards(ctx, v))
-		}},
-		"ListEventDataStores": {Name: "ListEventDataStores", NewInput: func() any { return new(ListEventDataStoresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListEventDataStoresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListEventDataStores", in)
-			}
-			return api.Result(impl.ListEventDataStores(ctx, v))
-		}},
-		"ListImportFailures": {Name: "ListImportFailures", NewInput: func() any { return new(ListImportFailuresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListImportFailuresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListImportFailures", in)
-			}
-			return api.Result(impl.ListImportFailures(ctx, v))
-		}},
-		"ListImports": {Name: "ListImports", NewInput: func() any { return new(ListImportsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListImportsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListImports", in)
-			}
-			return api.Result(impl.ListImports(ctx, v))
-		}},
-		"ListInsightsData": {Name: "ListInsightsData", NewInput: func() any { return new(ListInsightsDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListInsightsDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListInsightsData", in)
-			}
-			return api.Result(impl.ListInsightsData(ctx, v))
-		}},
-		"ListInsightsMetricData": {Name: "ListInsightsMetricData", NewInput: func() any { return new(ListInsightsMetricDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListInsightsMetricDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListInsightsMetricData", in)
-			}
-			return api.Result(impl.ListInsightsMetricData(ctx, v))
-		}},
-		"ListPublicKeys": {Name: "ListPublicKeys", NewInput: func() any { return new(ListPublicKeysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPublicKeysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPublicKeys", in)
-			}
-			return api.Result(impl.ListPublicKeys(ctx, v))
-		}},
-		"ListQueries": {Name: "ListQueries", NewInput: func() any { return new(ListQueriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListQueriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListQueries", in)
-			}
-			return api.Result(impl.ListQueries(ctx, v))
-		}},
-		"ListTags": {Name: "ListTags", NewInput: func() any { return new(ListTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTags", in)
-			}
-			return api.Result(impl.ListTags(ctx, v))
-		}},
-		"ListTrails": {Name: "ListTrails", NewInput: func() any { return new(ListTrailsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTrailsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTrails", in)
-			}
-			return api.Result(impl.ListTrails(ctx, v))
-		}},
-		"LookupEvents": {Name: "LookupEvents", NewInput: func() any { return new(LookupEventsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*LookupEventsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "LookupEvents", in)
-			}
-			return api.Result(impl.LookupEvents(ctx, v))
-		}},
-		"PutEventConfiguration": {Name: "PutEventConfiguration", NewInput: func() any { return new(PutEventConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutEventConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutEventConfiguration", in)
-			}
-			return api.Result(impl.PutEventConfiguration(ctx, v))
-		}},
-		"PutEventSelectors": {Name: "PutEventSelectors", NewInput: func() any { return new(PutEventSelectorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutEventSelectorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutEventSelectors", in)
-			}
-			return api.Result(impl.PutEventSelectors(ctx, v))
-		}},
-		"PutInsightSelectors": {Name: "PutInsightSelectors", NewInput: func() any { return new(PutInsightSelectorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutInsightSelectorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutInsightSelectors", in)
-			}
-			return api.Result(impl.PutInsightSelectors(ctx, v))
-		}},
-		"PutResourcePolicy": {Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
-			}
-			return api.Result(impl.PutResourcePolicy(ctx, v))
-		}},
-		"RegisterOrganizationDelegatedAdmin": {Name: "RegisterOrganizationDelegatedAdmin", NewInput: func() any { return new(RegisterOrganizationDelegatedAdminInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterOrganizationDelegatedAdminInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterOrganizationDelegatedAdmin", in)
-			}
-			return api.Result(impl.RegisterOrganizationDelegatedAdmin(ctx, v))
-		}},
-		"RemoveTags": {Name: "RemoveTags", NewInput: func() any { return new(RemoveTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemoveTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemoveTags", in)
-			}
-			return api.Result(impl.RemoveTags(ctx, v))
-		}},
-		"RestoreEventDataStore": {Name: "RestoreEventDataStore", NewInput: func() any { return new(RestoreEventDataStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreEventDataStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreEventDataStore", in)
-			}
-			return api.Result(impl.RestoreEventDataStore(ctx, v))
-		}},
-		"SearchSampleQueries": {Name: "SearchSampleQueries", NewInput: func() any { return new(SearchSampleQueriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SearchSampleQueriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SearchSampleQueries", in)
-			}
-			return api.Result(impl.SearchSampleQueries(ctx, v))
-		}},
-		"StartDashboardRefresh": {Name: "StartDashboardRefresh", NewInput: func() any { return new(StartDashboardRefreshInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartDashboardRefreshInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartDashboardRefresh", in)
-			}
-			return api.Result(impl.StartDashboardRefresh(ctx, v))
-		}},
-		"StartEventDataStoreIngestion": {Name: "StartEventDataStoreIngestion", NewInput: func() any { return new(StartEventDataStoreIngestionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartEventDataStoreIngestionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartEventDataStoreIngestion", in)
-			}
-			return api.Result(impl.StartEventDataStoreIngestion(ctx, v))
-		}},
-		"StartImport": {Name: "StartImport", NewInput: func() any { return new(StartImportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartImportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartImport", in)
-			}
-			return api.Result(impl.StartImport(ctx, v))
-		}},
-		"StartLogging": {Name: "StartLogging", NewInput: func() any { return new(StartLoggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartLoggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartLogging", in)
-			}
-			return api.Result(impl.StartLogging(ctx, v))
-		}},
-		"StartQuery": {Name: "StartQuery", NewInput: func() any { return new(StartQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartQuery", in)
-			}
-			return api.Result(impl.StartQuery(ctx, v))
-		}},
-		"StopEventDataStoreIngestion": {Name: "StopEventDataStoreIngestion", NewInput: func() any { return new(StopEventDataStoreIngestionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopEventDataStoreIngestionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopEventDataStoreIngestion", in)
-			}
-			return api.Result(impl.StopEventDataStoreIngestion(ctx, v))
-		}},
-		"StopImport": {Name: "StopImport", NewInput: func() any { return new(StopImportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopImportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopImport", in)
-			}
-			return api.Result(impl.StopImport(ctx, v))
-		}},
-		"StopLogging": {Name: "StopLogging", NewInput: func() any { return new(StopLoggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopLoggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopLogging", in)
-			}
-			return api.Result(impl.StopLogging(ctx, v))
-		}},
-		"UpdateChannel": {Name: "UpdateChannel", NewInput: func() any { return new(UpdateChannelInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateChannelInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateChannel", in)
-			}
-			return api.Result(impl.UpdateChannel(ctx, v))
-		}},
-		"UpdateDashboard": {Name: "UpdateDashboard", NewInput: func() any { return new(UpdateDashboardInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateDashboardInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateDashboard", in)
-			}
-			return api.Result(impl.UpdateDashboard(ctx, v))
-		}},
-		"UpdateEventDataStore": {Name: "UpdateEventDataStore", NewInput: func() any { return new(UpdateEventDataStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateEventDataStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateEventDataStore", in)
-			}
-			return api.Result(impl.UpdateEventDataStore(ctx, v))
-		}},
-		"UpdateTrail": {Name: "UpdateTrail", NewInput: func() any { return new(UpdateTrailInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateTrailInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateTrail", in)
-			}
-			return api.Result(impl.UpdateTrail(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -301,330 +301,334 @@ func (Unimplemented) UntagResource(context.Context, *UntagResourceInput) (*Untag
 	return nil, awserr.NotImplemented(ServiceID, "UntagResource")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "DeleteAlarmMuteRule", NewInput: func() any { return new(DeleteAlarmMuteRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAlarmMuteRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAlarmMuteRule", in)
+		}
+		return api.Result(impl.(API).DeleteAlarmMuteRule(ctx, v))
+	}},
+	{Name: "DeleteAlarms", NewInput: func() any { return new(DeleteAlarmsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAlarmsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAlarms", in)
+		}
+		return api.Result(impl.(API).DeleteAlarms(ctx, v))
+	}},
+	{Name: "DeleteAnomalyDetector", NewInput: func() any { return new(DeleteAnomalyDetectorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAnomalyDetectorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAnomalyDetector", in)
+		}
+		return api.Result(impl.(API).DeleteAnomalyDetector(ctx, v))
+	}},
+	{Name: "DeleteDashboards", NewInput: func() any { return new(DeleteDashboardsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDashboardsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDashboards", in)
+		}
+		return api.Result(impl.(API).DeleteDashboards(ctx, v))
+	}},
+	{Name: "DeleteInsightRules", NewInput: func() any { return new(DeleteInsightRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteInsightRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteInsightRules", in)
+		}
+		return api.Result(impl.(API).DeleteInsightRules(ctx, v))
+	}},
+	{Name: "DeleteMetricStream", NewInput: func() any { return new(DeleteMetricStreamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteMetricStreamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteMetricStream", in)
+		}
+		return api.Result(impl.(API).DeleteMetricStream(ctx, v))
+	}},
+	{Name: "DescribeAlarmContributors", NewInput: func() any { return new(DescribeAlarmContributorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAlarmContributorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAlarmContributors", in)
+		}
+		return api.Result(impl.(API).DescribeAlarmContributors(ctx, v))
+	}},
+	{Name: "DescribeAlarmHistory", NewInput: func() any { return new(DescribeAlarmHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAlarmHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAlarmHistory", in)
+		}
+		return api.Result(impl.(API).DescribeAlarmHistory(ctx, v))
+	}},
+	{Name: "DescribeAlarms", NewInput: func() any { return new(DescribeAlarmsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAlarmsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAlarms", in)
+		}
+		return api.Result(impl.(API).DescribeAlarms(ctx, v))
+	}},
+	{Name: "DescribeAlarmsForMetric", NewInput: func() any { return new(DescribeAlarmsForMetricInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAlarmsForMetricInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAlarmsForMetric", in)
+		}
+		return api.Result(impl.(API).DescribeAlarmsForMetric(ctx, v))
+	}},
+	{Name: "DescribeAnomalyDetectors", NewInput: func() any { return new(DescribeAnomalyDetectorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAnomalyDetectorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAnomalyDetectors", in)
+		}
+		return api.Result(impl.(API).DescribeAnomalyDetectors(ctx, v))
+	}},
+	{Name: "DescribeInsightRules", NewInput: func() any { return new(DescribeInsightRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInsightRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInsightRules", in)
+		}
+		return api.Result(impl.(API).DescribeInsightRules(ctx, v))
+	}},
+	{Name: "DisableAlarmActions", NewInput: func() any { return new(DisableAlarmActionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableAlarmActionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableAlarmActions", in)
+		}
+		return api.Result(impl.(API).DisableAlarmActions(ctx, v))
+	}},
+	{Name: "DisableInsightRules", NewInput: func() any { return new(DisableInsightRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableInsightRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableInsightRules", in)
+		}
+		return api.Result(impl.(API).DisableInsightRules(ctx, v))
+	}},
+	{Name: "EnableAlarmActions", NewInput: func() any { return new(EnableAlarmActionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableAlarmActionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableAlarmActions", in)
+		}
+		return api.Result(impl.(API).EnableAlarmActions(ctx, v))
+	}},
+	{Name: "EnableInsightRules", NewInput: func() any { return new(EnableInsightRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableInsightRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableInsightRules", in)
+		}
+		return api.Result(impl.(API).EnableInsightRules(ctx, v))
+	}},
+	{Name: "GetAlarmMuteRule", NewInput: func() any { return new(GetAlarmMuteRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAlarmMuteRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAlarmMuteRule", in)
+		}
+		return api.Result(impl.(API).GetAlarmMuteRule(ctx, v))
+	}},
+	{Name: "GetDashboard", NewInput: func() any { return new(GetDashboardInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDashboardInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDashboard", in)
+		}
+		return api.Result(impl.(API).GetDashboard(ctx, v))
+	}},
+	{Name: "GetInsightRuleReport", NewInput: func() any { return new(GetInsightRuleReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInsightRuleReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInsightRuleReport", in)
+		}
+		return api.Result(impl.(API).GetInsightRuleReport(ctx, v))
+	}},
+	{Name: "GetMetricData", NewInput: func() any { return new(GetMetricDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMetricDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMetricData", in)
+		}
+		return api.Result(impl.(API).GetMetricData(ctx, v))
+	}},
+	{Name: "GetMetricStatistics", NewInput: func() any { return new(GetMetricStatisticsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMetricStatisticsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMetricStatistics", in)
+		}
+		return api.Result(impl.(API).GetMetricStatistics(ctx, v))
+	}},
+	{Name: "GetMetricStream", NewInput: func() any { return new(GetMetricStreamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMetricStreamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMetricStream", in)
+		}
+		return api.Result(impl.(API).GetMetricStream(ctx, v))
+	}},
+	{Name: "GetMetricWidgetImage", NewInput: func() any { return new(GetMetricWidgetImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMetricWidgetImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMetricWidgetImage", in)
+		}
+		return api.Result(impl.(API).GetMetricWidgetImage(ctx, v))
+	}},
+	{Name: "GetOTelEnrichment", NewInput: func() any { return new(GetOTelEnrichmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOTelEnrichmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOTelEnrichment", in)
+		}
+		return api.Result(impl.(API).GetOTelEnrichment(ctx, v))
+	}},
+	{Name: "ListAlarmMuteRules", NewInput: func() any { return new(ListAlarmMuteRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAlarmMuteRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAlarmMuteRules", in)
+		}
+		return api.Result(impl.(API).ListAlarmMuteRules(ctx, v))
+	}},
+	{Name: "ListDashboards", NewInput: func() any { return new(ListDashboardsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDashboardsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDashboards", in)
+		}
+		return api.Result(impl.(API).ListDashboards(ctx, v))
+	}},
+	{Name: "ListManagedInsightRules", NewInput: func() any { return new(ListManagedInsightRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListManagedInsightRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListManagedInsightRules", in)
+		}
+		return api.Result(impl.(API).ListManagedInsightRules(ctx, v))
+	}},
+	{Name: "ListMetricStreams", NewInput: func() any { return new(ListMetricStreamsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMetricStreamsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMetricStreams", in)
+		}
+		return api.Result(impl.(API).ListMetricStreams(ctx, v))
+	}},
+	{Name: "ListMetrics", NewInput: func() any { return new(ListMetricsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMetricsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMetrics", in)
+		}
+		return api.Result(impl.(API).ListMetrics(ctx, v))
+	}},
+	{Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
+		}
+		return api.Result(impl.(API).ListTagsForResource(ctx, v))
+	}},
+	{Name: "PutAlarmMuteRule", NewInput: func() any { return new(PutAlarmMuteRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAlarmMuteRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAlarmMuteRule", in)
+		}
+		return api.Result(impl.(API).PutAlarmMuteRule(ctx, v))
+	}},
+	{Name: "PutAnomalyDetector", NewInput: func() any { return new(PutAnomalyDetectorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAnomalyDetectorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAnomalyDetector", in)
+		}
+		return api.Result(impl.(API).PutAnomalyDetector(ctx, v))
+	}},
+	{Name: "PutCompositeAlarm", NewInput: func() any { return new(PutCompositeAlarmInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutCompositeAlarmInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutCompositeAlarm", in)
+		}
+		return api.Result(impl.(API).PutCompositeAlarm(ctx, v))
+	}},
+	{Name: "PutDashboard", NewInput: func() any { return new(PutDashboardInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDashboardInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDashboard", in)
+		}
+		return api.Result(impl.(API).PutDashboard(ctx, v))
+	}},
+	{Name: "PutInsightRule", NewInput: func() any { return new(PutInsightRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutInsightRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutInsightRule", in)
+		}
+		return api.Result(impl.(API).PutInsightRule(ctx, v))
+	}},
+	{Name: "PutManagedInsightRules", NewInput: func() any { return new(PutManagedInsightRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutManagedInsightRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutManagedInsightRules", in)
+		}
+		return api.Result(impl.(API).PutManagedInsightRules(ctx, v))
+	}},
+	{Name: "PutMetricAlarm", NewInput: func() any { return new(PutMetricAlarmInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutMetricAlarmInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutMetricAlarm", in)
+		}
+		return api.Result(impl.(API).PutMetricAlarm(ctx, v))
+	}},
+	{Name: "PutMetricData", NewInput: func() any { return new(PutMetricDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutMetricDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutMetricData", in)
+		}
+		return api.Result(impl.(API).PutMetricData(ctx, v))
+	}},
+	{Name: "PutMetricStream", NewInput: func() any { return new(PutMetricStreamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutMetricStreamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutMetricStream", in)
+		}
+		return api.Result(impl.(API).PutMetricStream(ctx, v))
+	}},
+	{Name: "SetAlarmState", NewInput: func() any { return new(SetAlarmStateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetAlarmStateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetAlarmState", in)
+		}
+		return api.Result(impl.(API).SetAlarmState(ctx, v))
+	}},
+	{Name: "StartMetricStreams", NewInput: func() any { return new(StartMetricStreamsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartMetricStreamsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartMetricStreams", in)
+		}
+		return api.Result(impl.(API).StartMetricStreams(ctx, v))
+	}},
+	{Name: "StartOTelEnrichment", NewInput: func() any { return new(StartOTelEnrichmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartOTelEnrichmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartOTelEnrichment", in)
+		}
+		return api.Result(impl.(API).StartOTelEnrichment(ctx, v))
+	}},
+	{Name: "StopMetricStreams", NewInput: func() any { return new(StopMetricStreamsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopMetricStreamsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopMetricStreams", in)
+		}
+		return api.Result(impl.(API).StopMetricStreams(ctx, v))
+	}},
+	{Name: "StopOTelEnrichment", NewInput: func() any { return new(StopOTelEnrichmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopOTelEnrichmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopOTelEnrichment", in)
+		}
+		return api.Result(impl.(API).StopOTelEnrichment(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"DeleteAlarmMuteRule": {Name: "DeleteAlarmMuteRule", NewInput: func() any { return new(DeleteAlarmMuteRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAlarmMuteRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAlarmMuteRule", in)
-			}
-			return api.Result(impl.DeleteAlarmMuteRule(ctx, v))
-		}},
-		"DeleteAlarms": {Name: "DeleteAlarms", NewInput: func() any { return new(DeleteAlarmsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAlarmsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAlarms", in)
-			}
-			return api.Result(impl.DeleteAlarms(ctx, v))
-		}},
-		"DeleteAnomalyDetector": {Name: "DeleteAnomalyDetector", NewInput: func() any { return new(DeleteAnomalyDetectorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAnomalyDetectorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAnomalyDetector", in)
-			}
-			return api.Result(impl.DeleteAnomalyDetector(ctx, v))
-		}},
-		"DeleteDashboards": {Name: "DeleteDashboards", NewInput: func() any { return new(DeleteDashboardsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDashboardsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDashboards", in)
-			}
-			return api.Result(impl.DeleteDashboards(ctx, v))
-		}},
-		"DeleteInsightRules": {Name: "DeleteInsightRules", NewInput: func() any { return new(DeleteInsightRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteInsightRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteInsightRules", in)
-			}
-			return api.Result(impl.DeleteInsightRules(ctx, v))
-		}},
-		"DeleteMetricStream": {Name: "DeleteMetricStream", NewInput: func() any { return new(DeleteMetricStreamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteMetricStreamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteMetricStream", in)
-			}
-			return api.Result(impl.DeleteMetricStream(ctx, v))
-		}},
-		"DescribeAlarmContributors": {Name: "DescribeAlarmContributors", NewInput: func() any { return new(DescribeAlarmContributorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAlarmContributorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAlarmContributors", in)
-			}
-			return api.Result(impl.DescribeAlarmContributors(ctx, v))
-		}},
-		"DescribeAlarmHistory": {Name: "DescribeAlarmHistory", NewInput: func() any { return new(DescribeAlarmHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAlarmHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAlarmHistory", in)
-			}
-			return api.Result(impl.DescribeAlarmHistory(ctx, v))
-		}},
-		"DescribeAlarms": {Name: "DescribeAlarms", NewInput: func() any { return new(DescribeAlarmsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAlarmsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAlarms", in)
-			}
-			return api.Result(impl.DescribeAlarms(ctx, v))
-		}},
-		"DescribeAlarmsForMetric": {Name: "DescribeAlarmsForMetric", NewInput: func() any { return new(DescribeAlarmsForMetricInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAlarmsForMetricInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAlarmsForMetric", in)
-			}
-			return api.Result(impl.DescribeAlarmsForMetric(ctx, v))
-		}},
-		"DescribeAnomalyDetectors": {Name: "DescribeAnomalyDetectors", NewInput: func() any { return new(DescribeAnomalyDetectorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAnomalyDetectorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAnomalyDetectors", in)
-			}
-			return api.Result(impl.DescribeAnomalyDetectors(ctx, v))
-		}},
-		"DescribeInsightRules": {Name: "DescribeInsightRules", NewInput: func() any { return new(DescribeInsightRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInsightRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInsightRules", in)
-			}
-			return api.Result(impl.DescribeInsightRules(ctx, v))
-		}},
-		"DisableAlarmActions": {Name: "DisableAlarmActions", NewInput: func() any { return new(DisableAlarmActionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableAlarmActionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableAlarmActions", in)
-			}
-			return api.Result(impl.DisableAlarmActions(ctx, v))
-		}},
-		"DisableInsightRules": {Name: "DisableInsightRules", NewInput: func() any { return new(DisableInsightRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableInsightRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableInsightRules", in)
-			}
-			return api.Result(impl.DisableInsightRules(ctx, v))
-		}},
-		"EnableAlarmActions": {Name: "EnableAlarmActions", NewInput: func() any { return new(EnableAlarmActionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableAlarmActionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableAlarmActions", in)
-			}
-			return api.Result(impl.EnableAlarmActions(ctx, v))
-		}},
-		"EnableInsightRules": {Name: "EnableInsightRules", NewInput: func() any { return new(EnableInsightRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableInsightRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableInsightRules", in)
-			}
-			return api.Result(impl.EnableInsightRules(ctx, v))
-		}},
-		"GetAlarmMuteRule": {Name: "GetAlarmMuteRule", NewInput: func() any { return new(GetAlarmMuteRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAlarmMuteRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAlarmMuteRule", in)
-			}
-			return api.Result(impl.GetAlarmMuteRule(ctx, v))
-		}},
-		"GetDashboard": {Name: "GetDashboard", NewInput: func() any { return new(GetDashboardInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDashboardInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDashboard", in)
-			}
-			return api.Result(impl.GetDashboard(ctx, v))
-		}},
-		"GetInsightRuleReport": {Name: "GetInsightRuleReport", NewInput: func() any { return new(GetInsightRuleReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInsightRuleReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInsightRuleReport", in)
-			}
-			return api.Result(impl.GetInsightRuleReport(ctx, v))
-		}},
-		"GetMetricData": {Name: "GetMetricData", NewInput: func() any { return new(GetMetricDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMetricDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMetricData", in)
-			}
-			return api.Result(impl.GetMetricData(ctx, v))
-		}},
-		"GetMetricStatistics": {Name: "GetMetricStatistics", NewInput: func() any { return new(GetMetricStatisticsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMetricStatisticsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMetricStatistics", in)
-			}
-			return api.Result(impl.GetMetricStatistics(ctx, v))
-		}},
-		"GetMetricStream": {Name: "GetMetricStream", NewInput: func() any { return new(GetMetricStreamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMetricStreamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMetricStream", in)
-			}
-			return api.Result(impl.GetMetricStream(ctx, v))
-		}},
-		"GetMetricWidgetImage": {Name: "GetMetricWidgetImage", NewInput: func() any { return new(GetMetricWidgetImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMetricWidgetImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMetricWidgetImage", in)
-			}
-			return api.Result(impl.GetMetricWidgetImage(ctx, v))
-		}},
-		"GetOTelEnrichment": {Name: "GetOTelEnrichment", NewInput: func() any { return new(GetOTelEnrichmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOTelEnrichmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOTelEnrichment", in)
-			}
-			return api.Result(impl.GetOTelEnrichment(ctx, v))
-		}},
-		"ListAlarmMuteRules": {Name: "ListAlarmMuteRules", NewInput: func() any { return new(ListAlarmMuteRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAlarmMuteRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAlarmMuteRules", in)
-			}
-			return api.Result(impl.ListAlarmMuteRules(ctx, v))
-		}},
-		"ListDashboards": {Name: "ListDashboards", NewInput: func() any { return new(ListDashboardsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDashboardsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDashboards", in)
-			}
-			return api.Result(impl.ListDashboards(ctx, v))
-		}},
-		"ListManagedInsightRules": {Name: "ListManagedInsightRules", NewInput: func() any { return new(ListManagedInsightRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListManagedInsightRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListManagedInsightRules", in)
-			}
-			return api.Result(impl.ListManagedInsightRules(ctx, v))
-		}},
-		"ListMetricStreams": {Name: "ListMetricStreams", NewInput: func() any { return new(ListMetricStreamsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMetricStreamsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMetricStreams", in)
-			}
-			return api.Result(impl.ListMetricStreams(ctx, v))
-		}},
-		"ListMetrics": {Name: "ListMetrics", NewInput: func() any { return new(ListMetricsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMetricsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMetrics", in)
-			}
-			return api.Result(impl.ListMetrics(ctx, v))
-		}},
-		"ListTagsForResource": {Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
-			}
-			return api.Result(impl.ListTagsForResource(ctx, v))
-		}},
-		"PutAlarmMuteRule": {Name: "PutAlarmMuteRule", NewInput: func() any { return new(PutAlarmMuteRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAlarmMuteRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAlarmMuteRule", in)
-			}
-			return api.Result(impl.PutAlarmMuteRule(ctx, v))
-		}},
-		"PutAnomalyDetector": {Name: "PutAnomalyDetector", NewInput: func() any { return new(PutAnomalyDetectorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAnomalyDetectorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAnomalyDetector", in)
-			}
-			return api.Result(impl.PutAnomalyDetector(ctx, v))
-		}},
-		"PutCompositeAlarm": {Name: "PutCompositeAlarm", NewInput: func() any { return new(PutCompositeAlarmInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutCompositeAlarmInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutCompositeAlarm", in)
-			}
-			return api.Result(impl.PutCompositeAlarm(ctx, v))
-		}},
-		"PutDashboard": {Name: "PutDashboard", NewInput: func() any { return new(PutDashboardInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDashboardInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDashboard", in)
-			}
-			return api.Result(impl.PutDashboard(ctx, v))
-		}},
-		"PutInsightRule": {Name: "PutInsightRule", NewInput: func() any { return new(PutInsightRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutInsightRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutInsightRule", in)
-			}
-			return api.Result(impl.PutInsightRule(ctx, v))
-		}},
-		"PutManagedInsightRules": {Name: "PutManagedInsightRules", NewInput: func() any { return new(PutManagedInsightRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutManagedInsightRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutManagedInsightRules", in)
-			}
-			return api.Result(impl.PutManagedInsightRules(ctx, v))
-		}},
-		"PutMetricAlarm": {Name: "PutMetricAlarm", NewInput: func() any { return new(PutMetricAlarmInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutMetricAlarmInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutMetricAlarm", in)
-			}
-			return api.Result(impl.PutMetricAlarm(ctx, v))
-		}},
-		"PutMetricData": {Name: "PutMetricData", NewInput: func() any { return new(PutMetricDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutMetricDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutMetricData", in)
-			}
-			return api.Result(impl.PutMetricData(ctx, v))
-		}},
-		"PutMetricStream": {Name: "PutMetricStream", NewInput: func() any { return new(PutMetricStreamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutMetricStreamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutMetricStream", in)
-			}
-			return api.Result(impl.PutMetricStream(ctx, v))
-		}},
-		"SetAlarmState": {Name: "SetAlarmState", NewInput: func() any { return new(SetAlarmStateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetAlarmStateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetAlarmState", in)
-			}
-			return api.Result(impl.SetAlarmState(ctx, v))
-		}},
-		"StartMetricStreams": {Name: "StartMetricStreams", NewInput: func() any { return new(StartMetricStreamsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartMetricStreamsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartMetricStreams", in)
-			}
-			return api.Result(impl.StartMetricStreams(ctx, v))
-		}},
-		"StartOTelEnrichment": {Name: "StartOTelEnrichment", NewInput: func() any { return new(StartOTelEnrichmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartOTelEnrichmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartOTelEnrichment", in)
-			}
-			return api.Result(impl.StartOTelEnrichment(ctx, v))
-		}},
-		"StopMetricStreams": {Name: "StopMetricStreams", NewInput: func() any { return new(StopMetricStreamsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopMetricStreamsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopMetricStreams", in)
-			}
-			return api.Result(impl.StopMetricStreams(ctx, v))
-		}},
-		"StopOTelEnrichment": {Name: "StopOTelEnrichment", NewInput: func() any { return new(StopOTelEnrichmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopOTelEnrichmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopOTelEnrichment", in)
-			}
-			return api.Result(impl.StopOTelEnrichment(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

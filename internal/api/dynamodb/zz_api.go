@@ -348,407 +348,411 @@ func (Unimplemented) UpdateTimeToLive(context.Context, *UpdateTimeToLiveInput) (
 	return nil, awserr.NotImplemented(ServiceID, "UpdateTimeToLive")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "BatchExecuteStatement", NewInput: func() any { return new(BatchExecuteStatementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*BatchExecuteStatementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "BatchExecuteStatement", in)
+		}
+		return api.Result(impl.(API).BatchExecuteStatement(ctx, v))
+	}},
+	{Name: "BatchGetItem", NewInput: func() any { return new(BatchGetItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*BatchGetItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "BatchGetItem", in)
+		}
+		return api.Result(impl.(API).BatchGetItem(ctx, v))
+	}},
+	{Name: "BatchWriteItem", NewInput: func() any { return new(BatchWriteItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*BatchWriteItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "BatchWriteItem", in)
+		}
+		return api.Result(impl.(API).BatchWriteItem(ctx, v))
+	}},
+	{Name: "CreateBackup", NewInput: func() any { return new(CreateBackupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateBackupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateBackup", in)
+		}
+		return api.Result(impl.(API).CreateBackup(ctx, v))
+	}},
+	{Name: "CreateGlobalTable", NewInput: func() any { return new(CreateGlobalTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateGlobalTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateGlobalTable", in)
+		}
+		return api.Result(impl.(API).CreateGlobalTable(ctx, v))
+	}},
+	{Name: "CreateTable", NewInput: func() any { return new(CreateTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTable", in)
+		}
+		return api.Result(impl.(API).CreateTable(ctx, v))
+	}},
+	{Name: "DeleteBackup", NewInput: func() any { return new(DeleteBackupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBackupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBackup", in)
+		}
+		return api.Result(impl.(API).DeleteBackup(ctx, v))
+	}},
+	{Name: "DeleteItem", NewInput: func() any { return new(DeleteItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteItem", in)
+		}
+		return api.Result(impl.(API).DeleteItem(ctx, v))
+	}},
+	{Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
+		}
+		return api.Result(impl.(API).DeleteResourcePolicy(ctx, v))
+	}},
+	{Name: "DeleteTable", NewInput: func() any { return new(DeleteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTable", in)
+		}
+		return api.Result(impl.(API).DeleteTable(ctx, v))
+	}},
+	{Name: "DescribeBackup", NewInput: func() any { return new(DescribeBackupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeBackupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeBackup", in)
+		}
+		return api.Result(impl.(API).DescribeBackup(ctx, v))
+	}},
+	{Name: "DescribeContinuousBackups", NewInput: func() any { return new(DescribeContinuousBackupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeContinuousBackupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeContinuousBackups", in)
+		}
+		return api.Result(impl.(API).DescribeContinuousBackups(ctx, v))
+	}},
+	{Name: "DescribeContributorInsights", NewInput: func() any { return new(DescribeContributorInsightsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeContributorInsightsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeContributorInsights", in)
+		}
+		return api.Result(impl.(API).DescribeContributorInsights(ctx, v))
+	}},
+	{Name: "DescribeEndpoints", NewInput: func() any { return new(DescribeEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeEndpoints", in)
+		}
+		return api.Result(impl.(API).DescribeEndpoints(ctx, v))
+	}},
+	{Name: "DescribeExport", NewInput: func() any { return new(DescribeExportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeExportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeExport", in)
+		}
+		return api.Result(impl.(API).DescribeExport(ctx, v))
+	}},
+	{Name: "DescribeGlobalTable", NewInput: func() any { return new(DescribeGlobalTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeGlobalTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeGlobalTable", in)
+		}
+		return api.Result(impl.(API).DescribeGlobalTable(ctx, v))
+	}},
+	{Name: "DescribeGlobalTableSettings", NewInput: func() any { return new(DescribeGlobalTableSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeGlobalTableSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeGlobalTableSettings", in)
+		}
+		return api.Result(impl.(API).DescribeGlobalTableSettings(ctx, v))
+	}},
+	{Name: "DescribeImport", NewInput: func() any { return new(DescribeImportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImport", in)
+		}
+		return api.Result(impl.(API).DescribeImport(ctx, v))
+	}},
+	{Name: "DescribeKinesisStreamingDestination", NewInput: func() any { return new(DescribeKinesisStreamingDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeKinesisStreamingDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeKinesisStreamingDestination", in)
+		}
+		return api.Result(impl.(API).DescribeKinesisStreamingDestination(ctx, v))
+	}},
+	{Name: "DescribeLimits", NewInput: func() any { return new(DescribeLimitsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLimitsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLimits", in)
+		}
+		return api.Result(impl.(API).DescribeLimits(ctx, v))
+	}},
+	{Name: "DescribeTable", NewInput: func() any { return new(DescribeTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTable", in)
+		}
+		return api.Result(impl.(API).DescribeTable(ctx, v))
+	}},
+	{Name: "DescribeTableReplicaAutoScaling", NewInput: func() any { return new(DescribeTableReplicaAutoScalingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTableReplicaAutoScalingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTableReplicaAutoScaling", in)
+		}
+		return api.Result(impl.(API).DescribeTableReplicaAutoScaling(ctx, v))
+	}},
+	{Name: "DescribeTimeToLive", NewInput: func() any { return new(DescribeTimeToLiveInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTimeToLiveInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTimeToLive", in)
+		}
+		return api.Result(impl.(API).DescribeTimeToLive(ctx, v))
+	}},
+	{Name: "DisableKinesisStreamingDestination", NewInput: func() any { return new(DisableKinesisStreamingDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableKinesisStreamingDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableKinesisStreamingDestination", in)
+		}
+		return api.Result(impl.(API).DisableKinesisStreamingDestination(ctx, v))
+	}},
+	{Name: "EnableKinesisStreamingDestination", NewInput: func() any { return new(EnableKinesisStreamingDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableKinesisStreamingDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableKinesisStreamingDestination", in)
+		}
+		return api.Result(impl.(API).EnableKinesisStreamingDestination(ctx, v))
+	}},
+	{Name: "ExecuteStatement", NewInput: func() any { return new(ExecuteStatementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExecuteStatementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExecuteStatement", in)
+		}
+		return api.Result(impl.(API).ExecuteStatement(ctx, v))
+	}},
+	{Name: "ExecuteTransaction", NewInput: func() any { return new(ExecuteTransactionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExecuteTransactionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExecuteTransaction", in)
+		}
+		return api.Result(impl.(API).ExecuteTransaction(ctx, v))
+	}},
+	{Name: "ExportTableToPointInTime", NewInput: func() any { return new(ExportTableToPointInTimeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExportTableToPointInTimeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExportTableToPointInTime", in)
+		}
+		return api.Result(impl.(API).ExportTableToPointInTime(ctx, v))
+	}},
+	{Name: "GetItem", NewInput: func() any { return new(GetItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetItem", in)
+		}
+		return api.Result(impl.(API).GetItem(ctx, v))
+	}},
+	{Name: "GetResourcePolicy", NewInput: func() any { return new(GetResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetResourcePolicy", in)
+		}
+		return api.Result(impl.(API).GetResourcePolicy(ctx, v))
+	}},
+	{Name: "ImportTable", NewInput: func() any { return new(ImportTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportTable", in)
+		}
+		return api.Result(impl.(API).ImportTable(ctx, v))
+	}},
+	{Name: "ListBackups", NewInput: func() any { return new(ListBackupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListBackupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListBackups", in)
+		}
+		return api.Result(impl.(API).ListBackups(ctx, v))
+	}},
+	{Name: "ListContributorInsights", NewInput: func() any { return new(ListContributorInsightsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListContributorInsightsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListContributorInsights", in)
+		}
+		return api.Result(impl.(API).ListContributorInsights(ctx, v))
+	}},
+	{Name: "ListExports", NewInput: func() any { return new(ListExportsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListExportsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListExports", in)
+		}
+		return api.Result(impl.(API).ListExports(ctx, v))
+	}},
+	{Name: "ListGlobalTables", NewInput: func() any { return new(ListGlobalTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListGlobalTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListGlobalTables", in)
+		}
+		return api.Result(impl.(API).ListGlobalTables(ctx, v))
+	}},
+	{Name: "ListImports", NewInput: func() any { return new(ListImportsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListImportsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListImports", in)
+		}
+		return api.Result(impl.(API).ListImports(ctx, v))
+	}},
+	{Name: "ListTables", NewInput: func() any { return new(ListTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTables", in)
+		}
+		return api.Result(impl.(API).ListTables(ctx, v))
+	}},
+	{Name: "ListTagsOfResource", NewInput: func() any { return new(ListTagsOfResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsOfResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsOfResource", in)
+		}
+		return api.Result(impl.(API).ListTagsOfResource(ctx, v))
+	}},
+	{Name: "PutItem", NewInput: func() any { return new(PutItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutItem", in)
+		}
+		return api.Result(impl.(API).PutItem(ctx, v))
+	}},
+	{Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
+		}
+		return api.Result(impl.(API).PutResourcePolicy(ctx, v))
+	}},
+	{Name: "Query", NewInput: func() any { return new(QueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*QueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Query", in)
+		}
+		return api.Result(impl.(API).Query(ctx, v))
+	}},
+	{Name: "RestoreTableFromBackup", NewInput: func() any { return new(RestoreTableFromBackupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreTableFromBackupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreTableFromBackup", in)
+		}
+		return api.Result(impl.(API).RestoreTableFromBackup(ctx, v))
+	}},
+	{Name: "RestoreTableToPointInTime", NewInput: func() any { return new(RestoreTableToPointInTimeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreTableToPointInTimeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreTableToPointInTime", in)
+		}
+		return api.Result(impl.(API).RestoreTableToPointInTime(ctx, v))
+	}},
+	{Name: "Scan", NewInput: func() any { return new(ScanInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ScanInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Scan", in)
+		}
+		return api.Result(impl.(API).Scan(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "TransactGetItems", NewInput: func() any { return new(TransactGetItemsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TransactGetItemsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TransactGetItems", in)
+		}
+		return api.Result(impl.(API).TransactGetItems(ctx, v))
+	}},
+	{Name: "TransactWriteItems", NewInput: func() any { return new(TransactWriteItemsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TransactWriteItemsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TransactWriteItems", in)
+		}
+		return api.Result(impl.(API).TransactWriteItems(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+	{Name: "UpdateContinuousBackups", NewInput: func() any { return new(UpdateContinuousBackupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateContinuousBackupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateContinuousBackups", in)
+		}
+		return api.Result(impl.(API).UpdateContinuousBackups(ctx, v))
+	}},
+	{Name: "UpdateContributorInsights", NewInput: func() any { return new(UpdateContributorInsightsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateContributorInsightsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateContributorInsights", in)
+		}
+		return api.Result(impl.(API).UpdateContributorInsights(ctx, v))
+	}},
+	{Name: "UpdateGlobalTable", NewInput: func() any { return new(UpdateGlobalTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateGlobalTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateGlobalTable", in)
+		}
+		return api.Result(impl.(API).UpdateGlobalTable(ctx, v))
+	}},
+	{Name: "UpdateGlobalTableSettings", NewInput: func() any { return new(UpdateGlobalTableSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateGlobalTableSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateGlobalTableSettings", in)
+		}
+		return api.Result(impl.(API).UpdateGlobalTableSettings(ctx, v))
+	}},
+	{Name: "UpdateItem", NewInput: func() any { return new(UpdateItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateItem", in)
+		}
+		return api.Result(impl.(API).UpdateItem(ctx, v))
+	}},
+	{Name: "UpdateKinesisStreamingDestination", NewInput: func() any { return new(UpdateKinesisStreamingDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateKinesisStreamingDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateKinesisStreamingDestination", in)
+		}
+		return api.Result(impl.(API).UpdateKinesisStreamingDestination(ctx, v))
+	}},
+	{Name: "UpdateTable", NewInput: func() any { return new(UpdateTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateTable", in)
+		}
+		return api.Result(impl.(API).UpdateTable(ctx, v))
+	}},
+	{Name: "UpdateTableReplicaAutoScaling", NewInput: func() any { return new(UpdateTableReplicaAutoScalingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateTableReplicaAutoScalingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateTableReplicaAutoScaling", in)
+		}
+		return api.Result(impl.(API).UpdateTableReplicaAutoScaling(ctx, v))
+	}},
+	{Name: "UpdateTimeToLive", NewInput: func() any { return new(UpdateTimeToLiveInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateTimeToLiveInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateTimeToLive", in)
+		}
+		return api.Result(impl.(API).UpdateTimeToLive(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"BatchExecuteStatement": {Name: "BatchExecuteStatement", NewInput: func() any { return new(BatchExecuteStatementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*BatchExecuteStatementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "BatchExecuteStatement", in)
-			}
-			return api.Result(impl.BatchExecuteStatement(ctx, v))
-		}},
-		"BatchGetItem": {Name: "BatchGetItem", NewInput: func() any { return new(BatchGetItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*BatchGetItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "BatchGetItem", in)
-			}
-			return api.Result(impl.BatchGetItem(ctx, v))
-		}},
-		"BatchWriteItem": {Name: "BatchWriteItem", NewInput: func() any { return new(BatchWriteItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*BatchWriteItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "BatchWriteItem", in)
-			}
-			return api.Result(impl.BatchWriteItem(ctx, v))
-		}},
-		"CreateBackup": {Name: "CreateBackup", NewInput: func() any { return new(CreateBackupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateBackupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateBackup", in)
-			}
-			return api.Result(impl.CreateBackup(ctx, v))
-		}},
-		"CreateGlobalTable": {Name: "CreateGlobalTable", NewInput: func() any { return new(CreateGlobalTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateGlobalTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateGlobalTable", in)
-			}
-			return api.Result(impl.CreateGlobalTable(ctx, v))
-		}},
-		"CreateTable": {Name: "CreateTable", NewInput: func() any { return new(CreateTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTable", in)
-			}
-			return api.Result(impl.CreateTable(ctx, v))
-		}},
-		"DeleteBackup": {Name: "DeleteBackup", NewInput: func() any { return new(DeleteBackupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBackupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBackup", in)
-			}
-			return api.Result(impl.DeleteBackup(ctx, v))
-		}},
-		"DeleteItem": {Name: "DeleteItem", NewInput: func() any { return new(DeleteItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteItem", in)
-			}
-			return api.Result(impl.DeleteItem(ctx, v))
-		}},
-		"DeleteResourcePolicy": {Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
-			}
-			return api.Result(impl.DeleteResourcePolicy(ctx, v))
-		}},
-		"DeleteTable": {Name: "DeleteTable", NewInput: func() any { return new(DeleteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTable", in)
-			}
-			return api.Result(impl.DeleteTable(ctx, v))
-		}},
-		"DescribeBackup": {Name: "DescribeBackup", NewInput: func() any { return new(DescribeBackupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeBackupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeBackup", in)
-			}
-			return api.Result(impl.DescribeBackup(ctx, v))
-		}},
-		"DescribeContinuousBackups": {Name: "DescribeContinuousBackups", NewInput: func() any { return new(DescribeContinuousBackupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeContinuousBackupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeContinuousBackups", in)
-			}
-			return api.Result(impl.DescribeContinuousBackups(ctx, v))
-		}},
-		"DescribeContributorInsights": {Name: "DescribeContributorInsights", NewInput: func() any { return new(DescribeContributorInsightsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeContributorInsightsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeContributorInsights", in)
-			}
-			return api.Result(impl.DescribeContributorInsights(ctx, v))
-		}},
-		"DescribeEndpoints": {Name: "DescribeEndpoints", NewInput: func() any { return new(DescribeEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeEndpoints", in)
-			}
-			return api.Result(impl.DescribeEndpoints(ctx, v))
-		}},
-		"DescribeExport": {Name: "DescribeExport", NewInput: func() any { return new(DescribeExportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeExportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeExport", in)
-			}
-			return api.Result(impl.DescribeExport(ctx, v))
-		}},
-		"DescribeGlobalTable": {Name: "DescribeGlobalTable", NewInput: func() any { return new(DescribeGlobalTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeGlobalTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeGlobalTable", in)
-			}
-			return api.Result(impl.DescribeGlobalTable(ctx, v))
-		}},
-		"DescribeGlobalTableSettings": {Name: "DescribeGlobalTableSettings", NewInput: func() any { return new(DescribeGlobalTableSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeGlobalTableSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeGlobalTableSettings", in)
-			}
-			return api.Result(impl.DescribeGlobalTableSettings(ctx, v))
-		}},
-		"DescribeImport": {Name: "DescribeImport", NewInput: func() any { return new(DescribeImportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImport", in)
-			}
-			return api.Result(impl.DescribeImport(ctx, v))
-		}},
-		"DescribeKinesisStreamingDestination": {Name: "DescribeKinesisStreamingDestination", NewInput: func() any { return new(DescribeKinesisStreamingDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeKinesisStreamingDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeKinesisStreamingDestination", in)
-			}
-			return api.Result(impl.DescribeKinesisStreamingDestination(ctx, v))
-		}},
-		"DescribeLimits": {Name: "DescribeLimits", NewInput: func() any { return new(DescribeLimitsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLimitsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLimits", in)
-			}
-			return api.Result(impl.DescribeLimits(ctx, v))
-		}},
-		"DescribeTable": {Name: "DescribeTable", NewInput: func() any { return new(DescribeTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTable", in)
-			}
-			return api.Result(impl.DescribeTable(ctx, v))
-		}},
-		"DescribeTableReplicaAutoScaling": {Name: "DescribeTableReplicaAutoScaling", NewInput: func() any { return new(DescribeTableReplicaAutoScalingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTableReplicaAutoScalingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTableReplicaAutoScaling", in)
-			}
-			return api.Result(impl.DescribeTableReplicaAutoScaling(ctx, v))
-		}},
-		"DescribeTimeToLive": {Name: "DescribeTimeToLive", NewInput: func() any { return new(DescribeTimeToLiveInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTimeToLiveInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTimeToLive", in)
-			}
-			return api.Result(impl.DescribeTimeToLive(ctx, v))
-		}},
-		"DisableKinesisStreamingDestination": {Name: "DisableKinesisStreamingDestination", NewInput: func() any { return new(DisableKinesisStreamingDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableKinesisStreamingDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableKinesisStreamingDestination", in)
-			}
-			return api.Result(impl.DisableKinesisStreamingDestination(ctx, v))
-		}},
-		"EnableKinesisStreamingDestination": {Name: "EnableKinesisStreamingDestination", NewInput: func() any { return new(EnableKinesisStreamingDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableKinesisStreamingDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableKinesisStreamingDestination", in)
-			}
-			return api.Result(impl.EnableKinesisStreamingDestination(ctx, v))
-		}},
-		"ExecuteStatement": {Name: "ExecuteStatement", NewInput: func() any { return new(ExecuteStatementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExecuteStatementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExecuteStatement", in)
-			}
-			return api.Result(impl.ExecuteStatement(ctx, v))
-		}},
-		"ExecuteTransaction": {Name: "ExecuteTransaction", NewInput: func() any { return new(ExecuteTransactionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExecuteTransactionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExecuteTransaction", in)
-			}
-			return api.Result(impl.ExecuteTransaction(ctx, v))
-		}},
-		"ExportTableToPointInTime": {Name: "ExportTableToPointInTime", NewInput: func() any { return new(ExportTableToPointInTimeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExportTableToPointInTimeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExportTableToPointInTime", in)
-			}
-			return api.Result(impl.ExportTableToPointInTime(ctx, v))
-		}},
-		"GetItem": {Name: "GetItem", NewInput: func() any { return new(GetItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetItem", in)
-			}
-			return api.Result(impl.GetItem(ctx, v))
-		}},
-		"GetResourcePolicy": {Name: "GetResourcePolicy", NewInput: func() any { return new(GetResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetResourcePolicy", in)
-			}
-			return api.Result(impl.GetResourcePolicy(ctx, v))
-		}},
-		"ImportTable": {Name: "ImportTable", NewInput: func() any { return new(ImportTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportTable", in)
-			}
-			return api.Result(impl.ImportTable(ctx, v))
-		}},
-		"ListBackups": {Name: "ListBackups", NewInput: func() any { return new(ListBackupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListBackupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListBackups", in)
-			}
-			return api.Result(impl.ListBackups(ctx, v))
-		}},
-		"ListContributorInsights": {Name: "ListContributorInsights", NewInput: func() any { return new(ListContributorInsightsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListContributorInsightsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListContributorInsights", in)
-			}
-			return api.Result(impl.ListContributorInsights(ctx, v))
-		}},
-		"ListExports": {Name: "ListExports", NewInput: func() any { return new(ListExportsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListExportsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListExports", in)
-			}
-			return api.Result(impl.ListExports(ctx, v))
-		}},
-		"ListGlobalTables": {Name: "ListGlobalTables", NewInput: func() any { return new(ListGlobalTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListGlobalTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListGlobalTables", in)
-			}
-			return api.Result(impl.ListGlobalTables(ctx, v))
-		}},
-		"ListImports": {Name: "ListImports", NewInput: func() any { return new(ListImportsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListImportsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListImports", in)
-			}
-			return api.Result(impl.ListImports(ctx, v))
-		}},
-		"ListTables": {Name: "ListTables", NewInput: func() any { return new(ListTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTables", in)
-			}
-			return api.Result(impl.ListTables(ctx, v))
-		}},
-		"ListTagsOfResource": {Name: "ListTagsOfResource", NewInput: func() any { return new(ListTagsOfResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsOfResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsOfResource", in)
-			}
-			return api.Result(impl.ListTagsOfResource(ctx, v))
-		}},
-		"PutItem": {Name: "PutItem", NewInput: func() any { return new(PutItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutItem", in)
-			}
-			return api.Result(impl.PutItem(ctx, v))
-		}},
-		"PutResourcePolicy": {Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
-			}
-			return api.Result(impl.PutResourcePolicy(ctx, v))
-		}},
-		"Query": {Name: "Query", NewInput: func() any { return new(QueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*QueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Query", in)
-			}
-			return api.Result(impl.Query(ctx, v))
-		}},
-		"RestoreTableFromBackup": {Name: "RestoreTableFromBackup", NewInput: func() any { return new(RestoreTableFromBackupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreTableFromBackupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreTableFromBackup", in)
-			}
-			return api.Result(impl.RestoreTableFromBackup(ctx, v))
-		}},
-		"RestoreTableToPointInTime": {Name: "RestoreTableToPointInTime", NewInput: func() any { return new(RestoreTableToPointInTimeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreTableToPointInTimeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreTableToPointInTime", in)
-			}
-			return api.Result(impl.RestoreTableToPointInTime(ctx, v))
-		}},
-		"Scan": {Name: "Scan", NewInput: func() any { return new(ScanInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ScanInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Scan", in)
-			}
-			return api.Result(impl.Scan(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"TransactGetItems": {Name: "TransactGetItems", NewInput: func() any { return new(TransactGetItemsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TransactGetItemsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TransactGetItems", in)
-			}
-			return api.Result(impl.TransactGetItems(ctx, v))
-		}},
-		"TransactWriteItems": {Name: "TransactWriteItems", NewInput: func() any { return new(TransactWriteItemsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TransactWriteItemsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TransactWriteItems", in)
-			}
-			return api.Result(impl.TransactWriteItems(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-		"UpdateContinuousBackups": {Name: "UpdateContinuousBackups", NewInput: func() any { return new(UpdateContinuousBackupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateContinuousBackupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateContinuousBackups", in)
-			}
-			return api.Result(impl.UpdateContinuousBackups(ctx, v))
-		}},
-		"UpdateContributorInsights": {Name: "UpdateContributorInsights", NewInput: func() any { return new(UpdateContributorInsightsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateContributorInsightsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateContributorInsights", in)
-			}
-			return api.Result(impl.UpdateContributorInsights(ctx, v))
-		}},
-		"UpdateGlobalTable": {Name: "UpdateGlobalTable", NewInput: func() any { return new(UpdateGlobalTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateGlobalTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateGlobalTable", in)
-			}
-			return api.Result(impl.UpdateGlobalTable(ctx, v))
-		}},
-		"UpdateGlobalTableSettings": {Name: "UpdateGlobalTableSettings", NewInput: func() any { return new(UpdateGlobalTableSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateGlobalTableSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateGlobalTableSettings", in)
-			}
-			return api.Result(impl.UpdateGlobalTableSettings(ctx, v))
-		}},
-		"UpdateItem": {Name: "UpdateItem", NewInput: func() any { return new(UpdateItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateItem", in)
-			}
-			return api.Result(impl.UpdateItem(ctx, v))
-		}},
-		"UpdateKinesisStreamingDestination": {Name: "UpdateKinesisStreamingDestination", NewInput: func() any { return new(UpdateKinesisStreamingDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateKinesisStreamingDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateKinesisStreamingDestination", in)
-			}
-			return api.Result(impl.UpdateKinesisStreamingDestination(ctx, v))
-		}},
-		"UpdateTable": {Name: "UpdateTable", NewInput: func() any { return new(UpdateTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateTable", in)
-			}
-			return api.Result(impl.UpdateTable(ctx, v))
-		}},
-		"UpdateTableReplicaAutoScaling": {Name: "UpdateTableReplicaAutoScaling", NewInput: func() any { return new(UpdateTableReplicaAutoScalingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateTableReplicaAutoScalingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateTableReplicaAutoScaling", in)
-			}
-			return api.Result(impl.UpdateTableReplicaAutoScaling(ctx, v))
-		}},
-		"UpdateTimeToLive": {Name: "UpdateTimeToLive", NewInput: func() any { return new(UpdateTimeToLiveInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateTimeToLiveInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateTimeToLive", in)
-			}
-			return api.Result(impl.UpdateTimeToLive(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -5461,5363 +5461,5367 @@ func (Unimplemented) WithdrawByoipCidr(context.Context, *WithdrawByoipCidrInput)
 	return nil, awserr.NotImplemented(ServiceID, "WithdrawByoipCidr")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AcceptAddressTransfer", NewInput: func() any { return new(AcceptAddressTransferInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptAddressTransferInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptAddressTransfer", in)
+		}
+		return api.Result(impl.(API).AcceptAddressTransfer(ctx, v))
+	}},
+	{Name: "AcceptCapacityReservationBillingOwnership", NewInput: func() any { return new(AcceptCapacityReservationBillingOwnershipInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptCapacityReservationBillingOwnershipInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptCapacityReservationBillingOwnership", in)
+		}
+		return api.Result(impl.(API).AcceptCapacityReservationBillingOwnership(ctx, v))
+	}},
+	{Name: "AcceptReservedInstancesExchangeQuote", NewInput: func() any { return new(AcceptReservedInstancesExchangeQuoteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptReservedInstancesExchangeQuoteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptReservedInstancesExchangeQuote", in)
+		}
+		return api.Result(impl.(API).AcceptReservedInstancesExchangeQuote(ctx, v))
+	}},
+	{Name: "AcceptTransitGatewayClientVpnAttachment", NewInput: func() any { return new(AcceptTransitGatewayClientVpnAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptTransitGatewayClientVpnAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayClientVpnAttachment", in)
+		}
+		return api.Result(impl.(API).AcceptTransitGatewayClientVpnAttachment(ctx, v))
+	}},
+	{Name: "AcceptTransitGatewayMulticastDomainAssociations", NewInput: func() any { return new(AcceptTransitGatewayMulticastDomainAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptTransitGatewayMulticastDomainAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayMulticastDomainAssociations", in)
+		}
+		return api.Result(impl.(API).AcceptTransitGatewayMulticastDomainAssociations(ctx, v))
+	}},
+	{Name: "AcceptTransitGatewayPeeringAttachment", NewInput: func() any { return new(AcceptTransitGatewayPeeringAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptTransitGatewayPeeringAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayPeeringAttachment", in)
+		}
+		return api.Result(impl.(API).AcceptTransitGatewayPeeringAttachment(ctx, v))
+	}},
+	{Name: "AcceptTransitGatewayVpcAttachment", NewInput: func() any { return new(AcceptTransitGatewayVpcAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptTransitGatewayVpcAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayVpcAttachment", in)
+		}
+		return api.Result(impl.(API).AcceptTransitGatewayVpcAttachment(ctx, v))
+	}},
+	{Name: "AcceptVpcEndpointConnections", NewInput: func() any { return new(AcceptVpcEndpointConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptVpcEndpointConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptVpcEndpointConnections", in)
+		}
+		return api.Result(impl.(API).AcceptVpcEndpointConnections(ctx, v))
+	}},
+	{Name: "AcceptVpcPeeringConnection", NewInput: func() any { return new(AcceptVpcPeeringConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptVpcPeeringConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptVpcPeeringConnection", in)
+		}
+		return api.Result(impl.(API).AcceptVpcPeeringConnection(ctx, v))
+	}},
+	{Name: "AdvertiseByoipCidr", NewInput: func() any { return new(AdvertiseByoipCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AdvertiseByoipCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AdvertiseByoipCidr", in)
+		}
+		return api.Result(impl.(API).AdvertiseByoipCidr(ctx, v))
+	}},
+	{Name: "AllocateAddress", NewInput: func() any { return new(AllocateAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AllocateAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AllocateAddress", in)
+		}
+		return api.Result(impl.(API).AllocateAddress(ctx, v))
+	}},
+	{Name: "AllocateHosts", NewInput: func() any { return new(AllocateHostsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AllocateHostsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AllocateHosts", in)
+		}
+		return api.Result(impl.(API).AllocateHosts(ctx, v))
+	}},
+	{Name: "AllocateIpamPoolCidr", NewInput: func() any { return new(AllocateIpamPoolCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AllocateIpamPoolCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AllocateIpamPoolCidr", in)
+		}
+		return api.Result(impl.(API).AllocateIpamPoolCidr(ctx, v))
+	}},
+	{Name: "ApplySecurityGroupsToClientVpnTargetNetwork", NewInput: func() any { return new(ApplySecurityGroupsToClientVpnTargetNetworkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ApplySecurityGroupsToClientVpnTargetNetworkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ApplySecurityGroupsToClientVpnTargetNetwork", in)
+		}
+		return api.Result(impl.(API).ApplySecurityGroupsToClientVpnTargetNetwork(ctx, v))
+	}},
+	{Name: "AssignIpv6Addresses", NewInput: func() any { return new(AssignIpv6AddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssignIpv6AddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssignIpv6Addresses", in)
+		}
+		return api.Result(impl.(API).AssignIpv6Addresses(ctx, v))
+	}},
+	{Name: "AssignPrivateIpAddresses", NewInput: func() any { return new(AssignPrivateIpAddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssignPrivateIpAddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssignPrivateIpAddresses", in)
+		}
+		return api.Result(impl.(API).AssignPrivateIpAddresses(ctx, v))
+	}},
+	{Name: "AssignPrivateNatGatewayAddress", NewInput: func() any { return new(AssignPrivateNatGatewayAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssignPrivateNatGatewayAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssignPrivateNatGatewayAddress", in)
+		}
+		return api.Result(impl.(API).AssignPrivateNatGatewayAddress(ctx, v))
+	}},
+	{Name: "AssociateAddress", NewInput: func() any { return new(AssociateAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateAddress", in)
+		}
+		return api.Result(impl.(API).AssociateAddress(ctx, v))
+	}},
+	{Name: "AssociateCapacityReservationBillingOwner", NewInput: func() any { return new(AssociateCapacityReservationBillingOwnerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateCapacityReservationBillingOwnerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateCapacityReservationBillingOwner", in)
+		}
+		return api.Result(impl.(API).AssociateCapacityReservationBillingOwner(ctx, v))
+	}},
+	{Name: "AssociateClientVpnTargetNetwork", NewInput: func() any { return new(AssociateClientVpnTargetNetworkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateClientVpnTargetNetworkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateClientVpnTargetNetwork", in)
+		}
+		return api.Result(impl.(API).AssociateClientVpnTargetNetwork(ctx, v))
+	}},
+	{Name: "AssociateDhcpOptions", NewInput: func() any { return new(AssociateDhcpOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateDhcpOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateDhcpOptions", in)
+		}
+		return api.Result(impl.(API).AssociateDhcpOptions(ctx, v))
+	}},
+	{Name: "AssociateEnclaveCertificateIamRole", NewInput: func() any { return new(AssociateEnclaveCertificateIamRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateEnclaveCertificateIamRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateEnclaveCertificateIamRole", in)
+		}
+		return api.Result(impl.(API).AssociateEnclaveCertificateIamRole(ctx, v))
+	}},
+	{Name: "AssociateIamInstanceProfile", NewInput: func() any { return new(AssociateIamInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateIamInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateIamInstanceProfile", in)
+		}
+		return api.Result(impl.(API).AssociateIamInstanceProfile(ctx, v))
+	}},
+	{Name: "AssociateInstanceEventWindow", NewInput: func() any { return new(AssociateInstanceEventWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateInstanceEventWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateInstanceEventWindow", in)
+		}
+		return api.Result(impl.(API).AssociateInstanceEventWindow(ctx, v))
+	}},
+	{Name: "AssociateIpamByoasn", NewInput: func() any { return new(AssociateIpamByoasnInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateIpamByoasnInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateIpamByoasn", in)
+		}
+		return api.Result(impl.(API).AssociateIpamByoasn(ctx, v))
+	}},
+	{Name: "AssociateIpamResourceDiscovery", NewInput: func() any { return new(AssociateIpamResourceDiscoveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateIpamResourceDiscoveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateIpamResourceDiscovery", in)
+		}
+		return api.Result(impl.(API).AssociateIpamResourceDiscovery(ctx, v))
+	}},
+	{Name: "AssociateNatGatewayAddress", NewInput: func() any { return new(AssociateNatGatewayAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateNatGatewayAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateNatGatewayAddress", in)
+		}
+		return api.Result(impl.(API).AssociateNatGatewayAddress(ctx, v))
+	}},
+	{Name: "AssociateRouteServer", NewInput: func() any { return new(AssociateRouteServerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateRouteServerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateRouteServer", in)
+		}
+		return api.Result(impl.(API).AssociateRouteServer(ctx, v))
+	}},
+	{Name: "AssociateRouteTable", NewInput: func() any { return new(AssociateRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateRouteTable", in)
+		}
+		return api.Result(impl.(API).AssociateRouteTable(ctx, v))
+	}},
+	{Name: "AssociateSecurityGroupVpc", NewInput: func() any { return new(AssociateSecurityGroupVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateSecurityGroupVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateSecurityGroupVpc", in)
+		}
+		return api.Result(impl.(API).AssociateSecurityGroupVpc(ctx, v))
+	}},
+	{Name: "AssociateSubnetCidrBlock", NewInput: func() any { return new(AssociateSubnetCidrBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateSubnetCidrBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateSubnetCidrBlock", in)
+		}
+		return api.Result(impl.(API).AssociateSubnetCidrBlock(ctx, v))
+	}},
+	{Name: "AssociateTransitGatewayMulticastDomain", NewInput: func() any { return new(AssociateTransitGatewayMulticastDomainInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateTransitGatewayMulticastDomainInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateTransitGatewayMulticastDomain", in)
+		}
+		return api.Result(impl.(API).AssociateTransitGatewayMulticastDomain(ctx, v))
+	}},
+	{Name: "AssociateTransitGatewayPolicyTable", NewInput: func() any { return new(AssociateTransitGatewayPolicyTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateTransitGatewayPolicyTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateTransitGatewayPolicyTable", in)
+		}
+		return api.Result(impl.(API).AssociateTransitGatewayPolicyTable(ctx, v))
+	}},
+	{Name: "AssociateTransitGatewayRouteTable", NewInput: func() any { return new(AssociateTransitGatewayRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateTransitGatewayRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateTransitGatewayRouteTable", in)
+		}
+		return api.Result(impl.(API).AssociateTransitGatewayRouteTable(ctx, v))
+	}},
+	{Name: "AssociateTrunkInterface", NewInput: func() any { return new(AssociateTrunkInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateTrunkInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateTrunkInterface", in)
+		}
+		return api.Result(impl.(API).AssociateTrunkInterface(ctx, v))
+	}},
+	{Name: "AssociateVpcCidrBlock", NewInput: func() any { return new(AssociateVpcCidrBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateVpcCidrBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateVpcCidrBlock", in)
+		}
+		return api.Result(impl.(API).AssociateVpcCidrBlock(ctx, v))
+	}},
+	{Name: "AttachClassicLinkVpc", NewInput: func() any { return new(AttachClassicLinkVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachClassicLinkVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachClassicLinkVpc", in)
+		}
+		return api.Result(impl.(API).AttachClassicLinkVpc(ctx, v))
+	}},
+	{Name: "AttachInternetGateway", NewInput: func() any { return new(AttachInternetGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachInternetGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachInternetGateway", in)
+		}
+		return api.Result(impl.(API).AttachInternetGateway(ctx, v))
+	}},
+	{Name: "AttachNetworkInterface", NewInput: func() any { return new(AttachNetworkInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachNetworkInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachNetworkInterface", in)
+		}
+		return api.Result(impl.(API).AttachNetworkInterface(ctx, v))
+	}},
+	{Name: "AttachVerifiedAccessTrustProvider", NewInput: func() any { return new(AttachVerifiedAccessTrustProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachVerifiedAccessTrustProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachVerifiedAccessTrustProvider", in)
+		}
+		return api.Result(impl.(API).AttachVerifiedAccessTrustProvider(ctx, v))
+	}},
+	{Name: "AttachVolume", NewInput: func() any { return new(AttachVolumeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachVolumeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachVolume", in)
+		}
+		return api.Result(impl.(API).AttachVolume(ctx, v))
+	}},
+	{Name: "AttachVpnGateway", NewInput: func() any { return new(AttachVpnGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachVpnGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachVpnGateway", in)
+		}
+		return api.Result(impl.(API).AttachVpnGateway(ctx, v))
+	}},
+	{Name: "AuthorizeClientVpnIngress", NewInput: func() any { return new(AuthorizeClientVpnIngressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AuthorizeClientVpnIngressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AuthorizeClientVpnIngress", in)
+		}
+		return api.Result(impl.(API).AuthorizeClientVpnIngress(ctx, v))
+	}},
+	{Name: "AuthorizeSecurityGroupEgress", NewInput: func() any { return new(AuthorizeSecurityGroupEgressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AuthorizeSecurityGroupEgressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AuthorizeSecurityGroupEgress", in)
+		}
+		return api.Result(impl.(API).AuthorizeSecurityGroupEgress(ctx, v))
+	}},
+	{Name: "AuthorizeSecurityGroupIngress", NewInput: func() any { return new(AuthorizeSecurityGroupIngressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AuthorizeSecurityGroupIngressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AuthorizeSecurityGroupIngress", in)
+		}
+		return api.Result(impl.(API).AuthorizeSecurityGroupIngress(ctx, v))
+	}},
+	{Name: "BundleInstance", NewInput: func() any { return new(BundleInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*BundleInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "BundleInstance", in)
+		}
+		return api.Result(impl.(API).BundleInstance(ctx, v))
+	}},
+	{Name: "CancelBundleTask", NewInput: func() any { return new(CancelBundleTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelBundleTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelBundleTask", in)
+		}
+		return api.Result(impl.(API).CancelBundleTask(ctx, v))
+	}},
+	{Name: "CancelCapacityReservation", NewInput: func() any { return new(CancelCapacityReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelCapacityReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelCapacityReservation", in)
+		}
+		return api.Result(impl.(API).CancelCapacityReservation(ctx, v))
+	}},
+	{Name: "CancelCapacityReservationFleets", NewInput: func() any { return new(CancelCapacityReservationFleetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelCapacityReservationFleetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelCapacityReservationFleets", in)
+		}
+		return api.Result(impl.(API).CancelCapacityReservationFleets(ctx, v))
+	}},
+	{Name: "CancelConversionTask", NewInput: func() any { return new(CancelConversionTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelConversionTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelConversionTask", in)
+		}
+		return api.Result(impl.(API).CancelConversionTask(ctx, v))
+	}},
+	{Name: "CancelDeclarativePoliciesReport", NewInput: func() any { return new(CancelDeclarativePoliciesReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelDeclarativePoliciesReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelDeclarativePoliciesReport", in)
+		}
+		return api.Result(impl.(API).CancelDeclarativePoliciesReport(ctx, v))
+	}},
+	{Name: "CancelExportTask", NewInput: func() any { return new(CancelExportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelExportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelExportTask", in)
+		}
+		return api.Result(impl.(API).CancelExportTask(ctx, v))
+	}},
+	{Name: "CancelImageLaunchPermission", NewInput: func() any { return new(CancelImageLaunchPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelImageLaunchPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelImageLaunchPermission", in)
+		}
+		return api.Result(impl.(API).CancelImageLaunchPermission(ctx, v))
+	}},
+	{Name: "CancelImportTask", NewInput: func() any { return new(CancelImportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelImportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelImportTask", in)
+		}
+		return api.Result(impl.(API).CancelImportTask(ctx, v))
+	}},
+	{Name: "CancelReservedInstancesListing", NewInput: func() any { return new(CancelReservedInstancesListingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelReservedInstancesListingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelReservedInstancesListing", in)
+		}
+		return api.Result(impl.(API).CancelReservedInstancesListing(ctx, v))
+	}},
+	{Name: "CancelSpotFleetRequests", NewInput: func() any { return new(CancelSpotFleetRequestsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelSpotFleetRequestsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelSpotFleetRequests", in)
+		}
+		return api.Result(impl.(API).CancelSpotFleetRequests(ctx, v))
+	}},
+	{Name: "CancelSpotInstanceRequests", NewInput: func() any { return new(CancelSpotInstanceRequestsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelSpotInstanceRequestsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelSpotInstanceRequests", in)
+		}
+		return api.Result(impl.(API).CancelSpotInstanceRequests(ctx, v))
+	}},
+	{Name: "ConfirmProductInstance", NewInput: func() any { return new(ConfirmProductInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ConfirmProductInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ConfirmProductInstance", in)
+		}
+		return api.Result(impl.(API).ConfirmProductInstance(ctx, v))
+	}},
+	{Name: "CopyFpgaImage", NewInput: func() any { return new(CopyFpgaImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CopyFpgaImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CopyFpgaImage", in)
+		}
+		return api.Result(impl.(API).CopyFpgaImage(ctx, v))
+	}},
+	{Name: "CopyImage", NewInput: func() any { return new(CopyImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CopyImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CopyImage", in)
+		}
+		return api.Result(impl.(API).CopyImage(ctx, v))
+	}},
+	{Name: "CopySnapshot", NewInput: func() any { return new(CopySnapshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CopySnapshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CopySnapshot", in)
+		}
+		return api.Result(impl.(API).CopySnapshot(ctx, v))
+	}},
+	{Name: "CopyVolumes", NewInput: func() any { return new(CopyVolumesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CopyVolumesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CopyVolumes", in)
+		}
+		return api.Result(impl.(API).CopyVolumes(ctx, v))
+	}},
+	{Name: "CreateCapacityManagerDataExport", NewInput: func() any { return new(CreateCapacityManagerDataExportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCapacityManagerDataExportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCapacityManagerDataExport", in)
+		}
+		return api.Result(impl.(API).CreateCapacityManagerDataExport(ctx, v))
+	}},
+	{Name: "CreateCapacityReservation", NewInput: func() any { return new(CreateCapacityReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCapacityReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCapacityReservation", in)
+		}
+		return api.Result(impl.(API).CreateCapacityReservation(ctx, v))
+	}},
+	{Name: "CreateCapacityReservationBySplitting", NewInput: func() any { return new(CreateCapacityReservationBySplittingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCapacityReservationBySplittingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCapacityReservationBySplitting", in)
+		}
+		return api.Result(impl.(API).CreateCapacityReservationBySplitting(ctx, v))
+	}},
+	{Name: "CreateCapacityReservationFleet", NewInput: func() any { return new(CreateCapacityReservationFleetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCapacityReservationFleetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCapacityReservationFleet", in)
+		}
+		return api.Result(impl.(API).CreateCapacityReservationFleet(ctx, v))
+	}},
+	{Name: "CreateCarrierGateway", NewInput: func() any { return new(CreateCarrierGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCarrierGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCarrierGateway", in)
+		}
+		return api.Result(impl.(API).CreateCarrierGateway(ctx, v))
+	}},
+	{Name: "CreateClientVpnEndpoint", NewInput: func() any { return new(CreateClientVpnEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateClientVpnEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateClientVpnEndpoint", in)
+		}
+		return api.Result(impl.(API).CreateClientVpnEndpoint(ctx, v))
+	}},
+	{Name: "CreateClientVpnRoute", NewInput: func() any { return new(CreateClientVpnRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateClientVpnRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateClientVpnRoute", in)
+		}
+		return api.Result(impl.(API).CreateClientVpnRoute(ctx, v))
+	}},
+	{Name: "CreateCoipCidr", NewInput: func() any { return new(CreateCoipCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCoipCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCoipCidr", in)
+		}
+		return api.Result(impl.(API).CreateCoipCidr(ctx, v))
+	}},
+	{Name: "CreateCoipPool", NewInput: func() any { return new(CreateCoipPoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCoipPoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCoipPool", in)
+		}
+		return api.Result(impl.(API).CreateCoipPool(ctx, v))
+	}},
+	{Name: "CreateCustomerGateway", NewInput: func() any { return new(CreateCustomerGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCustomerGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCustomerGateway", in)
+		}
+		return api.Result(impl.(API).CreateCustomerGateway(ctx, v))
+	}},
+	{Name: "CreateDefaultSubnet", NewInput: func() any { return new(CreateDefaultSubnetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDefaultSubnetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDefaultSubnet", in)
+		}
+		return api.Result(impl.(API).CreateDefaultSubnet(ctx, v))
+	}},
+	{Name: "CreateDefaultVpc", NewInput: func() any { return new(CreateDefaultVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDefaultVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDefaultVpc", in)
+		}
+		return api.Result(impl.(API).CreateDefaultVpc(ctx, v))
+	}},
+	{Name: "CreateDelegateMacVolumeOwnershipTask", NewInput: func() any { return new(CreateDelegateMacVolumeOwnershipTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDelegateMacVolumeOwnershipTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDelegateMacVolumeOwnershipTask", in)
+		}
+		return api.Result(impl.(API).CreateDelegateMacVolumeOwnershipTask(ctx, v))
+	}},
+	{Name: "CreateDhcpOptions", NewInput: func() any { return new(CreateDhcpOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDhcpOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDhcpOptions", in)
+		}
+		return api.Result(impl.(API).CreateDhcpOptions(ctx, v))
+	}},
+	{Name: "CreateEgressOnlyInternetGateway", NewInput: func() any { return new(CreateEgressOnlyInternetGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateEgressOnlyInternetGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateEgressOnlyInternetGateway", in)
+		}
+		return api.Result(impl.(API).CreateEgressOnlyInternetGateway(ctx, v))
+	}},
+	{Name: "CreateFleet", NewInput: func() any { return new(CreateFleetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateFleetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateFleet", in)
+		}
+		return api.Result(impl.(API).CreateFleet(ctx, v))
+	}},
+	{Name: "CreateFlowLogs", NewInput: func() any { return new(CreateFlowLogsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateFlowLogsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateFlowLogs", in)
+		}
+		return api.Result(impl.(API).CreateFlowLogs(ctx, v))
+	}},
+	{Name: "CreateFpgaImage", NewInput: func() any { return new(CreateFpgaImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateFpgaImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateFpgaImage", in)
+		}
+		return api.Result(impl.(API).CreateFpgaImage(ctx, v))
+	}},
+	{Name: "CreateImage", NewInput: func() any { return new(CreateImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateImage", in)
+		}
+		return api.Result(impl.(API).CreateImage(ctx, v))
+	}},
+	{Name: "CreateImageUsageReport", NewInput: func() any { return new(CreateImageUsageReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateImageUsageReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateImageUsageReport", in)
+		}
+		return api.Result(impl.(API).CreateImageUsageReport(ctx, v))
+	}},
+	{Name: "CreateInstanceConnectEndpoint", NewInput: func() any { return new(CreateInstanceConnectEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateInstanceConnectEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateInstanceConnectEndpoint", in)
+		}
+		return api.Result(impl.(API).CreateInstanceConnectEndpoint(ctx, v))
+	}},
+	{Name: "CreateInstanceEventWindow", NewInput: func() any { return new(CreateInstanceEventWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateInstanceEventWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateInstanceEventWindow", in)
+		}
+		return api.Result(impl.(API).CreateInstanceEventWindow(ctx, v))
+	}},
+	{Name: "CreateInstanceExportTask", NewInput: func() any { return new(CreateInstanceExportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateInstanceExportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateInstanceExportTask", in)
+		}
+		return api.Result(impl.(API).CreateInstanceExportTask(ctx, v))
+	}},
+	{Name: "CreateInternetGateway", NewInput: func() any { return new(CreateInternetGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateInternetGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateInternetGateway", in)
+		}
+		return api.Result(impl.(API).CreateInternetGateway(ctx, v))
+	}},
+	{Name: "CreateInterruptibleCapacityReservationAllocation", NewInput: func() any { return new(CreateInterruptibleCapacityReservationAllocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateInterruptibleCapacityReservationAllocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateInterruptibleCapacityReservationAllocation", in)
+		}
+		return api.Result(impl.(API).CreateInterruptibleCapacityReservationAllocation(ctx, v))
+	}},
+	{Name: "CreateIpam", NewInput: func() any { return new(CreateIpamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpam", in)
+		}
+		return api.Result(impl.(API).CreateIpam(ctx, v))
+	}},
+	{Name: "CreateIpamExternalResourceVerificationToken", NewInput: func() any { return new(CreateIpamExternalResourceVerificationTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamExternalResourceVerificationTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamExternalResourceVerificationToken", in)
+		}
+		return api.Result(impl.(API).CreateIpamExternalResourceVerificationToken(ctx, v))
+	}},
+	{Name: "CreateIpamPolicy", NewInput: func() any { return new(CreateIpamPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamPolicy", in)
+		}
+		return api.Result(impl.(API).CreateIpamPolicy(ctx, v))
+	}},
+	{Name: "CreateIpamPool", NewInput: func() any { return new(CreateIpamPoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamPoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamPool", in)
+		}
+		return api.Result(impl.(API).CreateIpamPool(ctx, v))
+	}},
+	{Name: "CreateIpamPrefixListResolver", NewInput: func() any { return new(CreateIpamPrefixListResolverInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamPrefixListResolverInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamPrefixListResolver", in)
+		}
+		return api.Result(impl.(API).CreateIpamPrefixListResolver(ctx, v))
+	}},
+	{Name: "CreateIpamPrefixListResolverTarget", NewInput: func() any { return new(CreateIpamPrefixListResolverTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamPrefixListResolverTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamPrefixListResolverTarget", in)
+		}
+		return api.Result(impl.(API).CreateIpamPrefixListResolverTarget(ctx, v))
+	}},
+	{Name: "CreateIpamResourceDiscovery", NewInput: func() any { return new(CreateIpamResourceDiscoveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamResourceDiscoveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamResourceDiscovery", in)
+		}
+		return api.Result(impl.(API).CreateIpamResourceDiscovery(ctx, v))
+	}},
+	{Name: "CreateIpamScope", NewInput: func() any { return new(CreateIpamScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateIpamScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateIpamScope", in)
+		}
+		return api.Result(impl.(API).CreateIpamScope(ctx, v))
+	}},
+	{Name: "CreateKeyPair", NewInput: func() any { return new(CreateKeyPairInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateKeyPairInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateKeyPair", in)
+		}
+		return api.Result(impl.(API).CreateKeyPair(ctx, v))
+	}},
+	{Name: "CreateLaunchTemplate", NewInput: func() any { return new(CreateLaunchTemplateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLaunchTemplateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLaunchTemplate", in)
+		}
+		return api.Result(impl.(API).CreateLaunchTemplate(ctx, v))
+	}},
+	{Name: "CreateLaunchTemplateVersion", NewInput: func() any { return new(CreateLaunchTemplateVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLaunchTemplateVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLaunchTemplateVersion", in)
+		}
+		return api.Result(impl.(API).CreateLaunchTemplateVersion(ctx, v))
+	}},
+	{Name: "CreateLocalGatewayRoute", NewInput: func() any { return new(CreateLocalGatewayRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLocalGatewayRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRoute", in)
+		}
+		return api.Result(impl.(API).CreateLocalGatewayRoute(ctx, v))
+	}},
+	{Name: "CreateLocalGatewayRouteTable", NewInput: func() any { return new(CreateLocalGatewayRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLocalGatewayRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRouteTable", in)
+		}
+		return api.Result(impl.(API).CreateLocalGatewayRouteTable(ctx, v))
+	}},
+	{Name: "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation", NewInput: func() any { return new(CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation", in)
+		}
+		return api.Result(impl.(API).CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation(ctx, v))
+	}},
+	{Name: "CreateLocalGatewayRouteTableVpcAssociation", NewInput: func() any { return new(CreateLocalGatewayRouteTableVpcAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLocalGatewayRouteTableVpcAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRouteTableVpcAssociation", in)
+		}
+		return api.Result(impl.(API).CreateLocalGatewayRouteTableVpcAssociation(ctx, v))
+	}},
+	{Name: "CreateLocalGatewayVirtualInterface", NewInput: func() any { return new(CreateLocalGatewayVirtualInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLocalGatewayVirtualInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayVirtualInterface", in)
+		}
+		return api.Result(impl.(API).CreateLocalGatewayVirtualInterface(ctx, v))
+	}},
+	{Name: "CreateLocalGatewayVirtualInterfaceGroup", NewInput: func() any { return new(CreateLocalGatewayVirtualInterfaceGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLocalGatewayVirtualInterfaceGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayVirtualInterfaceGroup", in)
+		}
+		return api.Result(impl.(API).CreateLocalGatewayVirtualInterfaceGroup(ctx, v))
+	}},
+	{Name: "CreateMacSystemIntegrityProtectionModificationTask", NewInput: func() any { return new(CreateMacSystemIntegrityProtectionModificationTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateMacSystemIntegrityProtectionModificationTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateMacSystemIntegrityProtectionModificationTask", in)
+		}
+		return api.Result(impl.(API).CreateMacSystemIntegrityProtectionModificationTask(ctx, v))
+	}},
+	{Name: "CreateManagedPrefixList", NewInput: func() any { return new(CreateManagedPrefixListInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateManagedPrefixListInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateManagedPrefixList", in)
+		}
+		return api.Result(impl.(API).CreateManagedPrefixList(ctx, v))
+	}},
+	{Name: "CreateNatGateway", NewInput: func() any { return new(CreateNatGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNatGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNatGateway", in)
+		}
+		return api.Result(impl.(API).CreateNatGateway(ctx, v))
+	}},
+	{Name: "CreateNetworkAcl", NewInput: func() any { return new(CreateNetworkAclInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNetworkAclInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNetworkAcl", in)
+		}
+		return api.Result(impl.(API).CreateNetworkAcl(ctx, v))
+	}},
+	{Name: "CreateNetworkAclEntry", NewInput: func() any { return new(CreateNetworkAclEntryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNetworkAclEntryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNetworkAclEntry", in)
+		}
+		return api.Result(impl.(API).CreateNetworkAclEntry(ctx, v))
+	}},
+	{Name: "CreateNetworkInsightsAccessScope", NewInput: func() any { return new(CreateNetworkInsightsAccessScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNetworkInsightsAccessScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNetworkInsightsAccessScope", in)
+		}
+		return api.Result(impl.(API).CreateNetworkInsightsAccessScope(ctx, v))
+	}},
+	{Name: "CreateNetworkInsightsPath", NewInput: func() any { return new(CreateNetworkInsightsPathInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNetworkInsightsPathInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNetworkInsightsPath", in)
+		}
+		return api.Result(impl.(API).CreateNetworkInsightsPath(ctx, v))
+	}},
+	{Name: "CreateNetworkInterface", NewInput: func() any { return new(CreateNetworkInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNetworkInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNetworkInterface", in)
+		}
+		return api.Result(impl.(API).CreateNetworkInterface(ctx, v))
+	}},
+	{Name: "CreateNetworkInterfacePermission", NewInput: func() any { return new(CreateNetworkInterfacePermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateNetworkInterfacePermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateNetworkInterfacePermission", in)
+		}
+		return api.Result(impl.(API).CreateNetworkInterfacePermission(ctx, v))
+	}},
+	{Name: "CreatePlacementGroup", NewInput: func() any { return new(CreatePlacementGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePlacementGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePlacementGroup", in)
+		}
+		return api.Result(impl.(API).CreatePlacementGroup(ctx, v))
+	}},
+	{Name: "CreatePublicIpv4Pool", NewInput: func() any { return new(CreatePublicIpv4PoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePublicIpv4PoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePublicIpv4Pool", in)
+		}
+		return api.Result(impl.(API).CreatePublicIpv4Pool(ctx, v))
+	}},
+	{Name: "CreateReplaceRootVolumeTask", NewInput: func() any { return new(CreateReplaceRootVolumeTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateReplaceRootVolumeTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateReplaceRootVolumeTask", in)
+		}
+		return api.Result(impl.(API).CreateReplaceRootVolumeTask(ctx, v))
+	}},
+	{Name: "CreateReservedInstancesListing", NewInput: func() any { return new(CreateReservedInstancesListingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateReservedInstancesListingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateReservedInstancesListing", in)
+		}
+		return api.Result(impl.(API).CreateReservedInstancesListing(ctx, v))
+	}},
+	{Name: "CreateRestoreImageTask", NewInput: func() any { return new(CreateRestoreImageTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRestoreImageTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRestoreImageTask", in)
+		}
+		return api.Result(impl.(API).CreateRestoreImageTask(ctx, v))
+	}},
+	{Name: "CreateRoute", NewInput: func() any { return new(CreateRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRoute", in)
+		}
+		return api.Result(impl.(API).CreateRoute(ctx, v))
+	}},
+	{Name: "CreateRouteServer", NewInput: func() any { return new(CreateRouteServerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRouteServerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRouteServer", in)
+		}
+		return api.Result(impl.(API).CreateRouteServer(ctx, v))
+	}},
+	{Name: "CreateRouteServerEndpoint", NewInput: func() any { return new(CreateRouteServerEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRouteServerEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRouteServerEndpoint", in)
+		}
+		return api.Result(impl.(API).CreateRouteServerEndpoint(ctx, v))
+	}},
+	{Name: "CreateRouteServerPeer", NewInput: func() any { return new(CreateRouteServerPeerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRouteServerPeerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRouteServerPeer", in)
+		}
+		return api.Result(impl.(API).CreateRouteServerPeer(ctx, v))
+	}},
+	{Name: "CreateRouteTable", NewInput: func() any { return new(CreateRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRouteTable", in)
+		}
+		return api.Result(impl.(API).CreateRouteTable(ctx, v))
+	}},
+	{Name: "CreateSecondaryNetwork", NewInput: func() any { return new(CreateSecondaryNetworkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSecondaryNetworkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSecondaryNetwork", in)
+		}
+		return api.Result(impl.(API).CreateSecondaryNetwork(ctx, v))
+	}},
+	{Name: "CreateSecondarySubnet", NewInput: func() any { return new(CreateSecondarySubnetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSecondarySubnetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSecondarySubnet", in)
+		}
+		return api.Result(impl.(API).CreateSecondarySubnet(ctx, v))
+	}},
+	{Name: "CreateSecurityGroup", NewInput: func() any { return new(CreateSecurityGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSecurityGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSecurityGroup", in)
+		}
+		return api.Result(impl.(API).CreateSecurityGroup(ctx, v))
+	}},
+	{Name: "CreateSnapshot", NewInput: func() any { return new(CreateSnapshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSnapshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSnapshot", in)
+		}
+		return api.Result(impl.(API).CreateSnapshot(ctx, v))
+	}},
+	{Name: "CreateSnapshots", NewInput: func() any { return new(CreateSnapshotsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSnapshotsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSnapshots", in)
+		}
+		return api.Result(impl.(API).CreateSnapshots(ctx, v))
+	}},
+	{Name: "CreateSpotDatafeedSubscription", NewInput: func() any { return new(CreateSpotDatafeedSubscriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSpotDatafeedSubscriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSpotDatafeedSubscription", in)
+		}
+		return api.Result(impl.(API).CreateSpotDatafeedSubscription(ctx, v))
+	}},
+	{Name: "CreateStoreImageTask", NewInput: func() any { return new(CreateStoreImageTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateStoreImageTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateStoreImageTask", in)
+		}
+		return api.Result(impl.(API).CreateStoreImageTask(ctx, v))
+	}},
+	{Name: "CreateSubnet", NewInput: func() any { return new(CreateSubnetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSubnetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSubnet", in)
+		}
+		return api.Result(impl.(API).CreateSubnet(ctx, v))
+	}},
+	{Name: "CreateSubnetCidrReservation", NewInput: func() any { return new(CreateSubnetCidrReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSubnetCidrReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSubnetCidrReservation", in)
+		}
+		return api.Result(impl.(API).CreateSubnetCidrReservation(ctx, v))
+	}},
+	{Name: "CreateTags", NewInput: func() any { return new(CreateTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTags", in)
+		}
+		return api.Result(impl.(API).CreateTags(ctx, v))
+	}},
+	{Name: "CreateTrafficMirrorFilter", NewInput: func() any { return new(CreateTrafficMirrorFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficMirrorFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorFilter", in)
+		}
+		return api.Result(impl.(API).CreateTrafficMirrorFilter(ctx, v))
+	}},
+	{Name: "CreateTrafficMirrorFilterRule", NewInput: func() any { return new(CreateTrafficMirrorFilterRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficMirrorFilterRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorFilterRule", in)
+		}
+		return api.Result(impl.(API).CreateTrafficMirrorFilterRule(ctx, v))
+	}},
+	{Name: "CreateTrafficMirrorSession", NewInput: func() any { return new(CreateTrafficMirrorSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficMirrorSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorSession", in)
+		}
+		return api.Result(impl.(API).CreateTrafficMirrorSession(ctx, v))
+	}},
+	{Name: "CreateTrafficMirrorTarget", NewInput: func() any { return new(CreateTrafficMirrorTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficMirrorTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorTarget", in)
+		}
+		return api.Result(impl.(API).CreateTrafficMirrorTarget(ctx, v))
+	}},
+	{Name: "CreateTransitGateway", NewInput: func() any { return new(CreateTransitGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGateway", in)
+		}
+		return api.Result(impl.(API).CreateTransitGateway(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayConnect", NewInput: func() any { return new(CreateTransitGatewayConnectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayConnectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayConnect", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayConnect(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayConnectPeer", NewInput: func() any { return new(CreateTransitGatewayConnectPeerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayConnectPeerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayConnectPeer", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayConnectPeer(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayMeteringPolicy", NewInput: func() any { return new(CreateTransitGatewayMeteringPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayMeteringPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayMeteringPolicy", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayMeteringPolicy(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayMeteringPolicyEntry", NewInput: func() any { return new(CreateTransitGatewayMeteringPolicyEntryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayMeteringPolicyEntryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayMeteringPolicyEntry", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayMeteringPolicyEntry(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayMulticastDomain", NewInput: func() any { return new(CreateTransitGatewayMulticastDomainInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayMulticastDomainInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayMulticastDomain", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayMulticastDomain(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayPeeringAttachment", NewInput: func() any { return new(CreateTransitGatewayPeeringAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayPeeringAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayPeeringAttachment", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayPeeringAttachment(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayPolicyTable", NewInput: func() any { return new(CreateTransitGatewayPolicyTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayPolicyTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayPolicyTable", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayPolicyTable(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayPrefixListReference", NewInput: func() any { return new(CreateTransitGatewayPrefixListReferenceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayPrefixListReferenceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayPrefixListReference", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayPrefixListReference(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayRoute", NewInput: func() any { return new(CreateTransitGatewayRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayRoute", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayRoute(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayRouteTable", NewInput: func() any { return new(CreateTransitGatewayRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayRouteTable", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayRouteTable(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayRouteTableAnnouncement", NewInput: func() any { return new(CreateTransitGatewayRouteTableAnnouncementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayRouteTableAnnouncementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayRouteTableAnnouncement", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayRouteTableAnnouncement(ctx, v))
+	}},
+	{Name: "CreateTransitGatewayVpcAttachment", NewInput: func() any { return new(CreateTransitGatewayVpcAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTransitGatewayVpcAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayVpcAttachment", in)
+		}
+		return api.Result(impl.(API).CreateTransitGatewayVpcAttachment(ctx, v))
+	}},
+	{Name: "CreateVerifiedAccessEndpoint", NewInput: func() any { return new(CreateVerifiedAccessEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVerifiedAccessEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessEndpoint", in)
+		}
+		return api.Result(impl.(API).CreateVerifiedAccessEndpoint(ctx, v))
+	}},
+	{Name: "CreateVerifiedAccessGroup", NewInput: func() any { return new(CreateVerifiedAccessGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVerifiedAccessGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessGroup", in)
+		}
+		return api.Result(impl.(API).CreateVerifiedAccessGroup(ctx, v))
+	}},
+	{Name: "CreateVerifiedAccessInstance", NewInput: func() any { return new(CreateVerifiedAccessInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVerifiedAccessInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessInstance", in)
+		}
+		return api.Result(impl.(API).CreateVerifiedAccessInstance(ctx, v))
+	}},
+	{Name: "CreateVerifiedAccessTrustProvider", NewInput: func() any { return new(CreateVerifiedAccessTrustProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVerifiedAccessTrustProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessTrustProvider", in)
+		}
+		return api.Result(impl.(API).CreateVerifiedAccessTrustProvider(ctx, v))
+	}},
+	{Name: "CreateVolume", NewInput: func() any { return new(CreateVolumeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVolumeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVolume", in)
+		}
+		return api.Result(impl.(API).CreateVolume(ctx, v))
+	}},
+	{Name: "CreateVpc", NewInput: func() any { return new(CreateVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpc", in)
+		}
+		return api.Result(impl.(API).CreateVpc(ctx, v))
+	}},
+	{Name: "CreateVpcBlockPublicAccessExclusion", NewInput: func() any { return new(CreateVpcBlockPublicAccessExclusionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcBlockPublicAccessExclusionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpcBlockPublicAccessExclusion", in)
+		}
+		return api.Result(impl.(API).CreateVpcBlockPublicAccessExclusion(ctx, v))
+	}},
+	{Name: "CreateVpcEncryptionControl", NewInput: func() any { return new(CreateVpcEncryptionControlInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcEncryptionControlInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpcEncryptionControl", in)
+		}
+		return api.Result(impl.(API).CreateVpcEncryptionControl(ctx, v))
+	}},
+	{Name: "CreateVpcEndpoint", NewInput: func() any { return new(CreateVpcEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpcEndpoint", in)
+		}
+		return api.Result(impl.(API).CreateVpcEndpoint(ctx, v))
+	}},
+	{Name: "CreateVpcEndpointConnectionNotification", NewInput: func() any { return new(CreateVpcEndpointConnectionNotificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcEndpointConnectionNotificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpcEndpointConnectionNotification", in)
+		}
+		return api.Result(impl.(API).CreateVpcEndpointConnectionNotification(ctx, v))
+	}},
+	{Name: "CreateVpcEndpointServiceConfiguration", NewInput: func() any { return new(CreateVpcEndpointServiceConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcEndpointServiceConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpcEndpointServiceConfiguration", in)
+		}
+		return api.Result(impl.(API).CreateVpcEndpointServiceConfiguration(ctx, v))
+	}},
+	{Name: "CreateVpcPeeringConnection", NewInput: func() any { return new(CreateVpcPeeringConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpcPeeringConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpcPeeringConnection", in)
+		}
+		return api.Result(impl.(API).CreateVpcPeeringConnection(ctx, v))
+	}},
+	{Name: "CreateVpnConcentrator", NewInput: func() any { return new(CreateVpnConcentratorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpnConcentratorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpnConcentrator", in)
+		}
+		return api.Result(impl.(API).CreateVpnConcentrator(ctx, v))
+	}},
+	{Name: "CreateVpnConnection", NewInput: func() any { return new(CreateVpnConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpnConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpnConnection", in)
+		}
+		return api.Result(impl.(API).CreateVpnConnection(ctx, v))
+	}},
+	{Name: "CreateVpnConnectionRoute", NewInput: func() any { return new(CreateVpnConnectionRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpnConnectionRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpnConnectionRoute", in)
+		}
+		return api.Result(impl.(API).CreateVpnConnectionRoute(ctx, v))
+	}},
+	{Name: "CreateVpnGateway", NewInput: func() any { return new(CreateVpnGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVpnGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVpnGateway", in)
+		}
+		return api.Result(impl.(API).CreateVpnGateway(ctx, v))
+	}},
+	{Name: "DeleteCapacityManagerDataExport", NewInput: func() any { return new(DeleteCapacityManagerDataExportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCapacityManagerDataExportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCapacityManagerDataExport", in)
+		}
+		return api.Result(impl.(API).DeleteCapacityManagerDataExport(ctx, v))
+	}},
+	{Name: "DeleteCarrierGateway", NewInput: func() any { return new(DeleteCarrierGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCarrierGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCarrierGateway", in)
+		}
+		return api.Result(impl.(API).DeleteCarrierGateway(ctx, v))
+	}},
+	{Name: "DeleteClientVpnEndpoint", NewInput: func() any { return new(DeleteClientVpnEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteClientVpnEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteClientVpnEndpoint", in)
+		}
+		return api.Result(impl.(API).DeleteClientVpnEndpoint(ctx, v))
+	}},
+	{Name: "DeleteClientVpnRoute", NewInput: func() any { return new(DeleteClientVpnRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteClientVpnRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteClientVpnRoute", in)
+		}
+		return api.Result(impl.(API).DeleteClientVpnRoute(ctx, v))
+	}},
+	{Name: "DeleteCoipCidr", NewInput: func() any { return new(DeleteCoipCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCoipCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCoipCidr", in)
+		}
+		return api.Result(impl.(API).DeleteCoipCidr(ctx, v))
+	}},
+	{Name: "DeleteCoipPool", NewInput: func() any { return new(DeleteCoipPoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCoipPoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCoipPool", in)
+		}
+		return api.Result(impl.(API).DeleteCoipPool(ctx, v))
+	}},
+	{Name: "DeleteCustomerGateway", NewInput: func() any { return new(DeleteCustomerGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCustomerGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCustomerGateway", in)
+		}
+		return api.Result(impl.(API).DeleteCustomerGateway(ctx, v))
+	}},
+	{Name: "DeleteDhcpOptions", NewInput: func() any { return new(DeleteDhcpOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDhcpOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDhcpOptions", in)
+		}
+		return api.Result(impl.(API).DeleteDhcpOptions(ctx, v))
+	}},
+	{Name: "DeleteEgressOnlyInternetGateway", NewInput: func() any { return new(DeleteEgressOnlyInternetGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteEgressOnlyInternetGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteEgressOnlyInternetGateway", in)
+		}
+		return api.Result(impl.(API).DeleteEgressOnlyInternetGateway(ctx, v))
+	}},
+	{Name: "DeleteFleets", NewInput: func() any { return new(DeleteFleetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFleetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFleets", in)
+		}
+		return api.Result(impl.(API).DeleteFleets(ctx, v))
+	}},
+	{Name: "DeleteFlowLogs", NewInput: func() any { return new(DeleteFlowLogsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFlowLogsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFlowLogs", in)
+		}
+		return api.Result(impl.(API).DeleteFlowLogs(ctx, v))
+	}},
+	{Name: "DeleteFpgaImage", NewInput: func() any { return new(DeleteFpgaImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFpgaImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFpgaImage", in)
+		}
+		return api.Result(impl.(API).DeleteFpgaImage(ctx, v))
+	}},
+	{Name: "DeleteImageUsageReport", NewInput: func() any { return new(DeleteImageUsageReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteImageUsageReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteImageUsageReport", in)
+		}
+		return api.Result(impl.(API).DeleteImageUsageReport(ctx, v))
+	}},
+	{Name: "DeleteInstanceConnectEndpoint", NewInput: func() any { return new(DeleteInstanceConnectEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteInstanceConnectEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteInstanceConnectEndpoint", in)
+		}
+		return api.Result(impl.(API).DeleteInstanceConnectEndpoint(ctx, v))
+	}},
+	{Name: "DeleteInstanceEventWindow", NewInput: func() any { return new(DeleteInstanceEventWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteInstanceEventWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteInstanceEventWindow", in)
+		}
+		return api.Result(impl.(API).DeleteInstanceEventWindow(ctx, v))
+	}},
+	{Name: "DeleteInternetGateway", NewInput: func() any { return new(DeleteInternetGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteInternetGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteInternetGateway", in)
+		}
+		return api.Result(impl.(API).DeleteInternetGateway(ctx, v))
+	}},
+	{Name: "DeleteIpam", NewInput: func() any { return new(DeleteIpamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpam", in)
+		}
+		return api.Result(impl.(API).DeleteIpam(ctx, v))
+	}},
+	{Name: "DeleteIpamExternalResourceVerificationToken", NewInput: func() any { return new(DeleteIpamExternalResourceVerificationTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamExternalResourceVerificationTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamExternalResourceVerificationToken", in)
+		}
+		return api.Result(impl.(API).DeleteIpamExternalResourceVerificationToken(ctx, v))
+	}},
+	{Name: "DeleteIpamPolicy", NewInput: func() any { return new(DeleteIpamPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteIpamPolicy(ctx, v))
+	}},
+	{Name: "DeleteIpamPool", NewInput: func() any { return new(DeleteIpamPoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamPoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamPool", in)
+		}
+		return api.Result(impl.(API).DeleteIpamPool(ctx, v))
+	}},
+	{Name: "DeleteIpamPrefixListResolver", NewInput: func() any { return new(DeleteIpamPrefixListResolverInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamPrefixListResolverInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamPrefixListResolver", in)
+		}
+		return api.Result(impl.(API).DeleteIpamPrefixListResolver(ctx, v))
+	}},
+	{Name: "DeleteIpamPrefixListResolverTarget", NewInput: func() any { return new(DeleteIpamPrefixListResolverTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamPrefixListResolverTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamPrefixListResolverTarget", in)
+		}
+		return api.Result(impl.(API).DeleteIpamPrefixListResolverTarget(ctx, v))
+	}},
+	{Name: "DeleteIpamResourceDiscovery", NewInput: func() any { return new(DeleteIpamResourceDiscoveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamResourceDiscoveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamResourceDiscovery", in)
+		}
+		return api.Result(impl.(API).DeleteIpamResourceDiscovery(ctx, v))
+	}},
+	{Name: "DeleteIpamScope", NewInput: func() any { return new(DeleteIpamScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIpamScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIpamScope", in)
+		}
+		return api.Result(impl.(API).DeleteIpamScope(ctx, v))
+	}},
+	{Name: "DeleteKeyPair", NewInput: func() any { return new(DeleteKeyPairInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteKeyPairInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteKeyPair", in)
+		}
+		return api.Result(impl.(API).DeleteKeyPair(ctx, v))
+	}},
+	{Name: "DeleteLaunchTemplate", NewInput: func() any { return new(DeleteLaunchTemplateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLaunchTemplateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLaunchTemplate", in)
+		}
+		return api.Result(impl.(API).DeleteLaunchTemplate(ctx, v))
+	}},
+	{Name: "DeleteLaunchTemplateVersions", NewInput: func() any { return new(DeleteLaunchTemplateVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLaunchTemplateVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLaunchTemplateVersions", in)
+		}
+		return api.Result(impl.(API).DeleteLaunchTemplateVersions(ctx, v))
+	}},
+	{Name: "DeleteLocalGatewayRoute", NewInput: func() any { return new(DeleteLocalGatewayRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLocalGatewayRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRoute", in)
+		}
+		return api.Result(impl.(API).DeleteLocalGatewayRoute(ctx, v))
+	}},
+	{Name: "DeleteLocalGatewayRouteTable", NewInput: func() any { return new(DeleteLocalGatewayRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLocalGatewayRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRouteTable", in)
+		}
+		return api.Result(impl.(API).DeleteLocalGatewayRouteTable(ctx, v))
+	}},
+	{Name: "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation", NewInput: func() any { return new(DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation", in)
+		}
+		return api.Result(impl.(API).DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation(ctx, v))
+	}},
+	{Name: "DeleteLocalGatewayRouteTableVpcAssociation", NewInput: func() any { return new(DeleteLocalGatewayRouteTableVpcAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLocalGatewayRouteTableVpcAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRouteTableVpcAssociation", in)
+		}
+		return api.Result(impl.(API).DeleteLocalGatewayRouteTableVpcAssociation(ctx, v))
+	}},
+	{Name: "DeleteLocalGatewayVirtualInterface", NewInput: func() any { return new(DeleteLocalGatewayVirtualInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLocalGatewayVirtualInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayVirtualInterface", in)
+		}
+		return api.Result(impl.(API).DeleteLocalGatewayVirtualInterface(ctx, v))
+	}},
+	{Name: "DeleteLocalGatewayVirtualInterfaceGroup", NewInput: func() any { return new(DeleteLocalGatewayVirtualInterfaceGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLocalGatewayVirtualInterfaceGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayVirtualInterfaceGroup", in)
+		}
+		return api.Result(impl.(API).DeleteLocalGatewayVirtualInterfaceGroup(ctx, v))
+	}},
+	{Name: "DeleteManagedPrefixList", NewInput: func() any { return new(DeleteManagedPrefixListInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteManagedPrefixListInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteManagedPrefixList", in)
+		}
+		return api.Result(impl.(API).DeleteManagedPrefixList(ctx, v))
+	}},
+	{Name: "DeleteNatGateway", NewInput: func() any { return new(DeleteNatGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNatGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNatGateway", in)
+		}
+		return api.Result(impl.(API).DeleteNatGateway(ctx, v))
+	}},
+	{Name: "DeleteNetworkAcl", NewInput: func() any { return new(DeleteNetworkAclInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkAclInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkAcl", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkAcl(ctx, v))
+	}},
+	{Name: "DeleteNetworkAclEntry", NewInput: func() any { return new(DeleteNetworkAclEntryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkAclEntryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkAclEntry", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkAclEntry(ctx, v))
+	}},
+	{Name: "DeleteNetworkInsightsAccessScope", NewInput: func() any { return new(DeleteNetworkInsightsAccessScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkInsightsAccessScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsAccessScope", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkInsightsAccessScope(ctx, v))
+	}},
+	{Name: "DeleteNetworkInsightsAccessScopeAnalysis", NewInput: func() any { return new(DeleteNetworkInsightsAccessScopeAnalysisInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkInsightsAccessScopeAnalysisInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsAccessScopeAnalysis", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkInsightsAccessScopeAnalysis(ctx, v))
+	}},
+	{Name: "DeleteNetworkInsightsAnalysis", NewInput: func() any { return new(DeleteNetworkInsightsAnalysisInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkInsightsAnalysisInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsAnalysis", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkInsightsAnalysis(ctx, v))
+	}},
+	{Name: "DeleteNetworkInsightsPath", NewInput: func() any { return new(DeleteNetworkInsightsPathInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkInsightsPathInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsPath", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkInsightsPath(ctx, v))
+	}},
+	{Name: "DeleteNetworkInterface", NewInput: func() any { return new(DeleteNetworkInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkInterface", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkInterface(ctx, v))
+	}},
+	{Name: "DeleteNetworkInterfacePermission", NewInput: func() any { return new(DeleteNetworkInterfacePermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteNetworkInterfacePermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteNetworkInterfacePermission", in)
+		}
+		return api.Result(impl.(API).DeleteNetworkInterfacePermission(ctx, v))
+	}},
+	{Name: "DeletePlacementGroup", NewInput: func() any { return new(DeletePlacementGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePlacementGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePlacementGroup", in)
+		}
+		return api.Result(impl.(API).DeletePlacementGroup(ctx, v))
+	}},
+	{Name: "DeletePublicIpv4Pool", NewInput: func() any { return new(DeletePublicIpv4PoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePublicIpv4PoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePublicIpv4Pool", in)
+		}
+		return api.Result(impl.(API).DeletePublicIpv4Pool(ctx, v))
+	}},
+	{Name: "DeleteQueuedReservedInstances", NewInput: func() any { return new(DeleteQueuedReservedInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteQueuedReservedInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteQueuedReservedInstances", in)
+		}
+		return api.Result(impl.(API).DeleteQueuedReservedInstances(ctx, v))
+	}},
+	{Name: "DeleteRoute", NewInput: func() any { return new(DeleteRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRoute", in)
+		}
+		return api.Result(impl.(API).DeleteRoute(ctx, v))
+	}},
+	{Name: "DeleteRouteServer", NewInput: func() any { return new(DeleteRouteServerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRouteServerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRouteServer", in)
+		}
+		return api.Result(impl.(API).DeleteRouteServer(ctx, v))
+	}},
+	{Name: "DeleteRouteServerEndpoint", NewInput: func() any { return new(DeleteRouteServerEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRouteServerEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRouteServerEndpoint", in)
+		}
+		return api.Result(impl.(API).DeleteRouteServerEndpoint(ctx, v))
+	}},
+	{Name: "DeleteRouteServerPeer", NewInput: func() any { return new(DeleteRouteServerPeerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRouteServerPeerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRouteServerPeer", in)
+		}
+		return api.Result(impl.(API).DeleteRouteServerPeer(ctx, v))
+	}},
+	{Name: "DeleteRouteTable", NewInput: func() any { return new(DeleteRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRouteTable", in)
+		}
+		return api.Result(impl.(API).DeleteRouteTable(ctx, v))
+	}},
+	{Name: "DeleteSecondaryNetwork", NewInput: func() any { return new(DeleteSecondaryNetworkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSecondaryNetworkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSecondaryNetwork", in)
+		}
+		return api.Result(impl.(API).DeleteSecondaryNetwork(ctx, v))
+	}},
+	{Name: "DeleteSecondarySubnet", NewInput: func() any { return new(DeleteSecondarySubnetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSecondarySubnetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSecondarySubnet", in)
+		}
+		return api.Result(impl.(API).DeleteSecondarySubnet(ctx, v))
+	}},
+	{Name: "DeleteSecurityGroup", NewInput: func() any { return new(DeleteSecurityGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSecurityGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSecurityGroup", in)
+		}
+		return api.Result(impl.(API).DeleteSecurityGroup(ctx, v))
+	}},
+	{Name: "DeleteSnapshot", NewInput: func() any { return new(DeleteSnapshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSnapshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSnapshot", in)
+		}
+		return api.Result(impl.(API).DeleteSnapshot(ctx, v))
+	}},
+	{Name: "DeleteSpotDatafeedSubscription", NewInput: func() any { return new(DeleteSpotDatafeedSubscriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSpotDatafeedSubscriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSpotDatafeedSubscription", in)
+		}
+		return api.Result(impl.(API).DeleteSpotDatafeedSubscription(ctx, v))
+	}},
+	{Name: "DeleteSubnet", NewInput: func() any { return new(DeleteSubnetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSubnetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSubnet", in)
+		}
+		return api.Result(impl.(API).DeleteSubnet(ctx, v))
+	}},
+	{Name: "DeleteSubnetCidrReservation", NewInput: func() any { return new(DeleteSubnetCidrReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSubnetCidrReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSubnetCidrReservation", in)
+		}
+		return api.Result(impl.(API).DeleteSubnetCidrReservation(ctx, v))
+	}},
+	{Name: "DeleteTags", NewInput: func() any { return new(DeleteTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTags", in)
+		}
+		return api.Result(impl.(API).DeleteTags(ctx, v))
+	}},
+	{Name: "DeleteTrafficMirrorFilter", NewInput: func() any { return new(DeleteTrafficMirrorFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrafficMirrorFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorFilter", in)
+		}
+		return api.Result(impl.(API).DeleteTrafficMirrorFilter(ctx, v))
+	}},
+	{Name: "DeleteTrafficMirrorFilterRule", NewInput: func() any { return new(DeleteTrafficMirrorFilterRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrafficMirrorFilterRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorFilterRule", in)
+		}
+		return api.Result(impl.(API).DeleteTrafficMirrorFilterRule(ctx, v))
+	}},
+	{Name: "DeleteTrafficMirrorSession", NewInput: func() any { return new(DeleteTrafficMirrorSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrafficMirrorSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorSession", in)
+		}
+		return api.Result(impl.(API).DeleteTrafficMirrorSession(ctx, v))
+	}},
+	{Name: "DeleteTrafficMirrorTarget", NewInput: func() any { return new(DeleteTrafficMirrorTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrafficMirrorTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorTarget", in)
+		}
+		return api.Result(impl.(API).DeleteTrafficMirrorTarget(ctx, v))
+	}},
+	{Name: "DeleteTransitGateway", NewInput: func() any { return new(DeleteTransitGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGateway", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGateway(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayClientVpnAttachment", NewInput: func() any { return new(DeleteTransitGatewayClientVpnAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayClientVpnAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayClientVpnAttachment", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayClientVpnAttachment(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayConnect", NewInput: func() any { return new(DeleteTransitGatewayConnectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayConnectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayConnect", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayConnect(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayConnectPeer", NewInput: func() any { return new(DeleteTransitGatewayConnectPeerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayConnectPeerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayConnectPeer", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayConnectPeer(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayMeteringPolicy", NewInput: func() any { return new(DeleteTransitGatewayMeteringPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayMeteringPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayMeteringPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayMeteringPolicy(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayMeteringPolicyEntry", NewInput: func() any { return new(DeleteTransitGatewayMeteringPolicyEntryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayMeteringPolicyEntryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayMeteringPolicyEntry", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayMeteringPolicyEntry(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayMulticastDomain", NewInput: func() any { return new(DeleteTransitGatewayMulticastDomainInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayMulticastDomainInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayMulticastDomain", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayMulticastDomain(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayPeeringAttachment", NewInput: func() any { return new(DeleteTransitGatewayPeeringAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayPeeringAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayPeeringAttachment", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayPeeringAttachment(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayPolicyTable", NewInput: func() any { return new(DeleteTransitGatewayPolicyTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayPolicyTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayPolicyTable", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayPolicyTable(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayPrefixListReference", NewInput: func() any { return new(DeleteTransitGatewayPrefixListReferenceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayPrefixListReferenceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayPrefixListReference", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayPrefixListReference(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayRoute", NewInput: func() any { return new(DeleteTransitGatewayRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayRoute", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayRoute(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayRouteTable", NewInput: func() any { return new(DeleteTransitGatewayRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayRouteTable", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayRouteTable(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayRouteTableAnnouncement", NewInput: func() any { return new(DeleteTransitGatewayRouteTableAnnouncementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayRouteTableAnnouncementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayRouteTableAnnouncement", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayRouteTableAnnouncement(ctx, v))
+	}},
+	{Name: "DeleteTransitGatewayVpcAttachment", NewInput: func() any { return new(DeleteTransitGatewayVpcAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransitGatewayVpcAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayVpcAttachment", in)
+		}
+		return api.Result(impl.(API).DeleteTransitGatewayVpcAttachment(ctx, v))
+	}},
+	{Name: "DeleteVerifiedAccessEndpoint", NewInput: func() any { return new(DeleteVerifiedAccessEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVerifiedAccessEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessEndpoint", in)
+		}
+		return api.Result(impl.(API).DeleteVerifiedAccessEndpoint(ctx, v))
+	}},
+	{Name: "DeleteVerifiedAccessGroup", NewInput: func() any { return new(DeleteVerifiedAccessGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVerifiedAccessGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessGroup", in)
+		}
+		return api.Result(impl.(API).DeleteVerifiedAccessGroup(ctx, v))
+	}},
+	{Name: "DeleteVerifiedAccessInstance", NewInput: func() any { return new(DeleteVerifiedAccessInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVerifiedAccessInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessInstance", in)
+		}
+		return api.Result(impl.(API).DeleteVerifiedAccessInstance(ctx, v))
+	}},
+	{Name: "DeleteVerifiedAccessTrustProvider", NewInput: func() any { return new(DeleteVerifiedAccessTrustProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVerifiedAccessTrustProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessTrustProvider", in)
+		}
+		return api.Result(impl.(API).DeleteVerifiedAccessTrustProvider(ctx, v))
+	}},
+	{Name: "DeleteVolume", NewInput: func() any { return new(DeleteVolumeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVolumeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVolume", in)
+		}
+		return api.Result(impl.(API).DeleteVolume(ctx, v))
+	}},
+	{Name: "DeleteVpc", NewInput: func() any { return new(DeleteVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpc", in)
+		}
+		return api.Result(impl.(API).DeleteVpc(ctx, v))
+	}},
+	{Name: "DeleteVpcBlockPublicAccessExclusion", NewInput: func() any { return new(DeleteVpcBlockPublicAccessExclusionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcBlockPublicAccessExclusionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpcBlockPublicAccessExclusion", in)
+		}
+		return api.Result(impl.(API).DeleteVpcBlockPublicAccessExclusion(ctx, v))
+	}},
+	{Name: "DeleteVpcEncryptionControl", NewInput: func() any { return new(DeleteVpcEncryptionControlInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcEncryptionControlInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpcEncryptionControl", in)
+		}
+		return api.Result(impl.(API).DeleteVpcEncryptionControl(ctx, v))
+	}},
+	{Name: "DeleteVpcEndpointConnectionNotifications", NewInput: func() any { return new(DeleteVpcEndpointConnectionNotificationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcEndpointConnectionNotificationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpcEndpointConnectionNotifications", in)
+		}
+		return api.Result(impl.(API).DeleteVpcEndpointConnectionNotifications(ctx, v))
+	}},
+	{Name: "DeleteVpcEndpointServiceConfigurations", NewInput: func() any { return new(DeleteVpcEndpointServiceConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcEndpointServiceConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpcEndpointServiceConfigurations", in)
+		}
+		return api.Result(impl.(API).DeleteVpcEndpointServiceConfigurations(ctx, v))
+	}},
+	{Name: "DeleteVpcEndpoints", NewInput: func() any { return new(DeleteVpcEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpcEndpoints", in)
+		}
+		return api.Result(impl.(API).DeleteVpcEndpoints(ctx, v))
+	}},
+	{Name: "DeleteVpcPeeringConnection", NewInput: func() any { return new(DeleteVpcPeeringConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpcPeeringConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpcPeeringConnection", in)
+		}
+		return api.Result(impl.(API).DeleteVpcPeeringConnection(ctx, v))
+	}},
+	{Name: "DeleteVpnConcentrator", NewInput: func() any { return new(DeleteVpnConcentratorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpnConcentratorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpnConcentrator", in)
+		}
+		return api.Result(impl.(API).DeleteVpnConcentrator(ctx, v))
+	}},
+	{Name: "DeleteVpnConnection", NewInput: func() any { return new(DeleteVpnConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpnConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpnConnection", in)
+		}
+		return api.Result(impl.(API).DeleteVpnConnection(ctx, v))
+	}},
+	{Name: "DeleteVpnConnectionRoute", NewInput: func() any { return new(DeleteVpnConnectionRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpnConnectionRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpnConnectionRoute", in)
+		}
+		return api.Result(impl.(API).DeleteVpnConnectionRoute(ctx, v))
+	}},
+	{Name: "DeleteVpnGateway", NewInput: func() any { return new(DeleteVpnGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVpnGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVpnGateway", in)
+		}
+		return api.Result(impl.(API).DeleteVpnGateway(ctx, v))
+	}},
+	{Name: "DeprovisionByoipCidr", NewInput: func() any { return new(DeprovisionByoipCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeprovisionByoipCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeprovisionByoipCidr", in)
+		}
+		return api.Result(impl.(API).DeprovisionByoipCidr(ctx, v))
+	}},
+	{Name: "DeprovisionIpamByoasn", NewInput: func() any { return new(DeprovisionIpamByoasnInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeprovisionIpamByoasnInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeprovisionIpamByoasn", in)
+		}
+		return api.Result(impl.(API).DeprovisionIpamByoasn(ctx, v))
+	}},
+	{Name: "DeprovisionIpamPoolCidr", NewInput: func() any { return new(DeprovisionIpamPoolCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeprovisionIpamPoolCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeprovisionIpamPoolCidr", in)
+		}
+		return api.Result(impl.(API).DeprovisionIpamPoolCidr(ctx, v))
+	}},
+	{Name: "DeprovisionPublicIpv4PoolCidr", NewInput: func() any { return new(DeprovisionPublicIpv4PoolCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeprovisionPublicIpv4PoolCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeprovisionPublicIpv4PoolCidr", in)
+		}
+		return api.Result(impl.(API).DeprovisionPublicIpv4PoolCidr(ctx, v))
+	}},
+	{Name: "DeregisterImage", NewInput: func() any { return new(DeregisterImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterImage", in)
+		}
+		return api.Result(impl.(API).DeregisterImage(ctx, v))
+	}},
+	{Name: "DeregisterInstanceEventNotificationAttributes", NewInput: func() any { return new(DeregisterInstanceEventNotificationAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterInstanceEventNotificationAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterInstanceEventNotificationAttributes", in)
+		}
+		return api.Result(impl.(API).DeregisterInstanceEventNotificationAttributes(ctx, v))
+	}},
+	{Name: "DeregisterTransitGatewayMulticastGroupMembers", NewInput: func() any { return new(DeregisterTransitGatewayMulticastGroupMembersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterTransitGatewayMulticastGroupMembersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterTransitGatewayMulticastGroupMembers", in)
+		}
+		return api.Result(impl.(API).DeregisterTransitGatewayMulticastGroupMembers(ctx, v))
+	}},
+	{Name: "DeregisterTransitGatewayMulticastGroupSources", NewInput: func() any { return new(DeregisterTransitGatewayMulticastGroupSourcesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterTransitGatewayMulticastGroupSourcesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterTransitGatewayMulticastGroupSources", in)
+		}
+		return api.Result(impl.(API).DeregisterTransitGatewayMulticastGroupSources(ctx, v))
+	}},
+	{Name: "DescribeAccountAttributes", NewInput: func() any { return new(DescribeAccountAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAccountAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAccountAttributes", in)
+		}
+		return api.Result(impl.(API).DescribeAccountAttributes(ctx, v))
+	}},
+	{Name: "DescribeAddressTransfers", NewInput: func() any { return new(DescribeAddressTransfersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAddressTransfersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAddressTransfers", in)
+		}
+		return api.Result(impl.(API).DescribeAddressTransfers(ctx, v))
+	}},
+	{Name: "DescribeAddresses", NewInput: func() any { return new(DescribeAddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAddresses", in)
+		}
+		return api.Result(impl.(API).DescribeAddresses(ctx, v))
+	}},
+	{Name: "DescribeAddressesAttribute", NewInput: func() any { return new(DescribeAddressesAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAddressesAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAddressesAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeAddressesAttribute(ctx, v))
+	}},
+	{Name: "DescribeAggregateIdFormat", NewInput: func() any { return new(DescribeAggregateIdFormatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAggregateIdFormatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAggregateIdFormat", in)
+		}
+		return api.Result(impl.(API).DescribeAggregateIdFormat(ctx, v))
+	}},
+	{Name: "DescribeAvailabilityZones", NewInput: func() any { return new(DescribeAvailabilityZonesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAvailabilityZonesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAvailabilityZones", in)
+		}
+		return api.Result(impl.(API).DescribeAvailabilityZones(ctx, v))
+	}},
+	{Name: "DescribeAwsNetworkPerformanceMetricSubscriptions", NewInput: func() any { return new(DescribeAwsNetworkPerformanceMetricSubscriptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAwsNetworkPerformanceMetricSubscriptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAwsNetworkPerformanceMetricSubscriptions", in)
+		}
+		return api.Result(impl.(API).DescribeAwsNetworkPerformanceMetricSubscriptions(ctx, v))
+	}},
+	{Name: "DescribeBundleTasks", NewInput: func() any { return new(DescribeBundleTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeBundleTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeBundleTasks", in)
+		}
+		return api.Result(impl.(API).DescribeBundleTasks(ctx, v))
+	}},
+	{Name: "DescribeByoipCidrs", NewInput: func() any { return new(DescribeByoipCidrsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeByoipCidrsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeByoipCidrs", in)
+		}
+		return api.Result(impl.(API).DescribeByoipCidrs(ctx, v))
+	}},
+	{Name: "DescribeCapacityBlockExtensionHistory", NewInput: func() any { return new(DescribeCapacityBlockExtensionHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityBlockExtensionHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockExtensionHistory", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityBlockExtensionHistory(ctx, v))
+	}},
+	{Name: "DescribeCapacityBlockExtensionOfferings", NewInput: func() any { return new(DescribeCapacityBlockExtensionOfferingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityBlockExtensionOfferingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockExtensionOfferings", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityBlockExtensionOfferings(ctx, v))
+	}},
+	{Name: "DescribeCapacityBlockOfferings", NewInput: func() any { return new(DescribeCapacityBlockOfferingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityBlockOfferingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockOfferings", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityBlockOfferings(ctx, v))
+	}},
+	{Name: "DescribeCapacityBlockStatus", NewInput: func() any { return new(DescribeCapacityBlockStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityBlockStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockStatus", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityBlockStatus(ctx, v))
+	}},
+	{Name: "DescribeCapacityBlocks", NewInput: func() any { return new(DescribeCapacityBlocksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityBlocksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlocks", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityBlocks(ctx, v))
+	}},
+	{Name: "DescribeCapacityManagerDataExports", NewInput: func() any { return new(DescribeCapacityManagerDataExportsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityManagerDataExportsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityManagerDataExports", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityManagerDataExports(ctx, v))
+	}},
+	{Name: "DescribeCapacityReservationBillingRequests", NewInput: func() any { return new(DescribeCapacityReservationBillingRequestsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityReservationBillingRequestsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservationBillingRequests", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityReservationBillingRequests(ctx, v))
+	}},
+	{Name: "DescribeCapacityReservationFleets", NewInput: func() any { return new(DescribeCapacityReservationFleetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityReservationFleetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservationFleets", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityReservationFleets(ctx, v))
+	}},
+	{Name: "DescribeCapacityReservationTopology", NewInput: func() any { return new(DescribeCapacityReservationTopologyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityReservationTopologyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservationTopology", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityReservationTopology(ctx, v))
+	}},
+	{Name: "DescribeCapacityReservations", NewInput: func() any { return new(DescribeCapacityReservationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCapacityReservationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservations", in)
+		}
+		return api.Result(impl.(API).DescribeCapacityReservations(ctx, v))
+	}},
+	{Name: "DescribeCarrierGateways", NewInput: func() any { return new(DescribeCarrierGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCarrierGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCarrierGateways", in)
+		}
+		return api.Result(impl.(API).DescribeCarrierGateways(ctx, v))
+	}},
+	{Name: "DescribeClassicLinkInstances", NewInput: func() any { return new(DescribeClassicLinkInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeClassicLinkInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeClassicLinkInstances", in)
+		}
+		return api.Result(impl.(API).DescribeClassicLinkInstances(ctx, v))
+	}},
+	{Name: "DescribeClientVpnAuthorizationRules", NewInput: func() any { return new(DescribeClientVpnAuthorizationRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeClientVpnAuthorizationRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeClientVpnAuthorizationRules", in)
+		}
+		return api.Result(impl.(API).DescribeClientVpnAuthorizationRules(ctx, v))
+	}},
+	{Name: "DescribeClientVpnConnections", NewInput: func() any { return new(DescribeClientVpnConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeClientVpnConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeClientVpnConnections", in)
+		}
+		return api.Result(impl.(API).DescribeClientVpnConnections(ctx, v))
+	}},
+	{Name: "DescribeClientVpnEndpoints", NewInput: func() any { return new(DescribeClientVpnEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeClientVpnEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeClientVpnEndpoints", in)
+		}
+		return api.Result(impl.(API).DescribeClientVpnEndpoints(ctx, v))
+	}},
+	{Name: "DescribeClientVpnRoutes", NewInput: func() any { return new(DescribeClientVpnRoutesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeClientVpnRoutesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeClientVpnRoutes", in)
+		}
+		return api.Result(impl.(API).DescribeClientVpnRoutes(ctx, v))
+	}},
+	{Name: "DescribeClientVpnTargetNetworks", NewInput: func() any { return new(DescribeClientVpnTargetNetworksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeClientVpnTargetNetworksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeClientVpnTargetNetworks", in)
+		}
+		return api.Result(impl.(API).DescribeClientVpnTargetNetworks(ctx, v))
+	}},
+	{Name: "DescribeCoipPools", NewInput: func() any { return new(DescribeCoipPoolsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCoipPoolsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCoipPools", in)
+		}
+		return api.Result(impl.(API).DescribeCoipPools(ctx, v))
+	}},
+	{Name: "DescribeConversionTasks", NewInput: func() any { return new(DescribeConversionTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeConversionTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeConversionTasks", in)
+		}
+		return api.Result(impl.(API).DescribeConversionTasks(ctx, v))
+	}},
+	{Name: "DescribeCustomerGateways", NewInput: func() any { return new(DescribeCustomerGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCustomerGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCustomerGateways", in)
+		}
+		return api.Result(impl.(API).DescribeCustomerGateways(ctx, v))
+	}},
+	{Name: "DescribeDeclarativePoliciesReports", NewInput: func() any { return new(DescribeDeclarativePoliciesReportsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDeclarativePoliciesReportsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDeclarativePoliciesReports", in)
+		}
+		return api.Result(impl.(API).DescribeDeclarativePoliciesReports(ctx, v))
+	}},
+	{Name: "DescribeDhcpOptions", NewInput: func() any { return new(DescribeDhcpOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDhcpOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDhcpOptions", in)
+		}
+		return api.Result(impl.(API).DescribeDhcpOptions(ctx, v))
+	}},
+	{Name: "DescribeEgressOnlyInternetGateways", NewInput: func() any { return new(DescribeEgressOnlyInternetGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeEgressOnlyInternetGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeEgressOnlyInternetGateways", in)
+		}
+		return api.Result(impl.(API).DescribeEgressOnlyInternetGateways(ctx, v))
+	}},
+	{Name: "DescribeElasticGpus", NewInput: func() any { return new(DescribeElasticGpusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeElasticGpusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeElasticGpus", in)
+		}
+		return api.Result(impl.(API).DescribeElasticGpus(ctx, v))
+	}},
+	{Name: "DescribeExportImageTasks", NewInput: func() any { return new(DescribeExportImageTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeExportImageTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeExportImageTasks", in)
+		}
+		return api.Result(impl.(API).DescribeExportImageTasks(ctx, v))
+	}},
+	{Name: "DescribeExportTasks", NewInput: func() any { return new(DescribeExportTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeExportTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeExportTasks", in)
+		}
+		return api.Result(impl.(API).DescribeExportTasks(ctx, v))
+	}},
+	{Name: "DescribeFastLaunchImages", NewInput: func() any { return new(DescribeFastLaunchImagesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFastLaunchImagesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFastLaunchImages", in)
+		}
+		return api.Result(impl.(API).DescribeFastLaunchImages(ctx, v))
+	}},
+	{Name: "DescribeFastSnapshotRestores", NewInput: func() any { return new(DescribeFastSnapshotRestoresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFastSnapshotRestoresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFastSnapshotRestores", in)
+		}
+		return api.Result(impl.(API).DescribeFastSnapshotRestores(ctx, v))
+	}},
+	{Name: "DescribeFleetHistory", NewInput: func() any { return new(DescribeFleetHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFleetHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFleetHistory", in)
+		}
+		return api.Result(impl.(API).DescribeFleetHistory(ctx, v))
+	}},
+	{Name: "DescribeFleetInstances", NewInput: func() any { return new(DescribeFleetInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFleetInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFleetInstances", in)
+		}
+		return api.Result(impl.(API).DescribeFleetInstances(ctx, v))
+	}},
+	{Name: "DescribeFleets", NewInput: func() any { return new(DescribeFleetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFleetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFleets", in)
+		}
+		return api.Result(impl.(API).DescribeFleets(ctx, v))
+	}},
+	{Name: "DescribeFlowLogs", NewInput: func() any { return new(DescribeFlowLogsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFlowLogsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFlowLogs", in)
+		}
+		return api.Result(impl.(API).DescribeFlowLogs(ctx, v))
+	}},
+	{Name: "DescribeFpgaImageAttribute", NewInput: func() any { return new(DescribeFpgaImageAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFpgaImageAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFpgaImageAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeFpgaImageAttribute(ctx, v))
+	}},
+	{Name: "DescribeFpgaImages", NewInput: func() any { return new(DescribeFpgaImagesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFpgaImagesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFpgaImages", in)
+		}
+		return api.Result(impl.(API).DescribeFpgaImages(ctx, v))
+	}},
+	{Name: "DescribeHostReservationOfferings", NewInput: func() any { return new(DescribeHostReservationOfferingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeHostReservationOfferingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeHostReservationOfferings", in)
+		}
+		return api.Result(impl.(API).DescribeHostReservationOfferings(ctx, v))
+	}},
+	{Name: "DescribeHostReservations", NewInput: func() any { return new(DescribeHostReservationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeHostReservationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeHostReservations", in)
+		}
+		return api.Result(impl.(API).DescribeHostReservations(ctx, v))
+	}},
+	{Name: "DescribeHosts", NewInput: func() any { return new(DescribeHostsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeHostsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeHosts", in)
+		}
+		return api.Result(impl.(API).DescribeHosts(ctx, v))
+	}},
+	{Name: "DescribeIamInstanceProfileAssociations", NewInput: func() any { return new(DescribeIamInstanceProfileAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIamInstanceProfileAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIamInstanceProfileAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeIamInstanceProfileAssociations(ctx, v))
+	}},
+	{Name: "DescribeIdFormat", NewInput: func() any { return new(DescribeIdFormatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIdFormatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIdFormat", in)
+		}
+		return api.Result(impl.(API).DescribeIdFormat(ctx, v))
+	}},
+	{Name: "DescribeIdentityIdFormat", NewInput: func() any { return new(DescribeIdentityIdFormatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIdentityIdFormatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIdentityIdFormat", in)
+		}
+		return api.Result(impl.(API).DescribeIdentityIdFormat(ctx, v))
+	}},
+	{Name: "DescribeImageAttribute", NewInput: func() any { return new(DescribeImageAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImageAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImageAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeImageAttribute(ctx, v))
+	}},
+	{Name: "DescribeImageReferences", NewInput: func() any { return new(DescribeImageReferencesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImageReferencesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImageReferences", in)
+		}
+		return api.Result(impl.(API).DescribeImageReferences(ctx, v))
+	}},
+	{Name: "DescribeImageUsageReportEntries", NewInput: func() any { return new(DescribeImageUsageReportEntriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImageUsageReportEntriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImageUsageReportEntries", in)
+		}
+		return api.Result(impl.(API).DescribeImageUsageReportEntries(ctx, v))
+	}},
+	{Name: "DescribeImageUsageReports", NewInput: func() any { return new(DescribeImageUsageReportsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImageUsageReportsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImageUsageReports", in)
+		}
+		return api.Result(impl.(API).DescribeImageUsageReports(ctx, v))
+	}},
+	{Name: "DescribeImages", NewInput: func() any { return new(DescribeImagesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImagesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImages", in)
+		}
+		return api.Result(impl.(API).DescribeImages(ctx, v))
+	}},
+	{Name: "DescribeImportImageTasks", NewInput: func() any { return new(DescribeImportImageTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImportImageTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImportImageTasks", in)
+		}
+		return api.Result(impl.(API).DescribeImportImageTasks(ctx, v))
+	}},
+	{Name: "DescribeImportSnapshotTasks", NewInput: func() any { return new(DescribeImportSnapshotTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImportSnapshotTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImportSnapshotTasks", in)
+		}
+		return api.Result(impl.(API).DescribeImportSnapshotTasks(ctx, v))
+	}},
+	{Name: "DescribeInstanceAttribute", NewInput: func() any { return new(DescribeInstanceAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceAttribute(ctx, v))
+	}},
+	{Name: "DescribeInstanceConnectEndpoints", NewInput: func() any { return new(DescribeInstanceConnectEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceConnectEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceConnectEndpoints", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceConnectEndpoints(ctx, v))
+	}},
+	{Name: "DescribeInstanceCreditSpecifications", NewInput: func() any { return new(DescribeInstanceCreditSpecificationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceCreditSpecificationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceCreditSpecifications", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceCreditSpecifications(ctx, v))
+	}},
+	{Name: "DescribeInstanceEventNotificationAttributes", NewInput: func() any { return new(DescribeInstanceEventNotificationAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceEventNotificationAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceEventNotificationAttributes", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceEventNotificationAttributes(ctx, v))
+	}},
+	{Name: "DescribeInstanceEventWindows", NewInput: func() any { return new(DescribeInstanceEventWindowsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceEventWindowsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceEventWindows", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceEventWindows(ctx, v))
+	}},
+	{Name: "DescribeInstanceImageMetadata", NewInput: func() any { return new(DescribeInstanceImageMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceImageMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceImageMetadata", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceImageMetadata(ctx, v))
+	}},
+	{Name: "DescribeInstanceSqlHaHistoryStates", NewInput: func() any { return new(DescribeInstanceSqlHaHistoryStatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceSqlHaHistoryStatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceSqlHaHistoryStates", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceSqlHaHistoryStates(ctx, v))
+	}},
+	{Name: "DescribeInstanceSqlHaStates", NewInput: func() any { return new(DescribeInstanceSqlHaStatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceSqlHaStatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceSqlHaStates", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceSqlHaStates(ctx, v))
+	}},
+	{Name: "DescribeInstanceStatus", NewInput: func() any { return new(DescribeInstanceStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceStatus", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceStatus(ctx, v))
+	}},
+	{Name: "DescribeInstanceTopology", NewInput: func() any { return new(DescribeInstanceTopologyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceTopologyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceTopology", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceTopology(ctx, v))
+	}},
+	{Name: "DescribeInstanceTypeOfferings", NewInput: func() any { return new(DescribeInstanceTypeOfferingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceTypeOfferingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceTypeOfferings", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceTypeOfferings(ctx, v))
+	}},
+	{Name: "DescribeInstanceTypes", NewInput: func() any { return new(DescribeInstanceTypesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceTypesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceTypes", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceTypes(ctx, v))
+	}},
+	{Name: "DescribeInstances", NewInput: func() any { return new(DescribeInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstances", in)
+		}
+		return api.Result(impl.(API).DescribeInstances(ctx, v))
+	}},
+	{Name: "DescribeInternetGateways", NewInput: func() any { return new(DescribeInternetGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInternetGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInternetGateways", in)
+		}
+		return api.Result(impl.(API).DescribeInternetGateways(ctx, v))
+	}},
+	{Name: "DescribeIpamByoasn", NewInput: func() any { return new(DescribeIpamByoasnInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamByoasnInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamByoasn", in)
+		}
+		return api.Result(impl.(API).DescribeIpamByoasn(ctx, v))
+	}},
+	{Name: "DescribeIpamExternalResourceVerificationTokens", NewInput: func() any { return new(DescribeIpamExternalResourceVerificationTokensInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamExternalResourceVerificationTokensInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamExternalResourceVerificationTokens", in)
+		}
+		return api.Result(impl.(API).DescribeIpamExternalResourceVerificationTokens(ctx, v))
+	}},
+	{Name: "DescribeIpamPolicies", NewInput: func() any { return new(DescribeIpamPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamPolicies", in)
+		}
+		return api.Result(impl.(API).DescribeIpamPolicies(ctx, v))
+	}},
+	{Name: "DescribeIpamPoolAllocations", NewInput: func() any { return new(DescribeIpamPoolAllocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamPoolAllocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamPoolAllocations", in)
+		}
+		return api.Result(impl.(API).DescribeIpamPoolAllocations(ctx, v))
+	}},
+	{Name: "DescribeIpamPools", NewInput: func() any { return new(DescribeIpamPoolsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamPoolsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamPools", in)
+		}
+		return api.Result(impl.(API).DescribeIpamPools(ctx, v))
+	}},
+	{Name: "DescribeIpamPrefixListResolverTargets", NewInput: func() any { return new(DescribeIpamPrefixListResolverTargetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamPrefixListResolverTargetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamPrefixListResolverTargets", in)
+		}
+		return api.Result(impl.(API).DescribeIpamPrefixListResolverTargets(ctx, v))
+	}},
+	{Name: "DescribeIpamPrefixListResolvers", NewInput: func() any { return new(DescribeIpamPrefixListResolversInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamPrefixListResolversInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamPrefixListResolvers", in)
+		}
+		return api.Result(impl.(API).DescribeIpamPrefixListResolvers(ctx, v))
+	}},
+	{Name: "DescribeIpamResourceDiscoveries", NewInput: func() any { return new(DescribeIpamResourceDiscoveriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamResourceDiscoveriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamResourceDiscoveries", in)
+		}
+		return api.Result(impl.(API).DescribeIpamResourceDiscoveries(ctx, v))
+	}},
+	{Name: "DescribeIpamResourceDiscoveryAssociations", NewInput: func() any { return new(DescribeIpamResourceDiscoveryAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamResourceDiscoveryAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamResourceDiscoveryAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeIpamResourceDiscoveryAssociations(ctx, v))
+	}},
+	{Name: "DescribeIpamScopes", NewInput: func() any { return new(DescribeIpamScopesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamScopesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpamScopes", in)
+		}
+		return api.Result(impl.(API).DescribeIpamScopes(ctx, v))
+	}},
+	{Name: "DescribeIpams", NewInput: func() any { return new(DescribeIpamsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpamsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpams", in)
+		}
+		return api.Result(impl.(API).DescribeIpams(ctx, v))
+	}},
+	{Name: "DescribeIpv6Pools", NewInput: func() any { return new(DescribeIpv6PoolsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIpv6PoolsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIpv6Pools", in)
+		}
+		return api.Result(impl.(API).DescribeIpv6Pools(ctx, v))
+	}},
+	{Name: "DescribeKeyPairs", NewInput: func() any { return new(DescribeKeyPairsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeKeyPairsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeKeyPairs", in)
+		}
+		return api.Result(impl.(API).DescribeKeyPairs(ctx, v))
+	}},
+	{Name: "DescribeLaunchTemplateVersions", NewInput: func() any { return new(DescribeLaunchTemplateVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLaunchTemplateVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLaunchTemplateVersions", in)
+		}
+		return api.Result(impl.(API).DescribeLaunchTemplateVersions(ctx, v))
+	}},
+	{Name: "DescribeLaunchTemplates", NewInput: func() any { return new(DescribeLaunchTemplatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLaunchTemplatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLaunchTemplates", in)
+		}
+		return api.Result(impl.(API).DescribeLaunchTemplates(ctx, v))
+	}},
+	{Name: "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations", NewInput: func() any { return new(DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations(ctx, v))
+	}},
+	{Name: "DescribeLocalGatewayRouteTableVpcAssociations", NewInput: func() any { return new(DescribeLocalGatewayRouteTableVpcAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLocalGatewayRouteTableVpcAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayRouteTableVpcAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeLocalGatewayRouteTableVpcAssociations(ctx, v))
+	}},
+	{Name: "DescribeLocalGatewayRouteTables", NewInput: func() any { return new(DescribeLocalGatewayRouteTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLocalGatewayRouteTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayRouteTables", in)
+		}
+		return api.Result(impl.(API).DescribeLocalGatewayRouteTables(ctx, v))
+	}},
+	{Name: "DescribeLocalGatewayVirtualInterfaceGroups", NewInput: func() any { return new(DescribeLocalGatewayVirtualInterfaceGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLocalGatewayVirtualInterfaceGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayVirtualInterfaceGroups", in)
+		}
+		return api.Result(impl.(API).DescribeLocalGatewayVirtualInterfaceGroups(ctx, v))
+	}},
+	{Name: "DescribeLocalGatewayVirtualInterfaces", NewInput: func() any { return new(DescribeLocalGatewayVirtualInterfacesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLocalGatewayVirtualInterfacesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayVirtualInterfaces", in)
+		}
+		return api.Result(impl.(API).DescribeLocalGatewayVirtualInterfaces(ctx, v))
+	}},
+	{Name: "DescribeLocalGateways", NewInput: func() any { return new(DescribeLocalGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLocalGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLocalGateways", in)
+		}
+		return api.Result(impl.(API).DescribeLocalGateways(ctx, v))
+	}},
+	{Name: "DescribeLockedSnapshots", NewInput: func() any { return new(DescribeLockedSnapshotsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLockedSnapshotsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLockedSnapshots", in)
+		}
+		return api.Result(impl.(API).DescribeLockedSnapshots(ctx, v))
+	}},
+	{Name: "DescribeMacHosts", NewInput: func() any { return new(DescribeMacHostsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMacHostsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMacHosts", in)
+		}
+		return api.Result(impl.(API).DescribeMacHosts(ctx, v))
+	}},
+	{Name: "DescribeMacModificationTasks", NewInput: func() any { return new(DescribeMacModificationTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMacModificationTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMacModificationTasks", in)
+		}
+		return api.Result(impl.(API).DescribeMacModificationTasks(ctx, v))
+	}},
+	{Name: "DescribeManagedPrefixLists", NewInput: func() any { return new(DescribeManagedPrefixListsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeManagedPrefixListsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeManagedPrefixLists", in)
+		}
+		return api.Result(impl.(API).DescribeManagedPrefixLists(ctx, v))
+	}},
+	{Name: "DescribeMovingAddresses", NewInput: func() any { return new(DescribeMovingAddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMovingAddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMovingAddresses", in)
+		}
+		return api.Result(impl.(API).DescribeMovingAddresses(ctx, v))
+	}},
+	{Name: "DescribeNatGateways", NewInput: func() any { return new(DescribeNatGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNatGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNatGateways", in)
+		}
+		return api.Result(impl.(API).DescribeNatGateways(ctx, v))
+	}},
+	{Name: "DescribeNetworkAcls", NewInput: func() any { return new(DescribeNetworkAclsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkAclsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkAcls", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkAcls(ctx, v))
+	}},
+	{Name: "DescribeNetworkInsightsAccessScopeAnalyses", NewInput: func() any { return new(DescribeNetworkInsightsAccessScopeAnalysesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInsightsAccessScopeAnalysesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsAccessScopeAnalyses", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInsightsAccessScopeAnalyses(ctx, v))
+	}},
+	{Name: "DescribeNetworkInsightsAccessScopes", NewInput: func() any { return new(DescribeNetworkInsightsAccessScopesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInsightsAccessScopesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsAccessScopes", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInsightsAccessScopes(ctx, v))
+	}},
+	{Name: "DescribeNetworkInsightsAnalyses", NewInput: func() any { return new(DescribeNetworkInsightsAnalysesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInsightsAnalysesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsAnalyses", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInsightsAnalyses(ctx, v))
+	}},
+	{Name: "DescribeNetworkInsightsPaths", NewInput: func() any { return new(DescribeNetworkInsightsPathsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInsightsPathsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsPaths", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInsightsPaths(ctx, v))
+	}},
+	{Name: "DescribeNetworkInterfaceAttribute", NewInput: func() any { return new(DescribeNetworkInterfaceAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInterfaceAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInterfaceAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInterfaceAttribute(ctx, v))
+	}},
+	{Name: "DescribeNetworkInterfacePermissions", NewInput: func() any { return new(DescribeNetworkInterfacePermissionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInterfacePermissionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInterfacePermissions", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInterfacePermissions(ctx, v))
+	}},
+	{Name: "DescribeNetworkInterfaces", NewInput: func() any { return new(DescribeNetworkInterfacesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeNetworkInterfacesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeNetworkInterfaces", in)
+		}
+		return api.Result(impl.(API).DescribeNetworkInterfaces(ctx, v))
+	}},
+	{Name: "DescribeOutpostLags", NewInput: func() any { return new(DescribeOutpostLagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeOutpostLagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeOutpostLags", in)
+		}
+		return api.Result(impl.(API).DescribeOutpostLags(ctx, v))
+	}},
+	{Name: "DescribePlacementGroups", NewInput: func() any { return new(DescribePlacementGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePlacementGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePlacementGroups", in)
+		}
+		return api.Result(impl.(API).DescribePlacementGroups(ctx, v))
+	}},
+	{Name: "DescribePrefixLists", NewInput: func() any { return new(DescribePrefixListsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePrefixListsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePrefixLists", in)
+		}
+		return api.Result(impl.(API).DescribePrefixLists(ctx, v))
+	}},
+	{Name: "DescribePrincipalIdFormat", NewInput: func() any { return new(DescribePrincipalIdFormatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePrincipalIdFormatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePrincipalIdFormat", in)
+		}
+		return api.Result(impl.(API).DescribePrincipalIdFormat(ctx, v))
+	}},
+	{Name: "DescribePublicIpv4Pools", NewInput: func() any { return new(DescribePublicIpv4PoolsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePublicIpv4PoolsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePublicIpv4Pools", in)
+		}
+		return api.Result(impl.(API).DescribePublicIpv4Pools(ctx, v))
+	}},
+	{Name: "DescribeRegions", NewInput: func() any { return new(DescribeRegionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeRegionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeRegions", in)
+		}
+		return api.Result(impl.(API).DescribeRegions(ctx, v))
+	}},
+	{Name: "DescribeReplaceRootVolumeTasks", NewInput: func() any { return new(DescribeReplaceRootVolumeTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeReplaceRootVolumeTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeReplaceRootVolumeTasks", in)
+		}
+		return api.Result(impl.(API).DescribeReplaceRootVolumeTasks(ctx, v))
+	}},
+	{Name: "DescribeReservedInstances", NewInput: func() any { return new(DescribeReservedInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeReservedInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeReservedInstances", in)
+		}
+		return api.Result(impl.(API).DescribeReservedInstances(ctx, v))
+	}},
+	{Name: "DescribeReservedInstancesListings", NewInput: func() any { return new(DescribeReservedInstancesListingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeReservedInstancesListingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeReservedInstancesListings", in)
+		}
+		return api.Result(impl.(API).DescribeReservedInstancesListings(ctx, v))
+	}},
+	{Name: "DescribeReservedInstancesModifications", NewInput: func() any { return new(DescribeReservedInstancesModificationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeReservedInstancesModificationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeReservedInstancesModifications", in)
+		}
+		return api.Result(impl.(API).DescribeReservedInstancesModifications(ctx, v))
+	}},
+	{Name: "DescribeReservedInstancesOfferings", NewInput: func() any { return new(DescribeReservedInstancesOfferingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeReservedInstancesOfferingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeReservedInstancesOfferings", in)
+		}
+		return api.Result(impl.(API).DescribeReservedInstancesOfferings(ctx, v))
+	}},
+	{Name: "DescribeRouteServerEndpoints", NewInput: func() any { return new(DescribeRouteServerEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeRouteServerEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeRouteServerEndpoints", in)
+		}
+		return api.Result(impl.(API).DescribeRouteServerEndpoints(ctx, v))
+	}},
+	{Name: "DescribeRouteServerPeers", NewInput: func() any { return new(DescribeRouteServerPeersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeRouteServerPeersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeRouteServerPeers", in)
+		}
+		return api.Result(impl.(API).DescribeRouteServerPeers(ctx, v))
+	}},
+	{Name: "DescribeRouteServers", NewInput: func() any { return new(DescribeRouteServersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeRouteServersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeRouteServers", in)
+		}
+		return api.Result(impl.(API).DescribeRouteServers(ctx, v))
+	}},
+	{Name: "DescribeRouteTables", NewInput: func() any { return new(DescribeRouteTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeRouteTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeRouteTables", in)
+		}
+		return api.Result(impl.(API).DescribeRouteTables(ctx, v))
+	}},
+	{Name: "DescribeScheduledInstanceAvailability", NewInput: func() any { return new(DescribeScheduledInstanceAvailabilityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeScheduledInstanceAvailabilityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeScheduledInstanceAvailability", in)
+		}
+		return api.Result(impl.(API).DescribeScheduledInstanceAvailability(ctx, v))
+	}},
+	{Name: "DescribeScheduledInstances", NewInput: func() any { return new(DescribeScheduledInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeScheduledInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeScheduledInstances", in)
+		}
+		return api.Result(impl.(API).DescribeScheduledInstances(ctx, v))
+	}},
+	{Name: "DescribeSecondaryInterfaces", NewInput: func() any { return new(DescribeSecondaryInterfacesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecondaryInterfacesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecondaryInterfaces", in)
+		}
+		return api.Result(impl.(API).DescribeSecondaryInterfaces(ctx, v))
+	}},
+	{Name: "DescribeSecondaryNetworks", NewInput: func() any { return new(DescribeSecondaryNetworksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecondaryNetworksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecondaryNetworks", in)
+		}
+		return api.Result(impl.(API).DescribeSecondaryNetworks(ctx, v))
+	}},
+	{Name: "DescribeSecondarySubnets", NewInput: func() any { return new(DescribeSecondarySubnetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecondarySubnetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecondarySubnets", in)
+		}
+		return api.Result(impl.(API).DescribeSecondarySubnets(ctx, v))
+	}},
+	{Name: "DescribeSecurityGroupReferences", NewInput: func() any { return new(DescribeSecurityGroupReferencesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecurityGroupReferencesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroupReferences", in)
+		}
+		return api.Result(impl.(API).DescribeSecurityGroupReferences(ctx, v))
+	}},
+	{Name: "DescribeSecurityGroupRules", NewInput: func() any { return new(DescribeSecurityGroupRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecurityGroupRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroupRules", in)
+		}
+		return api.Result(impl.(API).DescribeSecurityGroupRules(ctx, v))
+	}},
+	{Name: "DescribeSecurityGroupVpcAssociations", NewInput: func() any { return new(DescribeSecurityGroupVpcAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecurityGroupVpcAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroupVpcAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeSecurityGroupVpcAssociations(ctx, v))
+	}},
+	{Name: "DescribeSecurityGroups", NewInput: func() any { return new(DescribeSecurityGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSecurityGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroups", in)
+		}
+		return api.Result(impl.(API).DescribeSecurityGroups(ctx, v))
+	}},
+	{Name: "DescribeServiceLinkVirtualInterfaces", NewInput: func() any { return new(DescribeServiceLinkVirtualInterfacesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeServiceLinkVirtualInterfacesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeServiceLinkVirtualInterfaces", in)
+		}
+		return api.Result(impl.(API).DescribeServiceLinkVirtualInterfaces(ctx, v))
+	}},
+	{Name: "DescribeSnapshotAttribute", NewInput: func() any { return new(DescribeSnapshotAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSnapshotAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSnapshotAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeSnapshotAttribute(ctx, v))
+	}},
+	{Name: "DescribeSnapshotTierStatus", NewInput: func() any { return new(DescribeSnapshotTierStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSnapshotTierStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSnapshotTierStatus", in)
+		}
+		return api.Result(impl.(API).DescribeSnapshotTierStatus(ctx, v))
+	}},
+	{Name: "DescribeSnapshots", NewInput: func() any { return new(DescribeSnapshotsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSnapshotsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSnapshots", in)
+		}
+		return api.Result(impl.(API).DescribeSnapshots(ctx, v))
+	}},
+	{Name: "DescribeSpotDatafeedSubscription", NewInput: func() any { return new(DescribeSpotDatafeedSubscriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSpotDatafeedSubscriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSpotDatafeedSubscription", in)
+		}
+		return api.Result(impl.(API).DescribeSpotDatafeedSubscription(ctx, v))
+	}},
+	{Name: "DescribeSpotFleetInstances", NewInput: func() any { return new(DescribeSpotFleetInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSpotFleetInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSpotFleetInstances", in)
+		}
+		return api.Result(impl.(API).DescribeSpotFleetInstances(ctx, v))
+	}},
+	{Name: "DescribeSpotFleetRequestHistory", NewInput: func() any { return new(DescribeSpotFleetRequestHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSpotFleetRequestHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSpotFleetRequestHistory", in)
+		}
+		return api.Result(impl.(API).DescribeSpotFleetRequestHistory(ctx, v))
+	}},
+	{Name: "DescribeSpotFleetRequests", NewInput: func() any { return new(DescribeSpotFleetRequestsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSpotFleetRequestsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSpotFleetRequests", in)
+		}
+		return api.Result(impl.(API).DescribeSpotFleetRequests(ctx, v))
+	}},
+	{Name: "DescribeSpotInstanceRequests", NewInput: func() any { return new(DescribeSpotInstanceRequestsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSpotInstanceRequestsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSpotInstanceRequests", in)
+		}
+		return api.Result(impl.(API).DescribeSpotInstanceRequests(ctx, v))
+	}},
+	{Name: "DescribeSpotPriceHistory", NewInput: func() any { return new(DescribeSpotPriceHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSpotPriceHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSpotPriceHistory", in)
+		}
+		return api.Result(impl.(API).DescribeSpotPriceHistory(ctx, v))
+	}},
+	{Name: "DescribeStaleSecurityGroups", NewInput: func() any { return new(DescribeStaleSecurityGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeStaleSecurityGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeStaleSecurityGroups", in)
+		}
+		return api.Result(impl.(API).DescribeStaleSecurityGroups(ctx, v))
+	}},
+	{Name: "DescribeStoreImageTasks", NewInput: func() any { return new(DescribeStoreImageTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeStoreImageTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeStoreImageTasks", in)
+		}
+		return api.Result(impl.(API).DescribeStoreImageTasks(ctx, v))
+	}},
+	{Name: "DescribeSubnets", NewInput: func() any { return new(DescribeSubnetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSubnetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSubnets", in)
+		}
+		return api.Result(impl.(API).DescribeSubnets(ctx, v))
+	}},
+	{Name: "DescribeTags", NewInput: func() any { return new(DescribeTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTags", in)
+		}
+		return api.Result(impl.(API).DescribeTags(ctx, v))
+	}},
+	{Name: "DescribeTrafficMirrorFilterRules", NewInput: func() any { return new(DescribeTrafficMirrorFilterRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTrafficMirrorFilterRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorFilterRules", in)
+		}
+		return api.Result(impl.(API).DescribeTrafficMirrorFilterRules(ctx, v))
+	}},
+	{Name: "DescribeTrafficMirrorFilters", NewInput: func() any { return new(DescribeTrafficMirrorFiltersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTrafficMirrorFiltersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorFilters", in)
+		}
+		return api.Result(impl.(API).DescribeTrafficMirrorFilters(ctx, v))
+	}},
+	{Name: "DescribeTrafficMirrorSessions", NewInput: func() any { return new(DescribeTrafficMirrorSessionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTrafficMirrorSessionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorSessions", in)
+		}
+		return api.Result(impl.(API).DescribeTrafficMirrorSessions(ctx, v))
+	}},
+	{Name: "DescribeTrafficMirrorTargets", NewInput: func() any { return new(DescribeTrafficMirrorTargetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTrafficMirrorTargetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorTargets", in)
+		}
+		return api.Result(impl.(API).DescribeTrafficMirrorTargets(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayAttachments", NewInput: func() any { return new(DescribeTransitGatewayAttachmentsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayAttachmentsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayAttachments", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayAttachments(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayConnectPeers", NewInput: func() any { return new(DescribeTransitGatewayConnectPeersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayConnectPeersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayConnectPeers", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayConnectPeers(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayConnects", NewInput: func() any { return new(DescribeTransitGatewayConnectsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayConnectsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayConnects", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayConnects(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayMeteringPolicies", NewInput: func() any { return new(DescribeTransitGatewayMeteringPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayMeteringPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayMeteringPolicies", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayMeteringPolicies(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayMulticastDomains", NewInput: func() any { return new(DescribeTransitGatewayMulticastDomainsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayMulticastDomainsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayMulticastDomains", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayMulticastDomains(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayPeeringAttachments", NewInput: func() any { return new(DescribeTransitGatewayPeeringAttachmentsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayPeeringAttachmentsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayPeeringAttachments", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayPeeringAttachments(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayPolicyTables", NewInput: func() any { return new(DescribeTransitGatewayPolicyTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayPolicyTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayPolicyTables", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayPolicyTables(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayRouteTableAnnouncements", NewInput: func() any { return new(DescribeTransitGatewayRouteTableAnnouncementsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayRouteTableAnnouncementsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayRouteTableAnnouncements", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayRouteTableAnnouncements(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayRouteTables", NewInput: func() any { return new(DescribeTransitGatewayRouteTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayRouteTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayRouteTables", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayRouteTables(ctx, v))
+	}},
+	{Name: "DescribeTransitGatewayVpcAttachments", NewInput: func() any { return new(DescribeTransitGatewayVpcAttachmentsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewayVpcAttachmentsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayVpcAttachments", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGatewayVpcAttachments(ctx, v))
+	}},
+	{Name: "DescribeTransitGateways", NewInput: func() any { return new(DescribeTransitGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTransitGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTransitGateways", in)
+		}
+		return api.Result(impl.(API).DescribeTransitGateways(ctx, v))
+	}},
+	{Name: "DescribeTrunkInterfaceAssociations", NewInput: func() any { return new(DescribeTrunkInterfaceAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeTrunkInterfaceAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeTrunkInterfaceAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeTrunkInterfaceAssociations(ctx, v))
+	}},
+	{Name: "DescribeVerifiedAccessEndpoints", NewInput: func() any { return new(DescribeVerifiedAccessEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVerifiedAccessEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessEndpoints", in)
+		}
+		return api.Result(impl.(API).DescribeVerifiedAccessEndpoints(ctx, v))
+	}},
+	{Name: "DescribeVerifiedAccessGroups", NewInput: func() any { return new(DescribeVerifiedAccessGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVerifiedAccessGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessGroups", in)
+		}
+		return api.Result(impl.(API).DescribeVerifiedAccessGroups(ctx, v))
+	}},
+	{Name: "DescribeVerifiedAccessInstanceLoggingConfigurations", NewInput: func() any { return new(DescribeVerifiedAccessInstanceLoggingConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVerifiedAccessInstanceLoggingConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessInstanceLoggingConfigurations", in)
+		}
+		return api.Result(impl.(API).DescribeVerifiedAccessInstanceLoggingConfigurations(ctx, v))
+	}},
+	{Name: "DescribeVerifiedAccessInstances", NewInput: func() any { return new(DescribeVerifiedAccessInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVerifiedAccessInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessInstances", in)
+		}
+		return api.Result(impl.(API).DescribeVerifiedAccessInstances(ctx, v))
+	}},
+	{Name: "DescribeVerifiedAccessTrustProviders", NewInput: func() any { return new(DescribeVerifiedAccessTrustProvidersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVerifiedAccessTrustProvidersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessTrustProviders", in)
+		}
+		return api.Result(impl.(API).DescribeVerifiedAccessTrustProviders(ctx, v))
+	}},
+	{Name: "DescribeVolumeAttribute", NewInput: func() any { return new(DescribeVolumeAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVolumeAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVolumeAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeVolumeAttribute(ctx, v))
+	}},
+	{Name: "DescribeVolumeStatus", NewInput: func() any { return new(DescribeVolumeStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVolumeStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVolumeStatus", in)
+		}
+		return api.Result(impl.(API).DescribeVolumeStatus(ctx, v))
+	}},
+	{Name: "DescribeVolumes", NewInput: func() any { return new(DescribeVolumesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVolumesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVolumes", in)
+		}
+		return api.Result(impl.(API).DescribeVolumes(ctx, v))
+	}},
+	{Name: "DescribeVolumesModifications", NewInput: func() any { return new(DescribeVolumesModificationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVolumesModificationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVolumesModifications", in)
+		}
+		return api.Result(impl.(API).DescribeVolumesModifications(ctx, v))
+	}},
+	{Name: "DescribeVpcAttribute", NewInput: func() any { return new(DescribeVpcAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcAttribute", in)
+		}
+		return api.Result(impl.(API).DescribeVpcAttribute(ctx, v))
+	}},
+	{Name: "DescribeVpcBlockPublicAccessExclusions", NewInput: func() any { return new(DescribeVpcBlockPublicAccessExclusionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcBlockPublicAccessExclusionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcBlockPublicAccessExclusions", in)
+		}
+		return api.Result(impl.(API).DescribeVpcBlockPublicAccessExclusions(ctx, v))
+	}},
+	{Name: "DescribeVpcBlockPublicAccessOptions", NewInput: func() any { return new(DescribeVpcBlockPublicAccessOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcBlockPublicAccessOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcBlockPublicAccessOptions", in)
+		}
+		return api.Result(impl.(API).DescribeVpcBlockPublicAccessOptions(ctx, v))
+	}},
+	{Name: "DescribeVpcClassicLink", NewInput: func() any { return new(DescribeVpcClassicLinkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcClassicLinkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcClassicLink", in)
+		}
+		return api.Result(impl.(API).DescribeVpcClassicLink(ctx, v))
+	}},
+	{Name: "DescribeVpcClassicLinkDnsSupport", NewInput: func() any { return new(DescribeVpcClassicLinkDnsSupportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcClassicLinkDnsSupportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcClassicLinkDnsSupport", in)
+		}
+		return api.Result(impl.(API).DescribeVpcClassicLinkDnsSupport(ctx, v))
+	}},
+	{Name: "DescribeVpcEncryptionControls", NewInput: func() any { return new(DescribeVpcEncryptionControlsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEncryptionControlsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEncryptionControls", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEncryptionControls(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpointAssociations", NewInput: func() any { return new(DescribeVpcEndpointAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpointAssociations(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpointConnectionNotifications", NewInput: func() any { return new(DescribeVpcEndpointConnectionNotificationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointConnectionNotificationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointConnectionNotifications", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpointConnectionNotifications(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpointConnections", NewInput: func() any { return new(DescribeVpcEndpointConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointConnections", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpointConnections(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpointServiceConfigurations", NewInput: func() any { return new(DescribeVpcEndpointServiceConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointServiceConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointServiceConfigurations", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpointServiceConfigurations(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpointServicePermissions", NewInput: func() any { return new(DescribeVpcEndpointServicePermissionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointServicePermissionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointServicePermissions", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpointServicePermissions(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpointServices", NewInput: func() any { return new(DescribeVpcEndpointServicesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointServicesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointServices", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpointServices(ctx, v))
+	}},
+	{Name: "DescribeVpcEndpoints", NewInput: func() any { return new(DescribeVpcEndpointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcEndpointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpoints", in)
+		}
+		return api.Result(impl.(API).DescribeVpcEndpoints(ctx, v))
+	}},
+	{Name: "DescribeVpcPeeringConnections", NewInput: func() any { return new(DescribeVpcPeeringConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcPeeringConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcPeeringConnections", in)
+		}
+		return api.Result(impl.(API).DescribeVpcPeeringConnections(ctx, v))
+	}},
+	{Name: "DescribeVpcs", NewInput: func() any { return new(DescribeVpcsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpcsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpcs", in)
+		}
+		return api.Result(impl.(API).DescribeVpcs(ctx, v))
+	}},
+	{Name: "DescribeVpnConcentrators", NewInput: func() any { return new(DescribeVpnConcentratorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpnConcentratorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpnConcentrators", in)
+		}
+		return api.Result(impl.(API).DescribeVpnConcentrators(ctx, v))
+	}},
+	{Name: "DescribeVpnConnections", NewInput: func() any { return new(DescribeVpnConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpnConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpnConnections", in)
+		}
+		return api.Result(impl.(API).DescribeVpnConnections(ctx, v))
+	}},
+	{Name: "DescribeVpnGateways", NewInput: func() any { return new(DescribeVpnGatewaysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeVpnGatewaysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeVpnGateways", in)
+		}
+		return api.Result(impl.(API).DescribeVpnGateways(ctx, v))
+	}},
+	{Name: "DetachClassicLinkVpc", NewInput: func() any { return new(DetachClassicLinkVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachClassicLinkVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachClassicLinkVpc", in)
+		}
+		return api.Result(impl.(API).DetachClassicLinkVpc(ctx, v))
+	}},
+	{Name: "DetachInternetGateway", NewInput: func() any { return new(DetachInternetGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachInternetGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachInternetGateway", in)
+		}
+		return api.Result(impl.(API).DetachInternetGateway(ctx, v))
+	}},
+	{Name: "DetachNetworkInterface", NewInput: func() any { return new(DetachNetworkInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachNetworkInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachNetworkInterface", in)
+		}
+		return api.Result(impl.(API).DetachNetworkInterface(ctx, v))
+	}},
+	{Name: "DetachVerifiedAccessTrustProvider", NewInput: func() any { return new(DetachVerifiedAccessTrustProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachVerifiedAccessTrustProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachVerifiedAccessTrustProvider", in)
+		}
+		return api.Result(impl.(API).DetachVerifiedAccessTrustProvider(ctx, v))
+	}},
+	{Name: "DetachVolume", NewInput: func() any { return new(DetachVolumeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachVolumeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachVolume", in)
+		}
+		return api.Result(impl.(API).DetachVolume(ctx, v))
+	}},
+	{Name: "DetachVpnGateway", NewInput: func() any { return new(DetachVpnGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachVpnGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachVpnGateway", in)
+		}
+		return api.Result(impl.(API).DetachVpnGateway(ctx, v))
+	}},
+	{Name: "DisableAddressTransfer", NewInput: func() any { return new(DisableAddressTransferInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableAddressTransferInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableAddressTransfer", in)
+		}
+		return api.Result(impl.(API).DisableAddressTransfer(ctx, v))
+	}},
+	{Name: "DisableAllowedImagesSettings", NewInput: func() any { return new(DisableAllowedImagesSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableAllowedImagesSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableAllowedImagesSettings", in)
+		}
+		return api.Result(impl.(API).DisableAllowedImagesSettings(ctx, v))
+	}},
+	{Name: "DisableAwsNetworkPerformanceMetricSubscription", NewInput: func() any { return new(DisableAwsNetworkPerformanceMetricSubscriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableAwsNetworkPerformanceMetricSubscriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableAwsNetworkPerformanceMetricSubscription", in)
+		}
+		return api.Result(impl.(API).DisableAwsNetworkPerformanceMetricSubscription(ctx, v))
+	}},
+	{Name: "DisableCapacityManager", NewInput: func() any { return new(DisableCapacityManagerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableCapacityManagerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableCapacityManager", in)
+		}
+		return api.Result(impl.(API).DisableCapacityManager(ctx, v))
+	}},
+	{Name: "DisableEbsEncryptionByDefault", NewInput: func() any { return new(DisableEbsEncryptionByDefaultInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableEbsEncryptionByDefaultInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableEbsEncryptionByDefault", in)
+		}
+		return api.Result(impl.(API).DisableEbsEncryptionByDefault(ctx, v))
+	}},
+	{Name: "DisableFastLaunch", NewInput: func() any { return new(DisableFastLaunchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableFastLaunchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableFastLaunch", in)
+		}
+		return api.Result(impl.(API).DisableFastLaunch(ctx, v))
+	}},
+	{Name: "DisableFastSnapshotRestores", NewInput: func() any { return new(DisableFastSnapshotRestoresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableFastSnapshotRestoresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableFastSnapshotRestores", in)
+		}
+		return api.Result(impl.(API).DisableFastSnapshotRestores(ctx, v))
+	}},
+	{Name: "DisableImage", NewInput: func() any { return new(DisableImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableImage", in)
+		}
+		return api.Result(impl.(API).DisableImage(ctx, v))
+	}},
+	{Name: "DisableImageBlockPublicAccess", NewInput: func() any { return new(DisableImageBlockPublicAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableImageBlockPublicAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableImageBlockPublicAccess", in)
+		}
+		return api.Result(impl.(API).DisableImageBlockPublicAccess(ctx, v))
+	}},
+	{Name: "DisableImageDeprecation", NewInput: func() any { return new(DisableImageDeprecationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableImageDeprecationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableImageDeprecation", in)
+		}
+		return api.Result(impl.(API).DisableImageDeprecation(ctx, v))
+	}},
+	{Name: "DisableImageDeregistrationProtection", NewInput: func() any { return new(DisableImageDeregistrationProtectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableImageDeregistrationProtectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableImageDeregistrationProtection", in)
+		}
+		return api.Result(impl.(API).DisableImageDeregistrationProtection(ctx, v))
+	}},
+	{Name: "DisableInstanceSqlHaStandbyDetections", NewInput: func() any { return new(DisableInstanceSqlHaStandbyDetectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableInstanceSqlHaStandbyDetectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableInstanceSqlHaStandbyDetections", in)
+		}
+		return api.Result(impl.(API).DisableInstanceSqlHaStandbyDetections(ctx, v))
+	}},
+	{Name: "DisableIpamOrganizationAdminAccount", NewInput: func() any { return new(DisableIpamOrganizationAdminAccountInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableIpamOrganizationAdminAccountInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableIpamOrganizationAdminAccount", in)
+		}
+		return api.Result(impl.(API).DisableIpamOrganizationAdminAccount(ctx, v))
+	}},
+	{Name: "DisableIpamPolicy", NewInput: func() any { return new(DisableIpamPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableIpamPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableIpamPolicy", in)
+		}
+		return api.Result(impl.(API).DisableIpamPolicy(ctx, v))
+	}},
+	{Name: "DisableRouteServerPropagation", NewInput: func() any { return new(DisableRouteServerPropagationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableRouteServerPropagationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableRouteServerPropagation", in)
+		}
+		return api.Result(impl.(API).DisableRouteServerPropagation(ctx, v))
+	}},
+	{Name: "DisableSerialConsoleAccess", NewInput: func() any { return new(DisableSerialConsoleAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableSerialConsoleAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableSerialConsoleAccess", in)
+		}
+		return api.Result(impl.(API).DisableSerialConsoleAccess(ctx, v))
+	}},
+	{Name: "DisableSnapshotBlockPublicAccess", NewInput: func() any { return new(DisableSnapshotBlockPublicAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableSnapshotBlockPublicAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableSnapshotBlockPublicAccess", in)
+		}
+		return api.Result(impl.(API).DisableSnapshotBlockPublicAccess(ctx, v))
+	}},
+	{Name: "DisableTransitGatewayRouteTablePropagation", NewInput: func() any { return new(DisableTransitGatewayRouteTablePropagationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableTransitGatewayRouteTablePropagationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableTransitGatewayRouteTablePropagation", in)
+		}
+		return api.Result(impl.(API).DisableTransitGatewayRouteTablePropagation(ctx, v))
+	}},
+	{Name: "DisableVgwRoutePropagation", NewInput: func() any { return new(DisableVgwRoutePropagationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableVgwRoutePropagationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableVgwRoutePropagation", in)
+		}
+		return api.Result(impl.(API).DisableVgwRoutePropagation(ctx, v))
+	}},
+	{Name: "DisableVpcClassicLink", NewInput: func() any { return new(DisableVpcClassicLinkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableVpcClassicLinkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableVpcClassicLink", in)
+		}
+		return api.Result(impl.(API).DisableVpcClassicLink(ctx, v))
+	}},
+	{Name: "DisableVpcClassicLinkDnsSupport", NewInput: func() any { return new(DisableVpcClassicLinkDnsSupportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableVpcClassicLinkDnsSupportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableVpcClassicLinkDnsSupport", in)
+		}
+		return api.Result(impl.(API).DisableVpcClassicLinkDnsSupport(ctx, v))
+	}},
+	{Name: "DisassociateAddress", NewInput: func() any { return new(DisassociateAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateAddress", in)
+		}
+		return api.Result(impl.(API).DisassociateAddress(ctx, v))
+	}},
+	{Name: "DisassociateCapacityReservationBillingOwner", NewInput: func() any { return new(DisassociateCapacityReservationBillingOwnerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateCapacityReservationBillingOwnerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateCapacityReservationBillingOwner", in)
+		}
+		return api.Result(impl.(API).DisassociateCapacityReservationBillingOwner(ctx, v))
+	}},
+	{Name: "DisassociateClientVpnTargetNetwork", NewInput: func() any { return new(DisassociateClientVpnTargetNetworkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateClientVpnTargetNetworkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateClientVpnTargetNetwork", in)
+		}
+		return api.Result(impl.(API).DisassociateClientVpnTargetNetwork(ctx, v))
+	}},
+	{Name: "DisassociateEnclaveCertificateIamRole", NewInput: func() any { return new(DisassociateEnclaveCertificateIamRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateEnclaveCertificateIamRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateEnclaveCertificateIamRole", in)
+		}
+		return api.Result(impl.(API).DisassociateEnclaveCertificateIamRole(ctx, v))
+	}},
+	{Name: "DisassociateIamInstanceProfile", NewInput: func() any { return new(DisassociateIamInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateIamInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateIamInstanceProfile", in)
+		}
+		return api.Result(impl.(API).DisassociateIamInstanceProfile(ctx, v))
+	}},
+	{Name: "DisassociateInstanceEventWindow", NewInput: func() any { return new(DisassociateInstanceEventWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateInstanceEventWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateInstanceEventWindow", in)
+		}
+		return api.Result(impl.(API).DisassociateInstanceEventWindow(ctx, v))
+	}},
+	{Name: "DisassociateIpamByoasn", NewInput: func() any { return new(DisassociateIpamByoasnInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateIpamByoasnInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateIpamByoasn", in)
+		}
+		return api.Result(impl.(API).DisassociateIpamByoasn(ctx, v))
+	}},
+	{Name: "DisassociateIpamResourceDiscovery", NewInput: func() any { return new(DisassociateIpamResourceDiscoveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateIpamResourceDiscoveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateIpamResourceDiscovery", in)
+		}
+		return api.Result(impl.(API).DisassociateIpamResourceDiscovery(ctx, v))
+	}},
+	{Name: "DisassociateNatGatewayAddress", NewInput: func() any { return new(DisassociateNatGatewayAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateNatGatewayAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateNatGatewayAddress", in)
+		}
+		return api.Result(impl.(API).DisassociateNatGatewayAddress(ctx, v))
+	}},
+	{Name: "DisassociateRouteServer", NewInput: func() any { return new(DisassociateRouteServerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateRouteServerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateRouteServer", in)
+		}
+		return api.Result(impl.(API).DisassociateRouteServer(ctx, v))
+	}},
+	{Name: "DisassociateRouteTable", NewInput: func() any { return new(DisassociateRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateRouteTable", in)
+		}
+		return api.Result(impl.(API).DisassociateRouteTable(ctx, v))
+	}},
+	{Name: "DisassociateSecurityGroupVpc", NewInput: func() any { return new(DisassociateSecurityGroupVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateSecurityGroupVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateSecurityGroupVpc", in)
+		}
+		return api.Result(impl.(API).DisassociateSecurityGroupVpc(ctx, v))
+	}},
+	{Name: "DisassociateSubnetCidrBlock", NewInput: func() any { return new(DisassociateSubnetCidrBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateSubnetCidrBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateSubnetCidrBlock", in)
+		}
+		return api.Result(impl.(API).DisassociateSubnetCidrBlock(ctx, v))
+	}},
+	{Name: "DisassociateTransitGatewayMulticastDomain", NewInput: func() any { return new(DisassociateTransitGatewayMulticastDomainInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateTransitGatewayMulticastDomainInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateTransitGatewayMulticastDomain", in)
+		}
+		return api.Result(impl.(API).DisassociateTransitGatewayMulticastDomain(ctx, v))
+	}},
+	{Name: "DisassociateTransitGatewayPolicyTable", NewInput: func() any { return new(DisassociateTransitGatewayPolicyTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateTransitGatewayPolicyTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateTransitGatewayPolicyTable", in)
+		}
+		return api.Result(impl.(API).DisassociateTransitGatewayPolicyTable(ctx, v))
+	}},
+	{Name: "DisassociateTransitGatewayRouteTable", NewInput: func() any { return new(DisassociateTransitGatewayRouteTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateTransitGatewayRouteTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateTransitGatewayRouteTable", in)
+		}
+		return api.Result(impl.(API).DisassociateTransitGatewayRouteTable(ctx, v))
+	}},
+	{Name: "DisassociateTrunkInterface", NewInput: func() any { return new(DisassociateTrunkInterfaceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateTrunkInterfaceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateTrunkInterface", in)
+		}
+		return api.Result(impl.(API).DisassociateTrunkInterface(ctx, v))
+	}},
+	{Name: "DisassociateVpcCidrBlock", NewInput: func() any { return new(DisassociateVpcCidrBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateVpcCidrBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateVpcCidrBlock", in)
+		}
+		return api.Result(impl.(API).DisassociateVpcCidrBlock(ctx, v))
+	}},
+	{Name: "EnableAddressTransfer", NewInput: func() any { return new(EnableAddressTransferInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableAddressTransferInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableAddressTransfer", in)
+		}
+		return api.Result(impl.(API).EnableAddressTransfer(ctx, v))
+	}},
+	{Name: "EnableAllowedImagesSettings", NewInput: func() any { return new(EnableAllowedImagesSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableAllowedImagesSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableAllowedImagesSettings", in)
+		}
+		return api.Result(impl.(API).EnableAllowedImagesSettings(ctx, v))
+	}},
+	{Name: "EnableAwsNetworkPerformanceMetricSubscription", NewInput: func() any { return new(EnableAwsNetworkPerformanceMetricSubscriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableAwsNetworkPerformanceMetricSubscriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableAwsNetworkPerformanceMetricSubscription", in)
+		}
+		return api.Result(impl.(API).EnableAwsNetworkPerformanceMetricSubscription(ctx, v))
+	}},
+	{Name: "EnableCapacityManager", NewInput: func() any { return new(EnableCapacityManagerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableCapacityManagerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableCapacityManager", in)
+		}
+		return api.Result(impl.(API).EnableCapacityManager(ctx, v))
+	}},
+	{Name: "EnableEbsEncryptionByDefault", NewInput: func() any { return new(EnableEbsEncryptionByDefaultInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableEbsEncryptionByDefaultInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableEbsEncryptionByDefault", in)
+		}
+		return api.Result(impl.(API).EnableEbsEncryptionByDefault(ctx, v))
+	}},
+	{Name: "EnableFastLaunch", NewInput: func() any { return new(EnableFastLaunchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableFastLaunchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableFastLaunch", in)
+		}
+		return api.Result(impl.(API).EnableFastLaunch(ctx, v))
+	}},
+	{Name: "EnableFastSnapshotRestores", NewInput: func() any { return new(EnableFastSnapshotRestoresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableFastSnapshotRestoresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableFastSnapshotRestores", in)
+		}
+		return api.Result(impl.(API).EnableFastSnapshotRestores(ctx, v))
+	}},
+	{Name: "EnableImage", NewInput: func() any { return new(EnableImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableImage", in)
+		}
+		return api.Result(impl.(API).EnableImage(ctx, v))
+	}},
+	{Name: "EnableImageBlockPublicAccess", NewInput: func() any { return new(EnableImageBlockPublicAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableImageBlockPublicAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableImageBlockPublicAccess", in)
+		}
+		return api.Result(impl.(API).EnableImageBlockPublicAccess(ctx, v))
+	}},
+	{Name: "EnableImageDeprecation", NewInput: func() any { return new(EnableImageDeprecationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableImageDeprecationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableImageDeprecation", in)
+		}
+		return api.Result(impl.(API).EnableImageDeprecation(ctx, v))
+	}},
+	{Name: "EnableImageDeregistrationProtection", NewInput: func() any { return new(EnableImageDeregistrationProtectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableImageDeregistrationProtectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableImageDeregistrationProtection", in)
+		}
+		return api.Result(impl.(API).EnableImageDeregistrationProtection(ctx, v))
+	}},
+	{Name: "EnableInstanceSqlHaStandbyDetections", NewInput: func() any { return new(EnableInstanceSqlHaStandbyDetectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableInstanceSqlHaStandbyDetectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableInstanceSqlHaStandbyDetections", in)
+		}
+		return api.Result(impl.(API).EnableInstanceSqlHaStandbyDetections(ctx, v))
+	}},
+	{Name: "EnableIpamOrganizationAdminAccount", NewInput: func() any { return new(EnableIpamOrganizationAdminAccountInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableIpamOrganizationAdminAccountInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableIpamOrganizationAdminAccount", in)
+		}
+		return api.Result(impl.(API).EnableIpamOrganizationAdminAccount(ctx, v))
+	}},
+	{Name: "EnableIpamPolicy", NewInput: func() any { return new(EnableIpamPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableIpamPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableIpamPolicy", in)
+		}
+		return api.Result(impl.(API).EnableIpamPolicy(ctx, v))
+	}},
+	{Name: "EnableReachabilityAnalyzerOrganizationSharing", NewInput: func() any { return new(EnableReachabilityAnalyzerOrganizationSharingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableReachabilityAnalyzerOrganizationSharingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableReachabilityAnalyzerOrganizationSharing", in)
+		}
+		return api.Result(impl.(API).EnableReachabilityAnalyzerOrganizationSharing(ctx, v))
+	}},
+	{Name: "EnableRouteServerPropagation", NewInput: func() any { return new(EnableRouteServerPropagationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableRouteServerPropagationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableRouteServerPropagation", in)
+		}
+		return api.Result(impl.(API).EnableRouteServerPropagation(ctx, v))
+	}},
+	{Name: "EnableSerialConsoleAccess", NewInput: func() any { return new(EnableSerialConsoleAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableSerialConsoleAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableSerialConsoleAccess", in)
+		}
+		return api.Result(impl.(API).EnableSerialConsoleAccess(ctx, v))
+	}},
+	{Name: "EnableSnapshotBlockPublicAccess", NewInput: func() any { return new(EnableSnapshotBlockPublicAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableSnapshotBlockPublicAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableSnapshotBlockPublicAccess", in)
+		}
+		return api.Result(impl.(API).EnableSnapshotBlockPublicAccess(ctx, v))
+	}},
+	{Name: "EnableTransitGatewayRouteTablePropagation", NewInput: func() any { return new(EnableTransitGatewayRouteTablePropagationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableTransitGatewayRouteTablePropagationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableTransitGatewayRouteTablePropagation", in)
+		}
+		return api.Result(impl.(API).EnableTransitGatewayRouteTablePropagation(ctx, v))
+	}},
+	{Name: "EnableVgwRoutePropagation", NewInput: func() any { return new(EnableVgwRoutePropagationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableVgwRoutePropagationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableVgwRoutePropagation", in)
+		}
+		return api.Result(impl.(API).EnableVgwRoutePropagation(ctx, v))
+	}},
+	{Name: "EnableVolumeIO", NewInput: func() any { return new(EnableVolumeIOInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableVolumeIOInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableVolumeIO", in)
+		}
+		return api.Result(impl.(API).EnableVolumeIO(ctx, v))
+	}},
+	{Name: "EnableVpcClassicLink", NewInput: func() any { return new(EnableVpcClassicLinkInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableVpcClassicLinkInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableVpcClassicLink", in)
+		}
+		return api.Result(impl.(API).EnableVpcClassicLink(ctx, v))
+	}},
+	{Name: "EnableVpcClassicLinkDnsSupport", NewInput: func() any { return new(EnableVpcClassicLinkDnsSupportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableVpcClassicLinkDnsSupportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableVpcClassicLinkDnsSupport", in)
+		}
+		return api.Result(impl.(API).EnableVpcClassicLinkDnsSupport(ctx, v))
+	}},
+	{Name: "ExportClientVpnClientCertificateRevocationList", NewInput: func() any { return new(ExportClientVpnClientCertificateRevocationListInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExportClientVpnClientCertificateRevocationListInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExportClientVpnClientCertificateRevocationList", in)
+		}
+		return api.Result(impl.(API).ExportClientVpnClientCertificateRevocationList(ctx, v))
+	}},
+	{Name: "ExportClientVpnClientConfiguration", NewInput: func() any { return new(ExportClientVpnClientConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExportClientVpnClientConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExportClientVpnClientConfiguration", in)
+		}
+		return api.Result(impl.(API).ExportClientVpnClientConfiguration(ctx, v))
+	}},
+	{Name: "ExportImage", NewInput: func() any { return new(ExportImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExportImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExportImage", in)
+		}
+		return api.Result(impl.(API).ExportImage(ctx, v))
+	}},
+	{Name: "ExportTransitGatewayRoutes", NewInput: func() any { return new(ExportTransitGatewayRoutesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExportTransitGatewayRoutesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExportTransitGatewayRoutes", in)
+		}
+		return api.Result(impl.(API).ExportTransitGatewayRoutes(ctx, v))
+	}},
+	{Name: "ExportVerifiedAccessInstanceClientConfiguration", NewInput: func() any { return new(ExportVerifiedAccessInstanceClientConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ExportVerifiedAccessInstanceClientConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ExportVerifiedAccessInstanceClientConfiguration", in)
+		}
+		return api.Result(impl.(API).ExportVerifiedAccessInstanceClientConfiguration(ctx, v))
+	}},
+	{Name: "GetActiveVpnTunnelStatus", NewInput: func() any { return new(GetActiveVpnTunnelStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetActiveVpnTunnelStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetActiveVpnTunnelStatus", in)
+		}
+		return api.Result(impl.(API).GetActiveVpnTunnelStatus(ctx, v))
+	}},
+	{Name: "GetAllowedImagesSettings", NewInput: func() any { return new(GetAllowedImagesSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAllowedImagesSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAllowedImagesSettings", in)
+		}
+		return api.Result(impl.(API).GetAllowedImagesSettings(ctx, v))
+	}},
+	{Name: "GetAssociatedEnclaveCertificateIamRoles", NewInput: func() any { return new(GetAssociatedEnclaveCertificateIamRolesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAssociatedEnclaveCertificateIamRolesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAssociatedEnclaveCertificateIamRoles", in)
+		}
+		return api.Result(impl.(API).GetAssociatedEnclaveCertificateIamRoles(ctx, v))
+	}},
+	{Name: "GetAssociatedIpv6PoolCidrs", NewInput: func() any { return new(GetAssociatedIpv6PoolCidrsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAssociatedIpv6PoolCidrsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAssociatedIpv6PoolCidrs", in)
+		}
+		return api.Result(impl.(API).GetAssociatedIpv6PoolCidrs(ctx, v))
+	}},
+	{Name: "GetAwsNetworkPerformanceData", NewInput: func() any { return new(GetAwsNetworkPerformanceDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAwsNetworkPerformanceDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAwsNetworkPerformanceData", in)
+		}
+		return api.Result(impl.(API).GetAwsNetworkPerformanceData(ctx, v))
+	}},
+	{Name: "GetCapacityManagerAttributes", NewInput: func() any { return new(GetCapacityManagerAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCapacityManagerAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCapacityManagerAttributes", in)
+		}
+		return api.Result(impl.(API).GetCapacityManagerAttributes(ctx, v))
+	}},
+	{Name: "GetCapacityManagerMetricData", NewInput: func() any { return new(GetCapacityManagerMetricDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCapacityManagerMetricDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCapacityManagerMetricData", in)
+		}
+		return api.Result(impl.(API).GetCapacityManagerMetricData(ctx, v))
+	}},
+	{Name: "GetCapacityManagerMetricDimensions", NewInput: func() any { return new(GetCapacityManagerMetricDimensionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCapacityManagerMetricDimensionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCapacityManagerMetricDimensions", in)
+		}
+		return api.Result(impl.(API).GetCapacityManagerMetricDimensions(ctx, v))
+	}},
+	{Name: "GetCapacityManagerMonitoredTagKeys", NewInput: func() any { return new(GetCapacityManagerMonitoredTagKeysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCapacityManagerMonitoredTagKeysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCapacityManagerMonitoredTagKeys", in)
+		}
+		return api.Result(impl.(API).GetCapacityManagerMonitoredTagKeys(ctx, v))
+	}},
+	{Name: "GetCapacityReservationUsage", NewInput: func() any { return new(GetCapacityReservationUsageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCapacityReservationUsageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCapacityReservationUsage", in)
+		}
+		return api.Result(impl.(API).GetCapacityReservationUsage(ctx, v))
+	}},
+	{Name: "GetCoipPoolUsage", NewInput: func() any { return new(GetCoipPoolUsageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCoipPoolUsageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCoipPoolUsage", in)
+		}
+		return api.Result(impl.(API).GetCoipPoolUsage(ctx, v))
+	}},
+	{Name: "GetConsoleOutput", NewInput: func() any { return new(GetConsoleOutputInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetConsoleOutputInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetConsoleOutput", in)
+		}
+		return api.Result(impl.(API).GetConsoleOutput(ctx, v))
+	}},
+	{Name: "GetConsoleScreenshot", NewInput: func() any { return new(GetConsoleScreenshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetConsoleScreenshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetConsoleScreenshot", in)
+		}
+		return api.Result(impl.(API).GetConsoleScreenshot(ctx, v))
+	}},
+	{Name: "GetDeclarativePoliciesReportSummary", NewInput: func() any { return new(GetDeclarativePoliciesReportSummaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDeclarativePoliciesReportSummaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDeclarativePoliciesReportSummary", in)
+		}
+		return api.Result(impl.(API).GetDeclarativePoliciesReportSummary(ctx, v))
+	}},
+	{Name: "GetDefaultCreditSpecification", NewInput: func() any { return new(GetDefaultCreditSpecificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDefaultCreditSpecificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDefaultCreditSpecification", in)
+		}
+		return api.Result(impl.(API).GetDefaultCreditSpecification(ctx, v))
+	}},
+	{Name: "GetEbsDefaultKmsKeyId", NewInput: func() any { return new(GetEbsDefaultKmsKeyIdInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEbsDefaultKmsKeyIdInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEbsDefaultKmsKeyId", in)
+		}
+		return api.Result(impl.(API).GetEbsDefaultKmsKeyId(ctx, v))
+	}},
+	{Name: "GetEbsEncryptionByDefault", NewInput: func() any { return new(GetEbsEncryptionByDefaultInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEbsEncryptionByDefaultInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEbsEncryptionByDefault", in)
+		}
+		return api.Result(impl.(API).GetEbsEncryptionByDefault(ctx, v))
+	}},
+	{Name: "GetEnabledIpamPolicy", NewInput: func() any { return new(GetEnabledIpamPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEnabledIpamPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEnabledIpamPolicy", in)
+		}
+		return api.Result(impl.(API).GetEnabledIpamPolicy(ctx, v))
+	}},
+	{Name: "GetFlowLogsIntegrationTemplate", NewInput: func() any { return new(GetFlowLogsIntegrationTemplateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFlowLogsIntegrationTemplateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFlowLogsIntegrationTemplate", in)
+		}
+		return api.Result(impl.(API).GetFlowLogsIntegrationTemplate(ctx, v))
+	}},
+	{Name: "GetGroupsForCapacityReservation", NewInput: func() any { return new(GetGroupsForCapacityReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetGroupsForCapacityReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetGroupsForCapacityReservation", in)
+		}
+		return api.Result(impl.(API).GetGroupsForCapacityReservation(ctx, v))
+	}},
+	{Name: "GetHostReservationPurchasePreview", NewInput: func() any { return new(GetHostReservationPurchasePreviewInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHostReservationPurchasePreviewInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHostReservationPurchasePreview", in)
+		}
+		return api.Result(impl.(API).GetHostReservationPurchasePreview(ctx, v))
+	}},
+	{Name: "GetImageAncestry", NewInput: func() any { return new(GetImageAncestryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetImageAncestryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetImageAncestry", in)
+		}
+		return api.Result(impl.(API).GetImageAncestry(ctx, v))
+	}},
+	{Name: "GetImageBlockPublicAccessState", NewInput: func() any { return new(GetImageBlockPublicAccessStateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetImageBlockPublicAccessStateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetImageBlockPublicAccessState", in)
+		}
+		return api.Result(impl.(API).GetImageBlockPublicAccessState(ctx, v))
+	}},
+	{Name: "GetInstanceMetadataDefaults", NewInput: func() any { return new(GetInstanceMetadataDefaultsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInstanceMetadataDefaultsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInstanceMetadataDefaults", in)
+		}
+		return api.Result(impl.(API).GetInstanceMetadataDefaults(ctx, v))
+	}},
+	{Name: "GetInstanceTpmEkPub", NewInput: func() any { return new(GetInstanceTpmEkPubInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInstanceTpmEkPubInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInstanceTpmEkPub", in)
+		}
+		return api.Result(impl.(API).GetInstanceTpmEkPub(ctx, v))
+	}},
+	{Name: "GetInstanceTypesFromInstanceRequirements", NewInput: func() any { return new(GetInstanceTypesFromInstanceRequirementsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInstanceTypesFromInstanceRequirementsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInstanceTypesFromInstanceRequirements", in)
+		}
+		return api.Result(impl.(API).GetInstanceTypesFromInstanceRequirements(ctx, v))
+	}},
+	{Name: "GetInstanceUefiData", NewInput: func() any { return new(GetInstanceUefiDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInstanceUefiDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInstanceUefiData", in)
+		}
+		return api.Result(impl.(API).GetInstanceUefiData(ctx, v))
+	}},
+	{Name: "GetIpamAddressHistory", NewInput: func() any { return new(GetIpamAddressHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamAddressHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamAddressHistory", in)
+		}
+		return api.Result(impl.(API).GetIpamAddressHistory(ctx, v))
+	}},
+	{Name: "GetIpamDiscoveredAccounts", NewInput: func() any { return new(GetIpamDiscoveredAccountsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamDiscoveredAccountsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamDiscoveredAccounts", in)
+		}
+		return api.Result(impl.(API).GetIpamDiscoveredAccounts(ctx, v))
+	}},
+	{Name: "GetIpamDiscoveredPublicAddresses", NewInput: func() any { return new(GetIpamDiscoveredPublicAddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamDiscoveredPublicAddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamDiscoveredPublicAddresses", in)
+		}
+		return api.Result(impl.(API).GetIpamDiscoveredPublicAddresses(ctx, v))
+	}},
+	{Name: "GetIpamDiscoveredResourceCidrs", NewInput: func() any { return new(GetIpamDiscoveredResourceCidrsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamDiscoveredResourceCidrsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamDiscoveredResourceCidrs", in)
+		}
+		return api.Result(impl.(API).GetIpamDiscoveredResourceCidrs(ctx, v))
+	}},
+	{Name: "GetIpamPolicyAllocationRules", NewInput: func() any { return new(GetIpamPolicyAllocationRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPolicyAllocationRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPolicyAllocationRules", in)
+		}
+		return api.Result(impl.(API).GetIpamPolicyAllocationRules(ctx, v))
+	}},
+	{Name: "GetIpamPolicyOrganizationTargets", NewInput: func() any { return new(GetIpamPolicyOrganizationTargetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPolicyOrganizationTargetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPolicyOrganizationTargets", in)
+		}
+		return api.Result(impl.(API).GetIpamPolicyOrganizationTargets(ctx, v))
+	}},
+	{Name: "GetIpamPoolAllocations", NewInput: func() any { return new(GetIpamPoolAllocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPoolAllocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPoolAllocations", in)
+		}
+		return api.Result(impl.(API).GetIpamPoolAllocations(ctx, v))
+	}},
+	{Name: "GetIpamPoolCidrs", NewInput: func() any { return new(GetIpamPoolCidrsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPoolCidrsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPoolCidrs", in)
+		}
+		return api.Result(impl.(API).GetIpamPoolCidrs(ctx, v))
+	}},
+	{Name: "GetIpamPrefixListResolverRules", NewInput: func() any { return new(GetIpamPrefixListResolverRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPrefixListResolverRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPrefixListResolverRules", in)
+		}
+		return api.Result(impl.(API).GetIpamPrefixListResolverRules(ctx, v))
+	}},
+	{Name: "GetIpamPrefixListResolverVersionEntries", NewInput: func() any { return new(GetIpamPrefixListResolverVersionEntriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPrefixListResolverVersionEntriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPrefixListResolverVersionEntries", in)
+		}
+		return api.Result(impl.(API).GetIpamPrefixListResolverVersionEntries(ctx, v))
+	}},
+	{Name: "GetIpamPrefixListResolverVersions", NewInput: func() any { return new(GetIpamPrefixListResolverVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamPrefixListResolverVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamPrefixListResolverVersions", in)
+		}
+		return api.Result(impl.(API).GetIpamPrefixListResolverVersions(ctx, v))
+	}},
+	{Name: "GetIpamResourceCidrs", NewInput: func() any { return new(GetIpamResourceCidrsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIpamResourceCidrsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIpamResourceCidrs", in)
+		}
+		return api.Result(impl.(API).GetIpamResourceCidrs(ctx, v))
+	}},
+	{Name: "GetLaunchTemplateData", NewInput: func() any { return new(GetLaunchTemplateDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLaunchTemplateDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLaunchTemplateData", in)
+		}
+		return api.Result(impl.(API).GetLaunchTemplateData(ctx, v))
+	}},
+	{Name: "GetManagedPrefixListAssociations", NewInput: func() any { return new(GetManagedPrefixListAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetManagedPrefixListAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetManagedPrefixListAssociations", in)
+		}
+		return api.Result(impl.(API).GetManagedPrefixListAssociations(ctx, v))
+	}},
+	{Name: "GetManagedPrefixListEntries", NewInput: func() any { return new(GetManagedPrefixListEntriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetManagedPrefixListEntriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetManagedPrefixListEntries", in)
+		}
+		return api.Result(impl.(API).GetManagedPrefixListEntries(ctx, v))
+	}},
+	{Name: "GetManagedResourceVisibility", NewInput: func() any { return new(GetManagedResourceVisibilityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetManagedResourceVisibilityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetManagedResourceVisibility", in)
+		}
+		return api.Result(impl.(API).GetManagedResourceVisibility(ctx, v))
+	}},
+	{Name: "GetNetworkInsightsAccessScopeAnalysisFindings", NewInput: func() any { return new(GetNetworkInsightsAccessScopeAnalysisFindingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetNetworkInsightsAccessScopeAnalysisFindingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetNetworkInsightsAccessScopeAnalysisFindings", in)
+		}
+		return api.Result(impl.(API).GetNetworkInsightsAccessScopeAnalysisFindings(ctx, v))
+	}},
+	{Name: "GetNetworkInsightsAccessScopeContent", NewInput: func() any { return new(GetNetworkInsightsAccessScopeContentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetNetworkInsightsAccessScopeContentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetNetworkInsightsAccessScopeContent", in)
+		}
+		return api.Result(impl.(API).GetNetworkInsightsAccessScopeContent(ctx, v))
+	}},
+	{Name: "GetPasswordData", NewInput: func() any { return new(GetPasswordDataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPasswordDataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPasswordData", in)
+		}
+		return api.Result(impl.(API).GetPasswordData(ctx, v))
+	}},
+	{Name: "GetReservedInstancesExchangeQuote", NewInput: func() any { return new(GetReservedInstancesExchangeQuoteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetReservedInstancesExchangeQuoteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetReservedInstancesExchangeQuote", in)
+		}
+		return api.Result(impl.(API).GetReservedInstancesExchangeQuote(ctx, v))
+	}},
+	{Name: "GetRouteServerAssociations", NewInput: func() any { return new(GetRouteServerAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetRouteServerAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetRouteServerAssociations", in)
+		}
+		return api.Result(impl.(API).GetRouteServerAssociations(ctx, v))
+	}},
+	{Name: "GetRouteServerPropagations", NewInput: func() any { return new(GetRouteServerPropagationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetRouteServerPropagationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetRouteServerPropagations", in)
+		}
+		return api.Result(impl.(API).GetRouteServerPropagations(ctx, v))
+	}},
+	{Name: "GetRouteServerRoutingDatabase", NewInput: func() any { return new(GetRouteServerRoutingDatabaseInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetRouteServerRoutingDatabaseInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetRouteServerRoutingDatabase", in)
+		}
+		return api.Result(impl.(API).GetRouteServerRoutingDatabase(ctx, v))
+	}},
+	{Name: "GetSecurityGroupsForVpc", NewInput: func() any { return new(GetSecurityGroupsForVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSecurityGroupsForVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSecurityGroupsForVpc", in)
+		}
+		return api.Result(impl.(API).GetSecurityGroupsForVpc(ctx, v))
+	}},
+	{Name: "GetSerialConsoleAccessStatus", NewInput: func() any { return new(GetSerialConsoleAccessStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSerialConsoleAccessStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSerialConsoleAccessStatus", in)
+		}
+		return api.Result(impl.(API).GetSerialConsoleAccessStatus(ctx, v))
+	}},
+	{Name: "GetSnapshotBlockPublicAccessState", NewInput: func() any { return new(GetSnapshotBlockPublicAccessStateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSnapshotBlockPublicAccessStateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSnapshotBlockPublicAccessState", in)
+		}
+		return api.Result(impl.(API).GetSnapshotBlockPublicAccessState(ctx, v))
+	}},
+	{Name: "GetSpotPlacementScores", NewInput: func() any { return new(GetSpotPlacementScoresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSpotPlacementScoresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSpotPlacementScores", in)
+		}
+		return api.Result(impl.(API).GetSpotPlacementScores(ctx, v))
+	}},
+	{Name: "GetSubnetCidrReservations", NewInput: func() any { return new(GetSubnetCidrReservationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSubnetCidrReservationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSubnetCidrReservations", in)
+		}
+		return api.Result(impl.(API).GetSubnetCidrReservations(ctx, v))
+	}},
+	{Name: "GetTransitGatewayAttachmentPropagations", NewInput: func() any { return new(GetTransitGatewayAttachmentPropagationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayAttachmentPropagationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayAttachmentPropagations", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayAttachmentPropagations(ctx, v))
+	}},
+	{Name: "GetTransitGatewayMeteringPolicyEntries", NewInput: func() any { return new(GetTransitGatewayMeteringPolicyEntriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayMeteringPolicyEntriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayMeteringPolicyEntries", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayMeteringPolicyEntries(ctx, v))
+	}},
+	{Name: "GetTransitGatewayMulticastDomainAssociations", NewInput: func() any { return new(GetTransitGatewayMulticastDomainAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayMulticastDomainAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayMulticastDomainAssociations", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayMulticastDomainAssociations(ctx, v))
+	}},
+	{Name: "GetTransitGatewayPolicyTableAssociations", NewInput: func() any { return new(GetTransitGatewayPolicyTableAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayPolicyTableAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayPolicyTableAssociations", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayPolicyTableAssociations(ctx, v))
+	}},
+	{Name: "GetTransitGatewayPolicyTableEntries", NewInput: func() any { return new(GetTransitGatewayPolicyTableEntriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayPolicyTableEntriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayPolicyTableEntries", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayPolicyTableEntries(ctx, v))
+	}},
+	{Name: "GetTransitGatewayPrefixListReferences", NewInput: func() any { return new(GetTransitGatewayPrefixListReferencesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayPrefixListReferencesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayPrefixListReferences", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayPrefixListReferences(ctx, v))
+	}},
+	{Name: "GetTransitGatewayRouteTableAssociations", NewInput: func() any { return new(GetTransitGatewayRouteTableAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayRouteTableAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayRouteTableAssociations", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayRouteTableAssociations(ctx, v))
+	}},
+	{Name: "GetTransitGatewayRouteTablePropagations", NewInput: func() any { return new(GetTransitGatewayRouteTablePropagationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransitGatewayRouteTablePropagationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransitGatewayRouteTablePropagations", in)
+		}
+		return api.Result(impl.(API).GetTransitGatewayRouteTablePropagations(ctx, v))
+	}},
+	{Name: "GetVerifiedAccessEndpointPolicy", NewInput: func() any { return new(GetVerifiedAccessEndpointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVerifiedAccessEndpointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVerifiedAccessEndpointPolicy", in)
+		}
+		return api.Result(impl.(API).GetVerifiedAccessEndpointPolicy(ctx, v))
+	}},
+	{Name: "GetVerifiedAccessEndpointTargets", NewInput: func() any { return new(GetVerifiedAccessEndpointTargetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVerifiedAccessEndpointTargetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVerifiedAccessEndpointTargets", in)
+		}
+		return api.Result(impl.(API).GetVerifiedAccessEndpointTargets(ctx, v))
+	}},
+	{Name: "GetVerifiedAccessGroupPolicy", NewInput: func() any { return new(GetVerifiedAccessGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVerifiedAccessGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVerifiedAccessGroupPolicy", in)
+		}
+		return api.Result(impl.(API).GetVerifiedAccessGroupPolicy(ctx, v))
+	}},
+	{Name: "GetVpcResourcesBlockingEncryptionEnforcement", NewInput: func() any { return new(GetVpcResourcesBlockingEncryptionEnforcementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVpcResourcesBlockingEncryptionEnforcementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVpcResourcesBlockingEncryptionEnforcement", in)
+		}
+		return api.Result(impl.(API).GetVpcResourcesBlockingEncryptionEnforcement(ctx, v))
+	}},
+	{Name: "GetVpnConnectionDeviceSampleConfiguration", NewInput: func() any { return new(GetVpnConnectionDeviceSampleConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVpnConnectionDeviceSampleConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVpnConnectionDeviceSampleConfiguration", in)
+		}
+		return api.Result(impl.(API).GetVpnConnectionDeviceSampleConfiguration(ctx, v))
+	}},
+	{Name: "GetVpnConnectionDeviceTypes", NewInput: func() any { return new(GetVpnConnectionDeviceTypesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVpnConnectionDeviceTypesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVpnConnectionDeviceTypes", in)
+		}
+		return api.Result(impl.(API).GetVpnConnectionDeviceTypes(ctx, v))
+	}},
+	{Name: "GetVpnTunnelReplacementStatus", NewInput: func() any { return new(GetVpnTunnelReplacementStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetVpnTunnelReplacementStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetVpnTunnelReplacementStatus", in)
+		}
+		return api.Result(impl.(API).GetVpnTunnelReplacementStatus(ctx, v))
+	}},
+	{Name: "ImportClientVpnClientCertificateRevocationList", NewInput: func() any { return new(ImportClientVpnClientCertificateRevocationListInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportClientVpnClientCertificateRevocationListInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportClientVpnClientCertificateRevocationList", in)
+		}
+		return api.Result(impl.(API).ImportClientVpnClientCertificateRevocationList(ctx, v))
+	}},
+	{Name: "ImportImage", NewInput: func() any { return new(ImportImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportImage", in)
+		}
+		return api.Result(impl.(API).ImportImage(ctx, v))
+	}},
+	{Name: "ImportInstance", NewInput: func() any { return new(ImportInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportInstance", in)
+		}
+		return api.Result(impl.(API).ImportInstance(ctx, v))
+	}},
+	{Name: "ImportKeyPair", NewInput: func() any { return new(ImportKeyPairInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportKeyPairInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportKeyPair", in)
+		}
+		return api.Result(impl.(API).ImportKeyPair(ctx, v))
+	}},
+	{Name: "ImportSnapshot", NewInput: func() any { return new(ImportSnapshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportSnapshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportSnapshot", in)
+		}
+		return api.Result(impl.(API).ImportSnapshot(ctx, v))
+	}},
+	{Name: "ImportVolume", NewInput: func() any { return new(ImportVolumeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportVolumeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportVolume", in)
+		}
+		return api.Result(impl.(API).ImportVolume(ctx, v))
+	}},
+	{Name: "ListImagesInRecycleBin", NewInput: func() any { return new(ListImagesInRecycleBinInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListImagesInRecycleBinInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListImagesInRecycleBin", in)
+		}
+		return api.Result(impl.(API).ListImagesInRecycleBin(ctx, v))
+	}},
+	{Name: "ListSnapshotsInRecycleBin", NewInput: func() any { return new(ListSnapshotsInRecycleBinInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSnapshotsInRecycleBinInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSnapshotsInRecycleBin", in)
+		}
+		return api.Result(impl.(API).ListSnapshotsInRecycleBin(ctx, v))
+	}},
+	{Name: "ListVolumesInRecycleBin", NewInput: func() any { return new(ListVolumesInRecycleBinInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListVolumesInRecycleBinInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListVolumesInRecycleBin", in)
+		}
+		return api.Result(impl.(API).ListVolumesInRecycleBin(ctx, v))
+	}},
+	{Name: "LockSnapshot", NewInput: func() any { return new(LockSnapshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*LockSnapshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "LockSnapshot", in)
+		}
+		return api.Result(impl.(API).LockSnapshot(ctx, v))
+	}},
+	{Name: "ModifyAddressAttribute", NewInput: func() any { return new(ModifyAddressAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyAddressAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyAddressAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyAddressAttribute(ctx, v))
+	}},
+	{Name: "ModifyAvailabilityZoneGroup", NewInput: func() any { return new(ModifyAvailabilityZoneGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyAvailabilityZoneGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyAvailabilityZoneGroup", in)
+		}
+		return api.Result(impl.(API).ModifyAvailabilityZoneGroup(ctx, v))
+	}},
+	{Name: "ModifyCapacityReservation", NewInput: func() any { return new(ModifyCapacityReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyCapacityReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyCapacityReservation", in)
+		}
+		return api.Result(impl.(API).ModifyCapacityReservation(ctx, v))
+	}},
+	{Name: "ModifyCapacityReservationFleet", NewInput: func() any { return new(ModifyCapacityReservationFleetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyCapacityReservationFleetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyCapacityReservationFleet", in)
+		}
+		return api.Result(impl.(API).ModifyCapacityReservationFleet(ctx, v))
+	}},
+	{Name: "ModifyClientVpnEndpoint", NewInput: func() any { return new(ModifyClientVpnEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyClientVpnEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyClientVpnEndpoint", in)
+		}
+		return api.Result(impl.(API).ModifyClientVpnEndpoint(ctx, v))
+	}},
+	{Name: "ModifyDefaultCreditSpecification", NewInput: func() any { return new(ModifyDefaultCreditSpecificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyDefaultCreditSpecificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyDefaultCreditSpecification", in)
+		}
+		return api.Result(impl.(API).ModifyDefaultCreditSpecification(ctx, v))
+	}},
+	{Name: "ModifyEbsDefaultKmsKeyId", NewInput: func() any { return new(ModifyEbsDefaultKmsKeyIdInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyEbsDefaultKmsKeyIdInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyEbsDefaultKmsKeyId", in)
+		}
+		return api.Result(impl.(API).ModifyEbsDefaultKmsKeyId(ctx, v))
+	}},
+	{Name: "ModifyFleet", NewInput: func() any { return new(ModifyFleetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyFleetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyFleet", in)
+		}
+		return api.Result(impl.(API).ModifyFleet(ctx, v))
+	}},
+	{Name: "ModifyFpgaImageAttribute", NewInput: func() any { return new(ModifyFpgaImageAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyFpgaImageAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyFpgaImageAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyFpgaImageAttribute(ctx, v))
+	}},
+	{Name: "ModifyHosts", NewInput: func() any { return new(ModifyHostsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyHostsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyHosts", in)
+		}
+		return api.Result(impl.(API).ModifyHosts(ctx, v))
+	}},
+	{Name: "ModifyIdFormat", NewInput: func() any { return new(ModifyIdFormatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIdFormatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIdFormat", in)
+		}
+		return api.Result(impl.(API).ModifyIdFormat(ctx, v))
+	}},
+	{Name: "ModifyIdentityIdFormat", NewInput: func() any { return new(ModifyIdentityIdFormatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIdentityIdFormatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIdentityIdFormat", in)
+		}
+		return api.Result(impl.(API).ModifyIdentityIdFormat(ctx, v))
+	}},
+	{Name: "ModifyImageAttribute", NewInput: func() any { return new(ModifyImageAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyImageAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyImageAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyImageAttribute(ctx, v))
+	}},
+	{Name: "ModifyInstanceAttribute", NewInput: func() any { return new(ModifyInstanceAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceAttribute(ctx, v))
+	}},
+	{Name: "ModifyInstanceCapacityReservationAttributes", NewInput: func() any { return new(ModifyInstanceCapacityReservationAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceCapacityReservationAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceCapacityReservationAttributes", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceCapacityReservationAttributes(ctx, v))
+	}},
+	{Name: "ModifyInstanceConnectEndpoint", NewInput: func() any { return new(ModifyInstanceConnectEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceConnectEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceConnectEndpoint", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceConnectEndpoint(ctx, v))
+	}},
+	{Name: "ModifyInstanceCpuOptions", NewInput: func() any { return new(ModifyInstanceCpuOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceCpuOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceCpuOptions", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceCpuOptions(ctx, v))
+	}},
+	{Name: "ModifyInstanceCreditSpecification", NewInput: func() any { return new(ModifyInstanceCreditSpecificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceCreditSpecificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceCreditSpecification", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceCreditSpecification(ctx, v))
+	}},
+	{Name: "ModifyInstanceEventStartTime", NewInput: func() any { return new(ModifyInstanceEventStartTimeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceEventStartTimeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceEventStartTime", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceEventStartTime(ctx, v))
+	}},
+	{Name: "ModifyInstanceEventWindow", NewInput: func() any { return new(ModifyInstanceEventWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceEventWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceEventWindow", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceEventWindow(ctx, v))
+	}},
+	{Name: "ModifyInstanceMaintenanceOptions", NewInput: func() any { return new(ModifyInstanceMaintenanceOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceMaintenanceOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceMaintenanceOptions", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceMaintenanceOptions(ctx, v))
+	}},
+	{Name: "ModifyInstanceMetadataDefaults", NewInput: func() any { return new(ModifyInstanceMetadataDefaultsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceMetadataDefaultsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceMetadataDefaults", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceMetadataDefaults(ctx, v))
+	}},
+	{Name: "ModifyInstanceMetadataOptions", NewInput: func() any { return new(ModifyInstanceMetadataOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceMetadataOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceMetadataOptions", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceMetadataOptions(ctx, v))
+	}},
+	{Name: "ModifyInstanceNetworkPerformanceOptions", NewInput: func() any { return new(ModifyInstanceNetworkPerformanceOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstanceNetworkPerformanceOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstanceNetworkPerformanceOptions", in)
+		}
+		return api.Result(impl.(API).ModifyInstanceNetworkPerformanceOptions(ctx, v))
+	}},
+	{Name: "ModifyInstancePlacement", NewInput: func() any { return new(ModifyInstancePlacementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyInstancePlacementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyInstancePlacement", in)
+		}
+		return api.Result(impl.(API).ModifyInstancePlacement(ctx, v))
+	}},
+	{Name: "ModifyIpam", NewInput: func() any { return new(ModifyIpamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpam", in)
+		}
+		return api.Result(impl.(API).ModifyIpam(ctx, v))
+	}},
+	{Name: "ModifyIpamPolicyAllocationRules", NewInput: func() any { return new(ModifyIpamPolicyAllocationRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamPolicyAllocationRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamPolicyAllocationRules", in)
+		}
+		return api.Result(impl.(API).ModifyIpamPolicyAllocationRules(ctx, v))
+	}},
+	{Name: "ModifyIpamPool", NewInput: func() any { return new(ModifyIpamPoolInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamPoolInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamPool", in)
+		}
+		return api.Result(impl.(API).ModifyIpamPool(ctx, v))
+	}},
+	{Name: "ModifyIpamPoolAllocation", NewInput: func() any { return new(ModifyIpamPoolAllocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamPoolAllocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamPoolAllocation", in)
+		}
+		return api.Result(impl.(API).ModifyIpamPoolAllocation(ctx, v))
+	}},
+	{Name: "ModifyIpamPrefixListResolver", NewInput: func() any { return new(ModifyIpamPrefixListResolverInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamPrefixListResolverInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamPrefixListResolver", in)
+		}
+		return api.Result(impl.(API).ModifyIpamPrefixListResolver(ctx, v))
+	}},
+	{Name: "ModifyIpamPrefixListResolverTarget", NewInput: func() any { return new(ModifyIpamPrefixListResolverTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamPrefixListResolverTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamPrefixListResolverTarget", in)
+		}
+		return api.Result(impl.(API).ModifyIpamPrefixListResolverTarget(ctx, v))
+	}},
+	{Name: "ModifyIpamResourceCidr", NewInput: func() any { return new(ModifyIpamResourceCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamResourceCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamResourceCidr", in)
+		}
+		return api.Result(impl.(API).ModifyIpamResourceCidr(ctx, v))
+	}},
+	{Name: "ModifyIpamResourceDiscovery", NewInput: func() any { return new(ModifyIpamResourceDiscoveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamResourceDiscoveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamResourceDiscovery", in)
+		}
+		return api.Result(impl.(API).ModifyIpamResourceDiscovery(ctx, v))
+	}},
+	{Name: "ModifyIpamScope", NewInput: func() any { return new(ModifyIpamScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyIpamScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyIpamScope", in)
+		}
+		return api.Result(impl.(API).ModifyIpamScope(ctx, v))
+	}},
+	{Name: "ModifyLaunchTemplate", NewInput: func() any { return new(ModifyLaunchTemplateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyLaunchTemplateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyLaunchTemplate", in)
+		}
+		return api.Result(impl.(API).ModifyLaunchTemplate(ctx, v))
+	}},
+	{Name: "ModifyLocalGatewayRoute", NewInput: func() any { return new(ModifyLocalGatewayRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyLocalGatewayRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyLocalGatewayRoute", in)
+		}
+		return api.Result(impl.(API).ModifyLocalGatewayRoute(ctx, v))
+	}},
+	{Name: "ModifyManagedPrefixList", NewInput: func() any { return new(ModifyManagedPrefixListInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyManagedPrefixListInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyManagedPrefixList", in)
+		}
+		return api.Result(impl.(API).ModifyManagedPrefixList(ctx, v))
+	}},
+	{Name: "ModifyManagedResourceVisibility", NewInput: func() any { return new(ModifyManagedResourceVisibilityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyManagedResourceVisibilityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyManagedResourceVisibility", in)
+		}
+		return api.Result(impl.(API).ModifyManagedResourceVisibility(ctx, v))
+	}},
+	{Name: "ModifyNetworkInterfaceAttribute", NewInput: func() any { return new(ModifyNetworkInterfaceAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyNetworkInterfaceAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyNetworkInterfaceAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyNetworkInterfaceAttribute(ctx, v))
+	}},
+	{Name: "ModifyPrivateDnsNameOptions", NewInput: func() any { return new(ModifyPrivateDnsNameOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyPrivateDnsNameOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyPrivateDnsNameOptions", in)
+		}
+		return api.Result(impl.(API).ModifyPrivateDnsNameOptions(ctx, v))
+	}},
+	{Name: "ModifyPublicIpDnsNameOptions", NewInput: func() any { return new(ModifyPublicIpDnsNameOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyPublicIpDnsNameOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyPublicIpDnsNameOptions", in)
+		}
+		return api.Result(impl.(API).ModifyPublicIpDnsNameOptions(ctx, v))
+	}},
+	{Name: "ModifyReservedInstances", NewInput: func() any { return new(ModifyReservedInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyReservedInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyReservedInstances", in)
+		}
+		return api.Result(impl.(API).ModifyReservedInstances(ctx, v))
+	}},
+	{Name: "ModifyRouteServer", NewInput: func() any { return new(ModifyRouteServerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyRouteServerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyRouteServer", in)
+		}
+		return api.Result(impl.(API).ModifyRouteServer(ctx, v))
+	}},
+	{Name: "ModifySecurityGroupRules", NewInput: func() any { return new(ModifySecurityGroupRulesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifySecurityGroupRulesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifySecurityGroupRules", in)
+		}
+		return api.Result(impl.(API).ModifySecurityGroupRules(ctx, v))
+	}},
+	{Name: "ModifySnapshotAttribute", NewInput: func() any { return new(ModifySnapshotAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifySnapshotAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifySnapshotAttribute", in)
+		}
+		return api.Result(impl.(API).ModifySnapshotAttribute(ctx, v))
+	}},
+	{Name: "ModifySnapshotTier", NewInput: func() any { return new(ModifySnapshotTierInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifySnapshotTierInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifySnapshotTier", in)
+		}
+		return api.Result(impl.(API).ModifySnapshotTier(ctx, v))
+	}},
+	{Name: "ModifySpotFleetRequest", NewInput: func() any { return new(ModifySpotFleetRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifySpotFleetRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifySpotFleetRequest", in)
+		}
+		return api.Result(impl.(API).ModifySpotFleetRequest(ctx, v))
+	}},
+	{Name: "ModifySubnetAttribute", NewInput: func() any { return new(ModifySubnetAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifySubnetAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifySubnetAttribute", in)
+		}
+		return api.Result(impl.(API).ModifySubnetAttribute(ctx, v))
+	}},
+	{Name: "ModifyTrafficMirrorFilterNetworkServices", NewInput: func() any { return new(ModifyTrafficMirrorFilterNetworkServicesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTrafficMirrorFilterNetworkServicesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTrafficMirrorFilterNetworkServices", in)
+		}
+		return api.Result(impl.(API).ModifyTrafficMirrorFilterNetworkServices(ctx, v))
+	}},
+	{Name: "ModifyTrafficMirrorFilterRule", NewInput: func() any { return new(ModifyTrafficMirrorFilterRuleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTrafficMirrorFilterRuleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTrafficMirrorFilterRule", in)
+		}
+		return api.Result(impl.(API).ModifyTrafficMirrorFilterRule(ctx, v))
+	}},
+	{Name: "ModifyTrafficMirrorSession", NewInput: func() any { return new(ModifyTrafficMirrorSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTrafficMirrorSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTrafficMirrorSession", in)
+		}
+		return api.Result(impl.(API).ModifyTrafficMirrorSession(ctx, v))
+	}},
+	{Name: "ModifyTransitGateway", NewInput: func() any { return new(ModifyTransitGatewayInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTransitGatewayInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTransitGateway", in)
+		}
+		return api.Result(impl.(API).ModifyTransitGateway(ctx, v))
+	}},
+	{Name: "ModifyTransitGatewayMeteringPolicy", NewInput: func() any { return new(ModifyTransitGatewayMeteringPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTransitGatewayMeteringPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTransitGatewayMeteringPolicy", in)
+		}
+		return api.Result(impl.(API).ModifyTransitGatewayMeteringPolicy(ctx, v))
+	}},
+	{Name: "ModifyTransitGatewayPrefixListReference", NewInput: func() any { return new(ModifyTransitGatewayPrefixListReferenceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTransitGatewayPrefixListReferenceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTransitGatewayPrefixListReference", in)
+		}
+		return api.Result(impl.(API).ModifyTransitGatewayPrefixListReference(ctx, v))
+	}},
+	{Name: "ModifyTransitGatewayVpcAttachment", NewInput: func() any { return new(ModifyTransitGatewayVpcAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyTransitGatewayVpcAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyTransitGatewayVpcAttachment", in)
+		}
+		return api.Result(impl.(API).ModifyTransitGatewayVpcAttachment(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessEndpoint", NewInput: func() any { return new(ModifyVerifiedAccessEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessEndpoint", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessEndpoint(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessEndpointPolicy", NewInput: func() any { return new(ModifyVerifiedAccessEndpointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessEndpointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessEndpointPolicy", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessEndpointPolicy(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessGroup", NewInput: func() any { return new(ModifyVerifiedAccessGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessGroup", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessGroup(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessGroupPolicy", NewInput: func() any { return new(ModifyVerifiedAccessGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessGroupPolicy", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessGroupPolicy(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessInstance", NewInput: func() any { return new(ModifyVerifiedAccessInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessInstance", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessInstance(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessInstanceLoggingConfiguration", NewInput: func() any { return new(ModifyVerifiedAccessInstanceLoggingConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessInstanceLoggingConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessInstanceLoggingConfiguration", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessInstanceLoggingConfiguration(ctx, v))
+	}},
+	{Name: "ModifyVerifiedAccessTrustProvider", NewInput: func() any { return new(ModifyVerifiedAccessTrustProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVerifiedAccessTrustProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessTrustProvider", in)
+		}
+		return api.Result(impl.(API).ModifyVerifiedAccessTrustProvider(ctx, v))
+	}},
+	{Name: "ModifyVolume", NewInput: func() any { return new(ModifyVolumeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVolumeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVolume", in)
+		}
+		return api.Result(impl.(API).ModifyVolume(ctx, v))
+	}},
+	{Name: "ModifyVolumeAttribute", NewInput: func() any { return new(ModifyVolumeAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVolumeAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVolumeAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyVolumeAttribute(ctx, v))
+	}},
+	{Name: "ModifyVpcAttribute", NewInput: func() any { return new(ModifyVpcAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcAttribute", in)
+		}
+		return api.Result(impl.(API).ModifyVpcAttribute(ctx, v))
+	}},
+	{Name: "ModifyVpcBlockPublicAccessExclusion", NewInput: func() any { return new(ModifyVpcBlockPublicAccessExclusionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcBlockPublicAccessExclusionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcBlockPublicAccessExclusion", in)
+		}
+		return api.Result(impl.(API).ModifyVpcBlockPublicAccessExclusion(ctx, v))
+	}},
+	{Name: "ModifyVpcBlockPublicAccessOptions", NewInput: func() any { return new(ModifyVpcBlockPublicAccessOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcBlockPublicAccessOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcBlockPublicAccessOptions", in)
+		}
+		return api.Result(impl.(API).ModifyVpcBlockPublicAccessOptions(ctx, v))
+	}},
+	{Name: "ModifyVpcEncryptionControl", NewInput: func() any { return new(ModifyVpcEncryptionControlInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcEncryptionControlInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcEncryptionControl", in)
+		}
+		return api.Result(impl.(API).ModifyVpcEncryptionControl(ctx, v))
+	}},
+	{Name: "ModifyVpcEndpoint", NewInput: func() any { return new(ModifyVpcEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpoint", in)
+		}
+		return api.Result(impl.(API).ModifyVpcEndpoint(ctx, v))
+	}},
+	{Name: "ModifyVpcEndpointConnectionNotification", NewInput: func() any { return new(ModifyVpcEndpointConnectionNotificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcEndpointConnectionNotificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointConnectionNotification", in)
+		}
+		return api.Result(impl.(API).ModifyVpcEndpointConnectionNotification(ctx, v))
+	}},
+	{Name: "ModifyVpcEndpointServiceConfiguration", NewInput: func() any { return new(ModifyVpcEndpointServiceConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcEndpointServiceConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointServiceConfiguration", in)
+		}
+		return api.Result(impl.(API).ModifyVpcEndpointServiceConfiguration(ctx, v))
+	}},
+	{Name: "ModifyVpcEndpointServicePayerResponsibility", NewInput: func() any { return new(ModifyVpcEndpointServicePayerResponsibilityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcEndpointServicePayerResponsibilityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointServicePayerResponsibility", in)
+		}
+		return api.Result(impl.(API).ModifyVpcEndpointServicePayerResponsibility(ctx, v))
+	}},
+	{Name: "ModifyVpcEndpointServicePermissions", NewInput: func() any { return new(ModifyVpcEndpointServicePermissionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcEndpointServicePermissionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointServicePermissions", in)
+		}
+		return api.Result(impl.(API).ModifyVpcEndpointServicePermissions(ctx, v))
+	}},
+	{Name: "ModifyVpcPeeringConnectionOptions", NewInput: func() any { return new(ModifyVpcPeeringConnectionOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcPeeringConnectionOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcPeeringConnectionOptions", in)
+		}
+		return api.Result(impl.(API).ModifyVpcPeeringConnectionOptions(ctx, v))
+	}},
+	{Name: "ModifyVpcTenancy", NewInput: func() any { return new(ModifyVpcTenancyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpcTenancyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpcTenancy", in)
+		}
+		return api.Result(impl.(API).ModifyVpcTenancy(ctx, v))
+	}},
+	{Name: "ModifyVpnConnection", NewInput: func() any { return new(ModifyVpnConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpnConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpnConnection", in)
+		}
+		return api.Result(impl.(API).ModifyVpnConnection(ctx, v))
+	}},
+	{Name: "ModifyVpnConnectionOptions", NewInput: func() any { return new(ModifyVpnConnectionOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpnConnectionOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpnConnectionOptions", in)
+		}
+		return api.Result(impl.(API).ModifyVpnConnectionOptions(ctx, v))
+	}},
+	{Name: "ModifyVpnTunnelCertificate", NewInput: func() any { return new(ModifyVpnTunnelCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpnTunnelCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpnTunnelCertificate", in)
+		}
+		return api.Result(impl.(API).ModifyVpnTunnelCertificate(ctx, v))
+	}},
+	{Name: "ModifyVpnTunnelOptions", NewInput: func() any { return new(ModifyVpnTunnelOptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyVpnTunnelOptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyVpnTunnelOptions", in)
+		}
+		return api.Result(impl.(API).ModifyVpnTunnelOptions(ctx, v))
+	}},
+	{Name: "MonitorInstances", NewInput: func() any { return new(MonitorInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*MonitorInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "MonitorInstances", in)
+		}
+		return api.Result(impl.(API).MonitorInstances(ctx, v))
+	}},
+	{Name: "MoveAddressToVpc", NewInput: func() any { return new(MoveAddressToVpcInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*MoveAddressToVpcInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "MoveAddressToVpc", in)
+		}
+		return api.Result(impl.(API).MoveAddressToVpc(ctx, v))
+	}},
+	{Name: "MoveByoipCidrToIpam", NewInput: func() any { return new(MoveByoipCidrToIpamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*MoveByoipCidrToIpamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "MoveByoipCidrToIpam", in)
+		}
+		return api.Result(impl.(API).MoveByoipCidrToIpam(ctx, v))
+	}},
+	{Name: "MoveCapacityReservationInstances", NewInput: func() any { return new(MoveCapacityReservationInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*MoveCapacityReservationInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "MoveCapacityReservationInstances", in)
+		}
+		return api.Result(impl.(API).MoveCapacityReservationInstances(ctx, v))
+	}},
+	{Name: "ProvisionByoipCidr", NewInput: func() any { return new(ProvisionByoipCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ProvisionByoipCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ProvisionByoipCidr", in)
+		}
+		return api.Result(impl.(API).ProvisionByoipCidr(ctx, v))
+	}},
+	{Name: "ProvisionIpamByoasn", NewInput: func() any { return new(ProvisionIpamByoasnInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ProvisionIpamByoasnInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ProvisionIpamByoasn", in)
+		}
+		return api.Result(impl.(API).ProvisionIpamByoasn(ctx, v))
+	}},
+	{Name: "ProvisionIpamPoolCidr", NewInput: func() any { return new(ProvisionIpamPoolCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ProvisionIpamPoolCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ProvisionIpamPoolCidr", in)
+		}
+		return api.Result(impl.(API).ProvisionIpamPoolCidr(ctx, v))
+	}},
+	{Name: "ProvisionPublicIpv4PoolCidr", NewInput: func() any { return new(ProvisionPublicIpv4PoolCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ProvisionPublicIpv4PoolCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ProvisionPublicIpv4PoolCidr", in)
+		}
+		return api.Result(impl.(API).ProvisionPublicIpv4PoolCidr(ctx, v))
+	}},
+	{Name: "PurchaseCapacityBlock", NewInput: func() any { return new(PurchaseCapacityBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PurchaseCapacityBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PurchaseCapacityBlock", in)
+		}
+		return api.Result(impl.(API).PurchaseCapacityBlock(ctx, v))
+	}},
+	{Name: "PurchaseCapacityBlockExtension", NewInput: func() any { return new(PurchaseCapacityBlockExtensionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PurchaseCapacityBlockExtensionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PurchaseCapacityBlockExtension", in)
+		}
+		return api.Result(impl.(API).PurchaseCapacityBlockExtension(ctx, v))
+	}},
+	{Name: "PurchaseHostReservation", NewInput: func() any { return new(PurchaseHostReservationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PurchaseHostReservationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PurchaseHostReservation", in)
+		}
+		return api.Result(impl.(API).PurchaseHostReservation(ctx, v))
+	}},
+	{Name: "PurchaseReservedInstancesOffering", NewInput: func() any { return new(PurchaseReservedInstancesOfferingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PurchaseReservedInstancesOfferingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PurchaseReservedInstancesOffering", in)
+		}
+		return api.Result(impl.(API).PurchaseReservedInstancesOffering(ctx, v))
+	}},
+	{Name: "PurchaseScheduledInstances", NewInput: func() any { return new(PurchaseScheduledInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PurchaseScheduledInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PurchaseScheduledInstances", in)
+		}
+		return api.Result(impl.(API).PurchaseScheduledInstances(ctx, v))
+	}},
+	{Name: "RebootInstances", NewInput: func() any { return new(RebootInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RebootInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RebootInstances", in)
+		}
+		return api.Result(impl.(API).RebootInstances(ctx, v))
+	}},
+	{Name: "RegisterImage", NewInput: func() any { return new(RegisterImageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterImageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterImage", in)
+		}
+		return api.Result(impl.(API).RegisterImage(ctx, v))
+	}},
+	{Name: "RegisterInstanceEventNotificationAttributes", NewInput: func() any { return new(RegisterInstanceEventNotificationAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterInstanceEventNotificationAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterInstanceEventNotificationAttributes", in)
+		}
+		return api.Result(impl.(API).RegisterInstanceEventNotificationAttributes(ctx, v))
+	}},
+	{Name: "RegisterTransitGatewayMulticastGroupMembers", NewInput: func() any { return new(RegisterTransitGatewayMulticastGroupMembersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterTransitGatewayMulticastGroupMembersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterTransitGatewayMulticastGroupMembers", in)
+		}
+		return api.Result(impl.(API).RegisterTransitGatewayMulticastGroupMembers(ctx, v))
+	}},
+	{Name: "RegisterTransitGatewayMulticastGroupSources", NewInput: func() any { return new(RegisterTransitGatewayMulticastGroupSourcesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterTransitGatewayMulticastGroupSourcesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterTransitGatewayMulticastGroupSources", in)
+		}
+		return api.Result(impl.(API).RegisterTransitGatewayMulticastGroupSources(ctx, v))
+	}},
+	{Name: "RejectCapacityReservationBillingOwnership", NewInput: func() any { return new(RejectCapacityReservationBillingOwnershipInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectCapacityReservationBillingOwnershipInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectCapacityReservationBillingOwnership", in)
+		}
+		return api.Result(impl.(API).RejectCapacityReservationBillingOwnership(ctx, v))
+	}},
+	{Name: "RejectTransitGatewayClientVpnAttachment", NewInput: func() any { return new(RejectTransitGatewayClientVpnAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectTransitGatewayClientVpnAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayClientVpnAttachment", in)
+		}
+		return api.Result(impl.(API).RejectTransitGatewayClientVpnAttachment(ctx, v))
+	}},
+	{Name: "RejectTransitGatewayMulticastDomainAssociations", NewInput: func() any { return new(RejectTransitGatewayMulticastDomainAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectTransitGatewayMulticastDomainAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayMulticastDomainAssociations", in)
+		}
+		return api.Result(impl.(API).RejectTransitGatewayMulticastDomainAssociations(ctx, v))
+	}},
+	{Name: "RejectTransitGatewayPeeringAttachment", NewInput: func() any { return new(RejectTransitGatewayPeeringAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectTransitGatewayPeeringAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayPeeringAttachment", in)
+		}
+		return api.Result(impl.(API).RejectTransitGatewayPeeringAttachment(ctx, v))
+	}},
+	{Name: "RejectTransitGatewayVpcAttachment", NewInput: func() any { return new(RejectTransitGatewayVpcAttachmentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectTransitGatewayVpcAttachmentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayVpcAttachment", in)
+		}
+		return api.Result(impl.(API).RejectTransitGatewayVpcAttachment(ctx, v))
+	}},
+	{Name: "RejectVpcEndpointConnections", NewInput: func() any { return new(RejectVpcEndpointConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectVpcEndpointConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectVpcEndpointConnections", in)
+		}
+		return api.Result(impl.(API).RejectVpcEndpointConnections(ctx, v))
+	}},
+	{Name: "RejectVpcPeeringConnection", NewInput: func() any { return new(RejectVpcPeeringConnectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectVpcPeeringConnectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectVpcPeeringConnection", in)
+		}
+		return api.Result(impl.(API).RejectVpcPeeringConnection(ctx, v))
+	}},
+	{Name: "ReleaseAddress", NewInput: func() any { return new(ReleaseAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReleaseAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReleaseAddress", in)
+		}
+		return api.Result(impl.(API).ReleaseAddress(ctx, v))
+	}},
+	{Name: "ReleaseHosts", NewInput: func() any { return new(ReleaseHostsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReleaseHostsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReleaseHosts", in)
+		}
+		return api.Result(impl.(API).ReleaseHosts(ctx, v))
+	}},
+	{Name: "ReleaseIpamPoolAllocation", NewInput: func() any { return new(ReleaseIpamPoolAllocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReleaseIpamPoolAllocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReleaseIpamPoolAllocation", in)
+		}
+		return api.Result(impl.(API).ReleaseIpamPoolAllocation(ctx, v))
+	}},
+	{Name: "ReplaceIamInstanceProfileAssociation", NewInput: func() any { return new(ReplaceIamInstanceProfileAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceIamInstanceProfileAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceIamInstanceProfileAssociation", in)
+		}
+		return api.Result(impl.(API).ReplaceIamInstanceProfileAssociation(ctx, v))
+	}},
+	{Name: "ReplaceImageCriteriaInAllowedImagesSettings", NewInput: func() any { return new(ReplaceImageCriteriaInAllowedImagesSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceImageCriteriaInAllowedImagesSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceImageCriteriaInAllowedImagesSettings", in)
+		}
+		return api.Result(impl.(API).ReplaceImageCriteriaInAllowedImagesSettings(ctx, v))
+	}},
+	{Name: "ReplaceNetworkAclAssociation", NewInput: func() any { return new(ReplaceNetworkAclAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceNetworkAclAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceNetworkAclAssociation", in)
+		}
+		return api.Result(impl.(API).ReplaceNetworkAclAssociation(ctx, v))
+	}},
+	{Name: "ReplaceNetworkAclEntry", NewInput: func() any { return new(ReplaceNetworkAclEntryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceNetworkAclEntryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceNetworkAclEntry", in)
+		}
+		return api.Result(impl.(API).ReplaceNetworkAclEntry(ctx, v))
+	}},
+	{Name: "ReplaceRoute", NewInput: func() any { return new(ReplaceRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceRoute", in)
+		}
+		return api.Result(impl.(API).ReplaceRoute(ctx, v))
+	}},
+	{Name: "ReplaceRouteTableAssociation", NewInput: func() any { return new(ReplaceRouteTableAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceRouteTableAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceRouteTableAssociation", in)
+		}
+		return api.Result(impl.(API).ReplaceRouteTableAssociation(ctx, v))
+	}},
+	{Name: "ReplaceTransitGatewayRoute", NewInput: func() any { return new(ReplaceTransitGatewayRouteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceTransitGatewayRouteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceTransitGatewayRoute", in)
+		}
+		return api.Result(impl.(API).ReplaceTransitGatewayRoute(ctx, v))
+	}},
+	{Name: "ReplaceVpnTunnel", NewInput: func() any { return new(ReplaceVpnTunnelInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplaceVpnTunnelInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplaceVpnTunnel", in)
+		}
+		return api.Result(impl.(API).ReplaceVpnTunnel(ctx, v))
+	}},
+	{Name: "ReportInstanceStatus", NewInput: func() any { return new(ReportInstanceStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReportInstanceStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReportInstanceStatus", in)
+		}
+		return api.Result(impl.(API).ReportInstanceStatus(ctx, v))
+	}},
+	{Name: "RequestSpotFleet", NewInput: func() any { return new(RequestSpotFleetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RequestSpotFleetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RequestSpotFleet", in)
+		}
+		return api.Result(impl.(API).RequestSpotFleet(ctx, v))
+	}},
+	{Name: "RequestSpotInstances", NewInput: func() any { return new(RequestSpotInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RequestSpotInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RequestSpotInstances", in)
+		}
+		return api.Result(impl.(API).RequestSpotInstances(ctx, v))
+	}},
+	{Name: "ResetAddressAttribute", NewInput: func() any { return new(ResetAddressAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetAddressAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetAddressAttribute", in)
+		}
+		return api.Result(impl.(API).ResetAddressAttribute(ctx, v))
+	}},
+	{Name: "ResetEbsDefaultKmsKeyId", NewInput: func() any { return new(ResetEbsDefaultKmsKeyIdInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetEbsDefaultKmsKeyIdInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetEbsDefaultKmsKeyId", in)
+		}
+		return api.Result(impl.(API).ResetEbsDefaultKmsKeyId(ctx, v))
+	}},
+	{Name: "ResetFpgaImageAttribute", NewInput: func() any { return new(ResetFpgaImageAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetFpgaImageAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetFpgaImageAttribute", in)
+		}
+		return api.Result(impl.(API).ResetFpgaImageAttribute(ctx, v))
+	}},
+	{Name: "ResetImageAttribute", NewInput: func() any { return new(ResetImageAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetImageAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetImageAttribute", in)
+		}
+		return api.Result(impl.(API).ResetImageAttribute(ctx, v))
+	}},
+	{Name: "ResetInstanceAttribute", NewInput: func() any { return new(ResetInstanceAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetInstanceAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetInstanceAttribute", in)
+		}
+		return api.Result(impl.(API).ResetInstanceAttribute(ctx, v))
+	}},
+	{Name: "ResetNetworkInterfaceAttribute", NewInput: func() any { return new(ResetNetworkInterfaceAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetNetworkInterfaceAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetNetworkInterfaceAttribute", in)
+		}
+		return api.Result(impl.(API).ResetNetworkInterfaceAttribute(ctx, v))
+	}},
+	{Name: "ResetSnapshotAttribute", NewInput: func() any { return new(ResetSnapshotAttributeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetSnapshotAttributeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetSnapshotAttribute", in)
+		}
+		return api.Result(impl.(API).ResetSnapshotAttribute(ctx, v))
+	}},
+	{Name: "RestoreAddressToClassic", NewInput: func() any { return new(RestoreAddressToClassicInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreAddressToClassicInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreAddressToClassic", in)
+		}
+		return api.Result(impl.(API).RestoreAddressToClassic(ctx, v))
+	}},
+	{Name: "RestoreImageFromRecycleBin", NewInput: func() any { return new(RestoreImageFromRecycleBinInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreImageFromRecycleBinInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreImageFromRecycleBin", in)
+		}
+		return api.Result(impl.(API).RestoreImageFromRecycleBin(ctx, v))
+	}},
+	{Name: "RestoreManagedPrefixListVersion", NewInput: func() any { return new(RestoreManagedPrefixListVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreManagedPrefixListVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreManagedPrefixListVersion", in)
+		}
+		return api.Result(impl.(API).RestoreManagedPrefixListVersion(ctx, v))
+	}},
+	{Name: "RestoreSnapshotFromRecycleBin", NewInput: func() any { return new(RestoreSnapshotFromRecycleBinInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreSnapshotFromRecycleBinInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreSnapshotFromRecycleBin", in)
+		}
+		return api.Result(impl.(API).RestoreSnapshotFromRecycleBin(ctx, v))
+	}},
+	{Name: "RestoreSnapshotTier", NewInput: func() any { return new(RestoreSnapshotTierInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreSnapshotTierInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreSnapshotTier", in)
+		}
+		return api.Result(impl.(API).RestoreSnapshotTier(ctx, v))
+	}},
+	{Name: "RestoreVolumeFromRecycleBin", NewInput: func() any { return new(RestoreVolumeFromRecycleBinInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreVolumeFromRecycleBinInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreVolumeFromRecycleBin", in)
+		}
+		return api.Result(impl.(API).RestoreVolumeFromRecycleBin(ctx, v))
+	}},
+	{Name: "RevokeClientVpnIngress", NewInput: func() any { return new(RevokeClientVpnIngressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RevokeClientVpnIngressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RevokeClientVpnIngress", in)
+		}
+		return api.Result(impl.(API).RevokeClientVpnIngress(ctx, v))
+	}},
+	{Name: "RevokeSecurityGroupEgress", NewInput: func() any { return new(RevokeSecurityGroupEgressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RevokeSecurityGroupEgressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RevokeSecurityGroupEgress", in)
+		}
+		return api.Result(impl.(API).RevokeSecurityGroupEgress(ctx, v))
+	}},
+	{Name: "RevokeSecurityGroupIngress", NewInput: func() any { return new(RevokeSecurityGroupIngressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RevokeSecurityGroupIngressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RevokeSecurityGroupIngress", in)
+		}
+		return api.Result(impl.(API).RevokeSecurityGroupIngress(ctx, v))
+	}},
+	{Name: "RunInstances", NewInput: func() any { return new(RunInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RunInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RunInstances", in)
+		}
+		return api.Result(impl.(API).RunInstances(ctx, v))
+	}},
+	{Name: "RunScheduledInstances", NewInput: func() any { return new(RunScheduledInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RunScheduledInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RunScheduledInstances", in)
+		}
+		return api.Result(impl.(API).RunScheduledInstances(ctx, v))
+	}},
+	{Name: "SearchLocalGatewayRoutes", NewInput: func() any { return new(SearchLocalGatewayRoutesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SearchLocalGatewayRoutesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SearchLocalGatewayRoutes", in)
+		}
+		return api.Result(impl.(API).SearchLocalGatewayRoutes(ctx, v))
+	}},
+	{Name: "SearchTransitGatewayMulticastGroups", NewInput: func() any { return new(SearchTransitGatewayMulticastGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SearchTransitGatewayMulticastGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SearchTransitGatewayMulticastGroups", in)
+		}
+		return api.Result(impl.(API).SearchTransitGatewayMulticastGroups(ctx, v))
+	}},
+	{Name: "SearchTransitGatewayRoutes", NewInput: func() any { return new(SearchTransitGatewayRoutesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SearchTransitGatewayRoutesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SearchTransitGatewayRoutes", in)
+		}
+		return api.Result(impl.(API).SearchTransitGatewayRoutes(ctx, v))
+	}},
+	{Name: "SendDiagnosticInterrupt", NewInput: func() any { return new(SendDiagnosticInterruptInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendDiagnosticInterruptInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendDiagnosticInterrupt", in)
+		}
+		return api.Result(impl.(API).SendDiagnosticInterrupt(ctx, v))
+	}},
+	{Name: "StartDeclarativePoliciesReport", NewInput: func() any { return new(StartDeclarativePoliciesReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartDeclarativePoliciesReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartDeclarativePoliciesReport", in)
+		}
+		return api.Result(impl.(API).StartDeclarativePoliciesReport(ctx, v))
+	}},
+	{Name: "StartInstances", NewInput: func() any { return new(StartInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartInstances", in)
+		}
+		return api.Result(impl.(API).StartInstances(ctx, v))
+	}},
+	{Name: "StartNetworkInsightsAccessScopeAnalysis", NewInput: func() any { return new(StartNetworkInsightsAccessScopeAnalysisInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartNetworkInsightsAccessScopeAnalysisInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartNetworkInsightsAccessScopeAnalysis", in)
+		}
+		return api.Result(impl.(API).StartNetworkInsightsAccessScopeAnalysis(ctx, v))
+	}},
+	{Name: "StartNetworkInsightsAnalysis", NewInput: func() any { return new(StartNetworkInsightsAnalysisInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartNetworkInsightsAnalysisInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartNetworkInsightsAnalysis", in)
+		}
+		return api.Result(impl.(API).StartNetworkInsightsAnalysis(ctx, v))
+	}},
+	{Name: "StartVpcEndpointServicePrivateDnsVerification", NewInput: func() any { return new(StartVpcEndpointServicePrivateDnsVerificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartVpcEndpointServicePrivateDnsVerificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartVpcEndpointServicePrivateDnsVerification", in)
+		}
+		return api.Result(impl.(API).StartVpcEndpointServicePrivateDnsVerification(ctx, v))
+	}},
+	{Name: "StopInstances", NewInput: func() any { return new(StopInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopInstances", in)
+		}
+		return api.Result(impl.(API).StopInstances(ctx, v))
+	}},
+	{Name: "TerminateClientVpnConnections", NewInput: func() any { return new(TerminateClientVpnConnectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TerminateClientVpnConnectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TerminateClientVpnConnections", in)
+		}
+		return api.Result(impl.(API).TerminateClientVpnConnections(ctx, v))
+	}},
+	{Name: "TerminateInstances", NewInput: func() any { return new(TerminateInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TerminateInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TerminateInstances", in)
+		}
+		return api.Result(impl.(API).TerminateInstances(ctx, v))
+	}},
+	{Name: "UnassignIpv6Addresses", NewInput: func() any { return new(UnassignIpv6AddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnassignIpv6AddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UnassignIpv6Addresses", in)
+		}
+		return api.Result(impl.(API).UnassignIpv6Addresses(ctx, v))
+	}},
+	{Name: "UnassignPrivateIpAddresses", NewInput: func() any { return new(UnassignPrivateIpAddressesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnassignPrivateIpAddressesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UnassignPrivateIpAddresses", in)
+		}
+		return api.Result(impl.(API).UnassignPrivateIpAddresses(ctx, v))
+	}},
+	{Name: "UnassignPrivateNatGatewayAddress", NewInput: func() any { return new(UnassignPrivateNatGatewayAddressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnassignPrivateNatGatewayAddressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UnassignPrivateNatGatewayAddress", in)
+		}
+		return api.Result(impl.(API).UnassignPrivateNatGatewayAddress(ctx, v))
+	}},
+	{Name: "UnlockSnapshot", NewInput: func() any { return new(UnlockSnapshotInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnlockSnapshotInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UnlockSnapshot", in)
+		}
+		return api.Result(impl.(API).UnlockSnapshot(ctx, v))
+	}},
+	{Name: "UnmonitorInstances", NewInput: func() any { return new(UnmonitorInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnmonitorInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UnmonitorInstances", in)
+		}
+		return api.Result(impl.(API).UnmonitorInstances(ctx, v))
+	}},
+	{Name: "UpdateCapacityManagerMonitoredTagKeys", NewInput: func() any { return new(UpdateCapacityManagerMonitoredTagKeysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateCapacityManagerMonitoredTagKeysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateCapacityManagerMonitoredTagKeys", in)
+		}
+		return api.Result(impl.(API).UpdateCapacityManagerMonitoredTagKeys(ctx, v))
+	}},
+	{Name: "UpdateCapacityManagerOrganizationsAccess", NewInput: func() any { return new(UpdateCapacityManagerOrganizationsAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateCapacityManagerOrganizationsAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateCapacityManagerOrganizationsAccess", in)
+		}
+		return api.Result(impl.(API).UpdateCapacityManagerOrganizationsAccess(ctx, v))
+	}},
+	{Name: "UpdateInterruptibleCapacityReservationAllocation", NewInput: func() any { return new(UpdateInterruptibleCapacityReservationAllocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateInterruptibleCapacityReservationAllocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateInterruptibleCapacityReservationAllocation", in)
+		}
+		return api.Result(impl.(API).UpdateInterruptibleCapacityReservationAllocation(ctx, v))
+	}},
+	{Name: "UpdateSecurityGroupRuleDescriptionsEgress", NewInput: func() any { return new(UpdateSecurityGroupRuleDescriptionsEgressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateSecurityGroupRuleDescriptionsEgressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateSecurityGroupRuleDescriptionsEgress", in)
+		}
+		return api.Result(impl.(API).UpdateSecurityGroupRuleDescriptionsEgress(ctx, v))
+	}},
+	{Name: "UpdateSecurityGroupRuleDescriptionsIngress", NewInput: func() any { return new(UpdateSecurityGroupRuleDescriptionsIngressInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateSecurityGroupRuleDescriptionsIngressInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateSecurityGroupRuleDescriptionsIngress", in)
+		}
+		return api.Result(impl.(API).UpdateSecurityGroupRuleDescriptionsIngress(ctx, v))
+	}},
+	{Name: "WithdrawByoipCidr", NewInput: func() any { return new(WithdrawByoipCidrInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*WithdrawByoipCidrInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "WithdrawByoipCidr", in)
+		}
+		return api.Result(impl.(API).WithdrawByoipCidr(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AcceptAddressTransfer": {Name: "AcceptAddressTransfer", NewInput: func() any { return new(AcceptAddressTransferInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptAddressTransferInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptAddressTransfer", in)
-			}
-			return api.Result(impl.AcceptAddressTransfer(ctx, v))
-		}},
-		"AcceptCapacityReservationBillingOwnership": {Name: "AcceptCapacityReservationBillingOwnership", NewInput: func() any { return new(AcceptCapacityReservationBillingOwnershipInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptCapacityReservationBillingOwnershipInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptCapacityReservationBillingOwnership", in)
-			}
-			return api.Result(impl.AcceptCapacityReservationBillingOwnership(ctx, v))
-		}},
-		"AcceptReservedInstancesExchangeQuote": {Name: "AcceptReservedInstancesExchangeQuote", NewInput: func() any { return new(AcceptReservedInstancesExchangeQuoteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptReservedInstancesExchangeQuoteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptReservedInstancesExchangeQuote", in)
-			}
-			return api.Result(impl.AcceptReservedInstancesExchangeQuote(ctx, v))
-		}},
-		"AcceptTransitGatewayClientVpnAttachment": {Name: "AcceptTransitGatewayClientVpnAttachment", NewInput: func() any { return new(AcceptTransitGatewayClientVpnAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptTransitGatewayClientVpnAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayClientVpnAttachment", in)
-			}
-			return api.Result(impl.AcceptTransitGatewayClientVpnAttachment(ctx, v))
-		}},
-		"AcceptTransitGatewayMulticastDomainAssociations": {Name: "AcceptTransitGatewayMulticastDomainAssociations", NewInput: func() any { return new(AcceptTransitGatewayMulticastDomainAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptTransitGatewayMulticastDomainAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayMulticastDomainAssociations", in)
-			}
-			return api.Result(impl.AcceptTransitGatewayMulticastDomainAssociations(ctx, v))
-		}},
-		"AcceptTransitGatewayPeeringAttachment": {Name: "AcceptTransitGatewayPeeringAttachment", NewInput: func() any { return new(AcceptTransitGatewayPeeringAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptTransitGatewayPeeringAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayPeeringAttachment", in)
-			}
-			return api.Result(impl.AcceptTransitGatewayPeeringAttachment(ctx, v))
-		}},
-		"AcceptTransitGatewayVpcAttachment": {Name: "AcceptTransitGatewayVpcAttachment", NewInput: func() any { return new(AcceptTransitGatewayVpcAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptTransitGatewayVpcAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptTransitGatewayVpcAttachment", in)
-			}
-			return api.Result(impl.AcceptTransitGatewayVpcAttachment(ctx, v))
-		}},
-		"AcceptVpcEndpointConnections": {Name: "AcceptVpcEndpointConnections", NewInput: func() any { return new(AcceptVpcEndpointConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptVpcEndpointConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptVpcEndpointConnections", in)
-			}
-			return api.Result(impl.AcceptVpcEndpointConnections(ctx, v))
-		}},
-		"AcceptVpcPeeringConnection": {Name: "AcceptVpcPeeringConnection", NewInput: func() any { return new(AcceptVpcPeeringConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptVpcPeeringConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptVpcPeeringConnection", in)
-			}
-			return api.Result(impl.AcceptVpcPeeringConnection(ctx, v))
-		}},
-		"AdvertiseByoipCidr": {Name: "AdvertiseByoipCidr", NewInput: func() any { return new(AdvertiseByoipCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AdvertiseByoipCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AdvertiseByoipCidr", in)
-			}
-			return api.Result(impl.AdvertiseByoipCidr(ctx, v))
-		}},
-		"AllocateAddress": {Name: "AllocateAddress", NewInput: func() any { return new(AllocateAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AllocateAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AllocateAddress", in)
-			}
-			return api.Result(impl.AllocateAddress(ctx, v))
-		}},
-		"AllocateHosts": {Name: "AllocateHosts", NewInput: func() any { return new(AllocateHostsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AllocateHostsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AllocateHosts", in)
-			}
-			return api.Result(impl.AllocateHosts(ctx, v))
-		}},
-		"AllocateIpamPoolCidr": {Name: "AllocateIpamPoolCidr", NewInput: func() any { return new(AllocateIpamPoolCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AllocateIpamPoolCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AllocateIpamPoolCidr", in)
-			}
-			return api.Result(impl.AllocateIpamPoolCidr(ctx, v))
-		}},
-		"ApplySecurityGroupsToClientVpnTargetNetwork": {Name: "ApplySecurityGroupsToClientVpnTargetNetwork", NewInput: func() any { return new(ApplySecurityGroupsToClientVpnTargetNetworkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ApplySecurityGroupsToClientVpnTargetNetworkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ApplySecurityGroupsToClientVpnTargetNetwork", in)
-			}
-			return api.Result(impl.ApplySecurityGroupsToClientVpnTargetNetwork(ctx, v))
-		}},
-		"AssignIpv6Addresses": {Name: "AssignIpv6Addresses", NewInput: func() any { return new(AssignIpv6AddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssignIpv6AddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssignIpv6Addresses", in)
-			}
-			return api.Result(impl.AssignIpv6Addresses(ctx, v))
-		}},
-		"AssignPrivateIpAddresses": {Name: "AssignPrivateIpAddresses", NewInput: func() any { return new(AssignPrivateIpAddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssignPrivateIpAddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssignPrivateIpAddresses", in)
-			}
-			return api.Result(impl.AssignPrivateIpAddresses(ctx, v))
-		}},
-		"AssignPrivateNatGatewayAddress": {Name: "AssignPrivateNatGatewayAddress", NewInput: func() any { return new(AssignPrivateNatGatewayAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssignPrivateNatGatewayAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssignPrivateNatGatewayAddress", in)
-			}
-			return api.Result(impl.AssignPrivateNatGatewayAddress(ctx, v))
-		}},
-		"AssociateAddress": {Name: "AssociateAddress", NewInput: func() any { return new(AssociateAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateAddress", in)
-			}
-			return api.Result(impl.AssociateAddress(ctx, v))
-		}},
-		"AssociateCapacityReservationBillingOwner": {Name: "AssociateCapacityReservationBillingOwner", NewInput: func() any { return new(AssociateCapacityReservationBillingOwnerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateCapacityReservationBillingOwnerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateCapacityReservationBillingOwner", in)
-			}
-			return api.Result(impl.AssociateCapacityReservationBillingOwner(ctx, v))
-		}},
-		"AssociateClientVpnTargetNetwork": {Name: "AssociateClientVpnTargetNetwork", NewInput: func() any { return new(AssociateClientVpnTargetNetworkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateClientVpnTargetNetworkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateClientVpnTargetNetwork", in)
-			}
-			return api.Result(impl.AssociateClientVpnTargetNetwork(ctx, v))
-		}},
-		"AssociateDhcpOptions": {Name: "AssociateDhcpOptions", NewInput: func() any { return new(AssociateDhcpOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateDhcpOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateDhcpOptions", in)
-			}
-			return api.Result(impl.AssociateDhcpOptions(ctx, v))
-		}},
-		"AssociateEnclaveCertificateIamRole": {Name: "AssociateEnclaveCertificateIamRole", NewInput: func() any { return new(AssociateEnclaveCertificateIamRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateEnclaveCertificateIamRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateEnclaveCertificateIamRole", in)
-			}
-			return api.Result(impl.AssociateEnclaveCertificateIamRole(ctx, v))
-		}},
-		"AssociateIamInstanceProfile": {Name: "AssociateIamInstanceProfile", NewInput: func() any { return new(AssociateIamInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateIamInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateIamInstanceProfile", in)
-			}
-			return api.Result(impl.AssociateIamInstanceProfile(ctx, v))
-		}},
-		"AssociateInstanceEventWindow": {Name: "AssociateInstanceEventWindow", NewInput: func() any { return new(AssociateInstanceEventWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateInstanceEventWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateInstanceEventWindow", in)
-			}
-			return api.Result(impl.AssociateInstanceEventWindow(ctx, v))
-		}},
-		"AssociateIpamByoasn": {Name: "AssociateIpamByoasn", NewInput: func() any { return new(AssociateIpamByoasnInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateIpamByoasnInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateIpamByoasn", in)
-			}
-			return api.Result(impl.AssociateIpamByoasn(ctx, v))
-		}},
-		"AssociateIpamResourceDiscovery": {Name: "AssociateIpamResourceDiscovery", NewInput: func() any { return new(AssociateIpamResourceDiscoveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateIpamResourceDiscoveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateIpamResourceDiscovery", in)
-			}
-			return api.Result(impl.AssociateIpamResourceDiscovery(ctx, v))
-		}},
-		"AssociateNatGatewayAddress": {Name: "AssociateNatGatewayAddress", NewInput: func() any { return new(AssociateNatGatewayAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateNatGatewayAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateNatGatewayAddress", in)
-			}
-			return api.Result(impl.AssociateNatGatewayAddress(ctx, v))
-		}},
-		"AssociateRouteServer": {Name: "AssociateRouteServer", NewInput: func() any { return new(AssociateRouteServerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateRouteServerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateRouteServer", in)
-			}
-			return api.Result(impl.AssociateRouteServer(ctx, v))
-		}},
-		"AssociateRouteTable": {Name: "AssociateRouteTable", NewInput: func() any { return new(AssociateRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateRouteTable", in)
-			}
-			return api.Result(impl.AssociateRouteTable(ctx, v))
-		}},
-		"AssociateSecurityGroupVpc": {Name: "AssociateSecurityGroupVpc", NewInput: func() any { return new(AssociateSecurityGroupVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateSecurityGroupVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateSecurityGroupVpc", in)
-			}
-			return api.Result(impl.AssociateSecurityGroupVpc(ctx, v))
-		}},
-		"AssociateSubnetCidrBlock": {Name: "AssociateSubnetCidrBlock", NewInput: func() any { return new(AssociateSubnetCidrBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateSubnetCidrBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateSubnetCidrBlock", in)
-			}
-			return api.Result(impl.AssociateSubnetCidrBlock(ctx, v))
-		}},
-		"AssociateTransitGatewayMulticastDomain": {Name: "AssociateTransitGatewayMulticastDomain", NewInput: func() any { return new(AssociateTransitGatewayMulticastDomainInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateTransitGatewayMulticastDomainInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateTransitGatewayMulticastDomain", in)
-			}
-			return api.Result(impl.AssociateTransitGatewayMulticastDomain(ctx, v))
-		}},
-		"AssociateTransitGatewayPolicyTable": {Name: "AssociateTransitGatewayPolicyTable", NewInput: func() any { return new(AssociateTransitGatewayPolicyTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateTransitGatewayPolicyTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateTransitGatewayPolicyTable", in)
-			}
-			return api.Result(impl.AssociateTransitGatewayPolicyTable(ctx, v))
-		}},
-		"AssociateTransitGatewayRouteTable": {Name: "AssociateTransitGatewayRouteTable", NewInput: func() any { return new(AssociateTransitGatewayRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateTransitGatewayRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateTransitGatewayRouteTable", in)
-			}
-			return api.Result(impl.AssociateTransitGatewayRouteTable(ctx, v))
-		}},
-		"AssociateTrunkInterface": {Name: "AssociateTrunkInterface", NewInput: func() any { return new(AssociateTrunkInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateTrunkInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateTrunkInterface", in)
-			}
-			return api.Result(impl.AssociateTrunkInterface(ctx, v))
-		}},
-		"AssociateVpcCidrBlock": {Name: "AssociateVpcCidrBlock", NewInput: func() any { return new(AssociateVpcCidrBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateVpcCidrBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateVpcCidrBlock", in)
-			}
-			return api.Result(impl.AssociateVpcCidrBlock(ctx, v))
-		}},
-		"AttachClassicLinkVpc": {Name: "AttachClassicLinkVpc", NewInput: func() any { return new(AttachClassicLinkVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachClassicLinkVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachClassicLinkVpc", in)
-			}
-			return api.Result(impl.AttachClassicLinkVpc(ctx, v))
-		}},
-		"AttachInternetGateway": {Name: "AttachInternetGateway", NewInput: func() any { return new(AttachInternetGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachInternetGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachInternetGateway", in)
-			}
-			return api.Result(impl.AttachInternetGateway(ctx, v))
-		}},
-		"AttachNetworkInterface": {Name: "AttachNetworkInterface", NewInput: func() any { return new(AttachNetworkInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachNetworkInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachNetworkInterface", in)
-			}
-			return api.Result(impl.AttachNetworkInterface(ctx, v))
-		}},
-		"AttachVerifiedAccessTrustProvider": {Name: "AttachVerifiedAccessTrustProvider", NewInput: func() any { return new(AttachVerifiedAccessTrustProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachVerifiedAccessTrustProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachVerifiedAccessTrustProvider", in)
-			}
-			return api.Result(impl.AttachVerifiedAccessTrustProvider(ctx, v))
-		}},
-		"AttachVolume": {Name: "AttachVolume", NewInput: func() any { return new(AttachVolumeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachVolumeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachVolume", in)
-			}
-			return api.Result(impl.AttachVolume(ctx, v))
-		}},
-		"AttachVpnGateway": {Name: "AttachVpnGateway", NewInput: func() any { return new(AttachVpnGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachVpnGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachVpnGateway", in)
-			}
-			return api.Result(impl.AttachVpnGateway(ctx, v))
-		}},
-		"AuthorizeClientVpnIngress": {Name: "AuthorizeClientVpnIngress", NewInput: func() any { return new(AuthorizeClientVpnIngressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AuthorizeClientVpnIngressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AuthorizeClientVpnIngress", in)
-			}
-			return api.Result(impl.AuthorizeClientVpnIngress(ctx, v))
-		}},
-		"AuthorizeSecurityGroupEgress": {Name: "AuthorizeSecurityGroupEgress", NewInput: func() any { return new(AuthorizeSecurityGroupEgressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AuthorizeSecurityGroupEgressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AuthorizeSecurityGroupEgress", in)
-			}
-			return api.Result(impl.AuthorizeSecurityGroupEgress(ctx, v))
-		}},
-		"AuthorizeSecurityGroupIngress": {Name: "AuthorizeSecurityGroupIngress", NewInput: func() any { return new(AuthorizeSecurityGroupIngressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AuthorizeSecurityGroupIngressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AuthorizeSecurityGroupIngress", in)
-			}
-			return api.Result(impl.AuthorizeSecurityGroupIngress(ctx, v))
-		}},
-		"BundleInstance": {Name: "BundleInstance", NewInput: func() any { return new(BundleInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*BundleInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "BundleInstance", in)
-			}
-			return api.Result(impl.BundleInstance(ctx, v))
-		}},
-		"CancelBundleTask": {Name: "CancelBundleTask", NewInput: func() any { return new(CancelBundleTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelBundleTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelBundleTask", in)
-			}
-			return api.Result(impl.CancelBundleTask(ctx, v))
-		}},
-		"CancelCapacityReservation": {Name: "CancelCapacityReservation", NewInput: func() any { return new(CancelCapacityReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelCapacityReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelCapacityReservation", in)
-			}
-			return api.Result(impl.CancelCapacityReservation(ctx, v))
-		}},
-		"CancelCapacityReservationFleets": {Name: "CancelCapacityReservationFleets", NewInput: func() any { return new(CancelCapacityReservationFleetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelCapacityReservationFleetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelCapacityReservationFleets", in)
-			}
-			return api.Result(impl.CancelCapacityReservationFleets(ctx, v))
-		}},
-		"CancelConversionTask": {Name: "CancelConversionTask", NewInput: func() any { return new(CancelConversionTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelConversionTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelConversionTask", in)
-			}
-			return api.Result(impl.CancelConversionTask(ctx, v))
-		}},
-		"CancelDeclarativePoliciesReport": {Name: "CancelDeclarativePoliciesReport", NewInput: func() any { return new(CancelDeclarativePoliciesReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelDeclarativePoliciesReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelDeclarativePoliciesReport", in)
-			}
-			return api.Result(impl.CancelDeclarativePoliciesReport(ctx, v))
-		}},
-		"CancelExportTask": {Name: "CancelExportTask", NewInput: func() any { return new(CancelExportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelExportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelExportTask", in)
-			}
-			return api.Result(impl.CancelExportTask(ctx, v))
-		}},
-		"CancelImageLaunchPermission": {Name: "CancelImageLaunchPermission", NewInput: func() any { return new(CancelImageLaunchPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelImageLaunchPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelImageLaunchPermission", in)
-			}
-			return api.Result(impl.CancelImageLaunchPermission(ctx, v))
-		}},
-		"CancelImportTask": {Name: "CancelImportTask", NewInput: func() any { return new(CancelImportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelImportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelImportTask", in)
-			}
-			return api.Result(impl.CancelImportTask(ctx, v))
-		}},
-		"CancelReservedInstancesListing": {Name: "CancelReservedInstancesListing", NewInput: func() any { return new(CancelReservedInstancesListingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelReservedInstancesListingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelReservedInstancesListing", in)
-			}
-			return api.Result(impl.CancelReservedInstancesListing(ctx, v))
-		}},
-		"CancelSpotFleetRequests": {Name: "CancelSpotFleetRequests", NewInput: func() any { return new(CancelSpotFleetRequestsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelSpotFleetRequestsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelSpotFleetRequests", in)
-			}
-			return api.Result(impl.CancelSpotFleetRequests(ctx, v))
-		}},
-		"CancelSpotInstanceRequests": {Name: "CancelSpotInstanceRequests", NewInput: func() any { return new(CancelSpotInstanceRequestsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelSpotInstanceRequestsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelSpotInstanceRequests", in)
-			}
-			return api.Result(impl.CancelSpotInstanceRequests(ctx, v))
-		}},
-		"ConfirmProductInstance": {Name: "ConfirmProductInstance", NewInput: func() any { return new(ConfirmProductInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ConfirmProductInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ConfirmProductInstance", in)
-			}
-			return api.Result(impl.ConfirmProductInstance(ctx, v))
-		}},
-		"CopyFpgaImage": {Name: "CopyFpgaImage", NewInput: func() any { return new(CopyFpgaImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CopyFpgaImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CopyFpgaImage", in)
-			}
-			return api.Result(impl.CopyFpgaImage(ctx, v))
-		}},
-		"CopyImage": {Name: "CopyImage", NewInput: func() any { return new(CopyImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CopyImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CopyImage", in)
-			}
-			return api.Result(impl.CopyImage(ctx, v))
-		}},
-		"CopySnapshot": {Name: "CopySnapshot", NewInput: func() any { return new(CopySnapshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CopySnapshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CopySnapshot", in)
-			}
-			return api.Result(impl.CopySnapshot(ctx, v))
-		}},
-		"CopyVolumes": {Name: "CopyVolumes", NewInput: func() any { return new(CopyVolumesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CopyVolumesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CopyVolumes", in)
-			}
-			return api.Result(impl.CopyVolumes(ctx, v))
-		}},
-		"CreateCapacityManagerDataExport": {Name: "CreateCapacityManagerDataExport", NewInput: func() any { return new(CreateCapacityManagerDataExportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCapacityManagerDataExportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCapacityManagerDataExport", in)
-			}
-			return api.Result(impl.CreateCapacityManagerDataExport(ctx, v))
-		}},
-		"CreateCapacityReservation": {Name: "CreateCapacityReservation", NewInput: func() any { return new(CreateCapacityReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCapacityReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCapacityReservation", in)
-			}
-			return api.Result(impl.CreateCapacityReservation(ctx, v))
-		}},
-		"CreateCapacityReservationBySplitting": {Name: "CreateCapacityReservationBySplitting", NewInput: func() any { return new(CreateCapacityReservationBySplittingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCapacityReservationBySplittingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCapacityReservationBySplitting", in)
-			}
-			return api.Result(impl.CreateCapacityReservationBySplitting(ctx, v))
-		}},
-		"CreateCapacityReservationFleet": {Name: "CreateCapacityReservationFleet", NewInput: func() any { return new(CreateCapacityReservationFleetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCapacityReservationFleetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCapacityReservationFleet", in)
-			}
-			return api.Result(impl.CreateCapacityReservationFleet(ctx, v))
-		}},
-		"CreateCarrierGateway": {Name: "CreateCarrierGateway", NewInput: func() any { return new(CreateCarrierGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCarrierGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCarrierGateway", in)
-			}
-			return api.Result(impl.CreateCarrierGateway(ctx, v))
-		}},
-		"CreateClientVpnEndpoint": {Name: "CreateClientVpnEndpoint", NewInput: func() any { return new(CreateClientVpnEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateClientVpnEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateClientVpnEndpoint", in)
-			}
-			return api.Result(impl.CreateClientVpnEndpoint(ctx, v))
-		}},
-		"CreateClientVpnRoute": {Name: "CreateClientVpnRoute", NewInput: func() any { return new(CreateClientVpnRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateClientVpnRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateClientVpnRoute", in)
-			}
-			return api.Result(impl.CreateClientVpnRoute(ctx, v))
-		}},
-		"CreateCoipCidr": {Name: "CreateCoipCidr", NewInput: func() any { return new(CreateCoipCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCoipCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCoipCidr", in)
-			}
-			return api.Result(impl.CreateCoipCidr(ctx, v))
-		}},
-		"CreateCoipPool": {Name: "CreateCoipPool", NewInput: func() any { return new(CreateCoipPoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCoipPoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCoipPool", in)
-			}
-			return api.Result(impl.CreateCoipPool(ctx, v))
-		}},
-		"CreateCustomerGateway": {Name: "CreateCustomerGateway", NewInput: func() any { return new(CreateCustomerGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCustomerGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCustomerGateway", in)
-			}
-			return api.Result(impl.CreateCustomerGateway(ctx, v))
-		}},
-		"CreateDefaultSubnet": {Name: "CreateDefaultSubnet", NewInput: func() any { return new(CreateDefaultSubnetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDefaultSubnetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDefaultSubnet", in)
-			}
-			return api.Result(impl.CreateDefaultSubnet(ctx, v))
-		}},
-		"CreateDefaultVpc": {Name: "CreateDefaultVpc", NewInput: func() any { return new(CreateDefaultVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDefaultVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDefaultVpc", in)
-			}
-			return api.Result(impl.CreateDefaultVpc(ctx, v))
-		}},
-		"CreateDelegateMacVolumeOwnershipTask": {Name: "CreateDelegateMacVolumeOwnershipTask", NewInput: func() any { return new(CreateDelegateMacVolumeOwnershipTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDelegateMacVolumeOwnershipTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDelegateMacVolumeOwnershipTask", in)
-			}
-			return api.Result(impl.CreateDelegateMacVolumeOwnershipTask(ctx, v))
-		}},
-		"CreateDhcpOptions": {Name: "CreateDhcpOptions", NewInput: func() any { return new(CreateDhcpOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDhcpOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDhcpOptions", in)
-			}
-			return api.Result(impl.CreateDhcpOptions(ctx, v))
-		}},
-		"CreateEgressOnlyInternetGateway": {Name: "CreateEgressOnlyInternetGateway", NewInput: func() any { return new(CreateEgressOnlyInternetGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateEgressOnlyInternetGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateEgressOnlyInternetGateway", in)
-			}
-			return api.Result(impl.CreateEgressOnlyInternetGateway(ctx, v))
-		}},
-		"CreateFleet": {Name: "CreateFleet", NewInput: func() any { return new(CreateFleetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateFleetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateFleet", in)
-			}
-			return api.Result(impl.CreateFleet(ctx, v))
-		}},
-		"CreateFlowLogs": {Name: "CreateFlowLogs", NewInput: func() any { return new(CreateFlowLogsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateFlowLogsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateFlowLogs", in)
-			}
-			return api.Result(impl.CreateFlowLogs(ctx, v))
-		}},
-		"CreateFpgaImage": {Name: "CreateFpgaImage", NewInput: func() any { return new(CreateFpgaImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateFpgaImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateFpgaImage", in)
-			}
-			return api.Result(impl.CreateFpgaImage(ctx, v))
-		}},
-		"CreateImage": {Name: "CreateImage", NewInput: func() any { return new(CreateImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateImage", in)
-			}
-			return api.Result(impl.CreateImage(ctx, v))
-		}},
-		"CreateImageUsageReport": {Name: "CreateImageUsageReport", NewInput: func() any { return new(CreateImageUsageReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateImageUsageReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateImageUsageReport", in)
-			}
-			return api.Result(impl.CreateImageUsageReport(ctx, v))
-		}},
-		"CreateInstanceConnectEndpoint": {Name: "CreateInstanceConnectEndpoint", NewInput: func() any { return new(CreateInstanceConnectEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateInstanceConnectEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateInstanceConnectEndpoint", in)
-			}
-			return api.Result(impl.CreateInstanceConnectEndpoint(ctx, v))
-		}},
-		"CreateInstanceEventWindow": {Name: "CreateInstanceEventWindow", NewInput: func() any { return new(CreateInstanceEventWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateInstanceEventWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateInstanceEventWindow", in)
-			}
-			return api.Result(impl.CreateInstanceEventWindow(ctx, v))
-		}},
-		"CreateInstanceExportTask": {Name: "CreateInstanceExportTask", NewInput: func() any { return new(CreateInstanceExportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateInstanceExportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateInstanceExportTask", in)
-			}
-			return api.Result(impl.CreateInstanceExportTask(ctx, v))
-		}},
-		"CreateInternetGateway": {Name: "CreateInternetGateway", NewInput: func() any { return new(CreateInternetGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateInternetGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateInternetGateway", in)
-			}
-			return api.Result(impl.CreateInternetGateway(ctx, v))
-		}},
-		"CreateInterruptibleCapacityReservationAllocation": {Name: "CreateInterruptibleCapacityReservationAllocation", NewInput: func() any { return new(CreateInterruptibleCapacityReservationAllocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateInterruptibleCapacityReservationAllocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateInterruptibleCapacityReservationAllocation", in)
-			}
-			return api.Result(impl.CreateInterruptibleCapacityReservationAllocation(ctx, v))
-		}},
-		"CreateIpam": {Name: "CreateIpam", NewInput: func() any { return new(CreateIpamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpam", in)
-			}
-			return api.Result(impl.CreateIpam(ctx, v))
-		}},
-		"CreateIpamExternalResourceVerificationToken": {Name: "CreateIpamExternalResourceVerificationToken", NewInput: func() any { return new(CreateIpamExternalResourceVerificationTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamExternalResourceVerificationTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamExternalResourceVerificationToken", in)
-			}
-			return api.Result(impl.CreateIpamExternalResourceVerificationToken(ctx, v))
-		}},
-		"CreateIpamPolicy": {Name: "CreateIpamPolicy", NewInput: func() any { return new(CreateIpamPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamPolicy", in)
-			}
-			return api.Result(impl.CreateIpamPolicy(ctx, v))
-		}},
-		"CreateIpamPool": {Name: "CreateIpamPool", NewInput: func() any { return new(CreateIpamPoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamPoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamPool", in)
-			}
-			return api.Result(impl.CreateIpamPool(ctx, v))
-		}},
-		"CreateIpamPrefixListResolver": {Name: "CreateIpamPrefixListResolver", NewInput: func() any { return new(CreateIpamPrefixListResolverInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamPrefixListResolverInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamPrefixListResolver", in)
-			}
-			return api.Result(impl.CreateIpamPrefixListResolver(ctx, v))
-		}},
-		"CreateIpamPrefixListResolverTarget": {Name: "CreateIpamPrefixListResolverTarget", NewInput: func() any { return new(CreateIpamPrefixListResolverTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamPrefixListResolverTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamPrefixListResolverTarget", in)
-			}
-			return api.Result(impl.CreateIpamPrefixListResolverTarget(ctx, v))
-		}},
-		"CreateIpamResourceDiscovery": {Name: "CreateIpamResourceDiscovery", NewInput: func() any { return new(CreateIpamResourceDiscoveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamResourceDiscoveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamResourceDiscovery", in)
-			}
-			return api.Result(impl.CreateIpamResourceDiscovery(ctx, v))
-		}},
-		"CreateIpamScope": {Name: "CreateIpamScope", NewInput: func() any { return new(CreateIpamScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateIpamScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateIpamScope", in)
-			}
-			return api.Result(impl.CreateIpamScope(ctx, v))
-		}},
-		"CreateKeyPair": {Name: "CreateKeyPair", NewInput: func() any { return new(CreateKeyPairInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateKeyPairInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateKeyPair", in)
-			}
-			return api.Result(impl.CreateKeyPair(ctx, v))
-		}},
-		"CreateLaunchTemplate": {Name: "CreateLaunchTemplate", NewInput: func() any { return new(CreateLaunchTemplateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLaunchTemplateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLaunchTemplate", in)
-			}
-			return api.Result(impl.CreateLaunchTemplate(ctx, v))
-		}},
-		"CreateLaunchTemplateVersion": {Name: "CreateLaunchTemplateVersion", NewInput: func() any { return new(CreateLaunchTemplateVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLaunchTemplateVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLaunchTemplateVersion", in)
-			}
-			return api.Result(impl.CreateLaunchTemplateVersion(ctx, v))
-		}},
-		"CreateLocalGatewayRoute": {Name: "CreateLocalGatewayRoute", NewInput: func() any { return new(CreateLocalGatewayRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLocalGatewayRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRoute", in)
-			}
-			return api.Result(impl.CreateLocalGatewayRoute(ctx, v))
-		}},
-		"CreateLocalGatewayRouteTable": {Name: "CreateLocalGatewayRouteTable", NewInput: func() any { return new(CreateLocalGatewayRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLocalGatewayRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRouteTable", in)
-			}
-			return api.Result(impl.CreateLocalGatewayRouteTable(ctx, v))
-		}},
-		"CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation": {Name: "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation", NewInput: func() any { return new(CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation", in)
-			}
-			return api.Result(impl.CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation(ctx, v))
-		}},
-		"CreateLocalGatewayRouteTableVpcAssociation": {Name: "CreateLocalGatewayRouteTableVpcAssociation", NewInput: func() any { return new(CreateLocalGatewayRouteTableVpcAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLocalGatewayRouteTableVpcAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayRouteTableVpcAssociation", in)
-			}
-			return api.Result(impl.CreateLocalGatewayRouteTableVpcAssociation(ctx, v))
-		}},
-		"CreateLocalGatewayVirtualInterface": {Name: "CreateLocalGatewayVirtualInterface", NewInput: func() any { return new(CreateLocalGatewayVirtualInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLocalGatewayVirtualInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayVirtualInterface", in)
-			}
-			return api.Result(impl.CreateLocalGatewayVirtualInterface(ctx, v))
-		}},
-		"CreateLocalGatewayVirtualInterfaceGroup": {Name: "CreateLocalGatewayVirtualInterfaceGroup", NewInput: func() any { return new(CreateLocalGatewayVirtualInterfaceGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLocalGatewayVirtualInterfaceGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLocalGatewayVirtualInterfaceGroup", in)
-			}
-			return api.Result(impl.CreateLocalGatewayVirtualInterfaceGroup(ctx, v))
-		}},
-		"CreateMacSystemIntegrityProtectionModificationTask": {Name: "CreateMacSystemIntegrityProtectionModificationTask", NewInput: func() any { return new(CreateMacSystemIntegrityProtectionModificationTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateMacSystemIntegrityProtectionModificationTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateMacSystemIntegrityProtectionModificationTask", in)
-			}
-			return api.Result(impl.CreateMacSystemIntegrityProtectionModificationTask(ctx, v))
-		}},
-		"CreateManagedPrefixList": {Name: "CreateManagedPrefixList", NewInput: func() any { return new(CreateManagedPrefixListInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateManagedPrefixListInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateManagedPrefixList", in)
-			}
-			return api.Result(impl.CreateManagedPrefixList(ctx, v))
-		}},
-		"CreateNatGateway": {Name: "CreateNatGateway", NewInput: func() any { return new(CreateNatGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNatGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNatGateway", in)
-			}
-			return api.Result(impl.CreateNatGateway(ctx, v))
-		}},
-		"CreateNetworkAcl": {Name: "CreateNetworkAcl", NewInput: func() any { return new(CreateNetworkAclInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNetworkAclInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNetworkAcl", in)
-			}
-			return api.Result(impl.CreateNetworkAcl(ctx, v))
-		}},
-		"CreateNetworkAclEntry": {Name: "CreateNetworkAclEntry", NewInput: func() any { return new(CreateNetworkAclEntryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNetworkAclEntryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNetworkAclEntry", in)
-			}
-			return api.Result(impl.CreateNetworkAclEntry(ctx, v))
-		}},
-		"CreateNetworkInsightsAccessScope": {Name: "CreateNetworkInsightsAccessScope", NewInput: func() any { return new(CreateNetworkInsightsAccessScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNetworkInsightsAccessScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNetworkInsightsAccessScope", in)
-			}
-			return api.Result(impl.CreateNetworkInsightsAccessScope(ctx, v))
-		}},
-		"CreateNetworkInsightsPath": {Name: "CreateNetworkInsightsPath", NewInput: func() any { return new(CreateNetworkInsightsPathInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNetworkInsightsPathInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNetworkInsightsPath", in)
-			}
-			return api.Result(impl.CreateNetworkInsightsPath(ctx, v))
-		}},
-		"CreateNetworkInterface": {Name: "CreateNetworkInterface", NewInput: func() any { return new(CreateNetworkInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNetworkInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNetworkInterface", in)
-			}
-			return api.Result(impl.CreateNetworkInterface(ctx, v))
-		}},
-		"CreateNetworkInterfacePermission": {Name: "CreateNetworkInterfacePermission", NewInput: func() any { return new(CreateNetworkInterfacePermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateNetworkInterfacePermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateNetworkInterfacePermission", in)
-			}
-			return api.Result(impl.CreateNetworkInterfacePermission(ctx, v))
-		}},
-		"CreatePlacementGroup": {Name: "CreatePlacementGroup", NewInput: func() any { return new(CreatePlacementGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePlacementGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePlacementGroup", in)
-			}
-			return api.Result(impl.CreatePlacementGroup(ctx, v))
-		}},
-		"CreatePublicIpv4Pool": {Name: "CreatePublicIpv4Pool", NewInput: func() any { return new(CreatePublicIpv4PoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePublicIpv4PoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePublicIpv4Pool", in)
-			}
-			return api.Result(impl.CreatePublicIpv4Pool(ctx, v))
-		}},
-		"CreateReplaceRootVolumeTask": {Name: "CreateReplaceRootVolumeTask", NewInput: func() any { return new(CreateReplaceRootVolumeTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateReplaceRootVolumeTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateReplaceRootVolumeTask", in)
-			}
-			return api.Result(impl.CreateReplaceRootVolumeTask(ctx, v))
-		}},
-		"CreateReservedInstancesListing": {Name: "CreateReservedInstancesListing", NewInput: func() any { return new(CreateReservedInstancesListingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateReservedInstancesListingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateReservedInstancesListing", in)
-			}
-			return api.Result(impl.CreateReservedInstancesListing(ctx, v))
-		}},
-		"CreateRestoreImageTask": {Name: "CreateRestoreImageTask", NewInput: func() any { return new(CreateRestoreImageTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRestoreImageTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRestoreImageTask", in)
-			}
-			return api.Result(impl.CreateRestoreImageTask(ctx, v))
-		}},
-		"CreateRoute": {Name: "CreateRoute", NewInput: func() any { return new(CreateRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRoute", in)
-			}
-			return api.Result(impl.CreateRoute(ctx, v))
-		}},
-		"CreateRouteServer": {Name: "CreateRouteServer", NewInput: func() any { return new(CreateRouteServerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRouteServerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRouteServer", in)
-			}
-			return api.Result(impl.CreateRouteServer(ctx, v))
-		}},
-		"CreateRouteServerEndpoint": {Name: "CreateRouteServerEndpoint", NewInput: func() any { return new(CreateRouteServerEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRouteServerEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRouteServerEndpoint", in)
-			}
-			return api.Result(impl.CreateRouteServerEndpoint(ctx, v))
-		}},
-		"CreateRouteServerPeer": {Name: "CreateRouteServerPeer", NewInput: func() any { return new(CreateRouteServerPeerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRouteServerPeerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRouteServerPeer", in)
-			}
-			return api.Result(impl.CreateRouteServerPeer(ctx, v))
-		}},
-		"CreateRouteTable": {Name: "CreateRouteTable", NewInput: func() any { return new(CreateRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRouteTable", in)
-			}
-			return api.Result(impl.CreateRouteTable(ctx, v))
-		}},
-		"CreateSecondaryNetwork": {Name: "CreateSecondaryNetwork", NewInput: func() any { return new(CreateSecondaryNetworkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSecondaryNetworkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSecondaryNetwork", in)
-			}
-			return api.Result(impl.CreateSecondaryNetwork(ctx, v))
-		}},
-		"CreateSecondarySubnet": {Name: "CreateSecondarySubnet", NewInput: func() any { return new(CreateSecondarySubnetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSecondarySubnetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSecondarySubnet", in)
-			}
-			return api.Result(impl.CreateSecondarySubnet(ctx, v))
-		}},
-		"CreateSecurityGroup": {Name: "CreateSecurityGroup", NewInput: func() any { return new(CreateSecurityGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSecurityGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSecurityGroup", in)
-			}
-			return api.Result(impl.CreateSecurityGroup(ctx, v))
-		}},
-		"CreateSnapshot": {Name: "CreateSnapshot", NewInput: func() any { return new(CreateSnapshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSnapshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSnapshot", in)
-			}
-			return api.Result(impl.CreateSnapshot(ctx, v))
-		}},
-		"CreateSnapshots": {Name: "CreateSnapshots", NewInput: func() any { return new(CreateSnapshotsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSnapshotsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSnapshots", in)
-			}
-			return api.Result(impl.CreateSnapshots(ctx, v))
-		}},
-		"CreateSpotDatafeedSubscription": {Name: "CreateSpotDatafeedSubscription", NewInput: func() any { return new(CreateSpotDatafeedSubscriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSpotDatafeedSubscriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSpotDatafeedSubscription", in)
-			}
-			return api.Result(impl.CreateSpotDatafeedSubscription(ctx, v))
-		}},
-		"CreateStoreImageTask": {Name: "CreateStoreImageTask", NewInput: func() any { return new(CreateStoreImageTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateStoreImageTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateStoreImageTask", in)
-			}
-			return api.Result(impl.CreateStoreImageTask(ctx, v))
-		}},
-		"CreateSubnet": {Name: "CreateSubnet", NewInput: func() any { return new(CreateSubnetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSubnetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSubnet", in)
-			}
-			return api.Result(impl.CreateSubnet(ctx, v))
-		}},
-		"CreateSubnetCidrReservation": {Name: "CreateSubnetCidrReservation", NewInput: func() any { return new(CreateSubnetCidrReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSubnetCidrReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSubnetCidrReservation", in)
-			}
-			return api.Result(impl.CreateSubnetCidrReservation(ctx, v))
-		}},
-		"CreateTags": {Name: "CreateTags", NewInput: func() any { return new(CreateTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTags", in)
-			}
-			return api.Result(impl.CreateTags(ctx, v))
-		}},
-		"CreateTrafficMirrorFilter": {Name: "CreateTrafficMirrorFilter", NewInput: func() any { return new(CreateTrafficMirrorFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficMirrorFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorFilter", in)
-			}
-			return api.Result(impl.CreateTrafficMirrorFilter(ctx, v))
-		}},
-		"CreateTrafficMirrorFilterRule": {Name: "CreateTrafficMirrorFilterRule", NewInput: func() any { return new(CreateTrafficMirrorFilterRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficMirrorFilterRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorFilterRule", in)
-			}
-			return api.Result(impl.CreateTrafficMirrorFilterRule(ctx, v))
-		}},
-		"CreateTrafficMirrorSession": {Name: "CreateTrafficMirrorSession", NewInput: func() any { return new(CreateTrafficMirrorSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficMirrorSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorSession", in)
-			}
-			return api.Result(impl.CreateTrafficMirrorSession(ctx, v))
-		}},
-		"CreateTrafficMirrorTarget": {Name: "CreateTrafficMirrorTarget", NewInput: func() any { return new(CreateTrafficMirrorTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficMirrorTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficMirrorTarget", in)
-			}
-			return api.Result(impl.CreateTrafficMirrorTarget(ctx, v))
-		}},
-		"CreateTransitGateway": {Name: "CreateTransitGateway", NewInput: func() any { return new(CreateTransitGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGateway", in)
-			}
-			return api.Result(impl.CreateTransitGateway(ctx, v))
-		}},
-		"CreateTransitGatewayConnect": {Name: "CreateTransitGatewayConnect", NewInput: func() any { return new(CreateTransitGatewayConnectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayConnectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayConnect", in)
-			}
-			return api.Result(impl.CreateTransitGatewayConnect(ctx, v))
-		}},
-		"CreateTransitGatewayConnectPeer": {Name: "CreateTransitGatewayConnectPeer", NewInput: func() any { return new(CreateTransitGatewayConnectPeerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayConnectPeerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayConnectPeer", in)
-			}
-			return api.Result(impl.CreateTransitGatewayConnectPeer(ctx, v))
-		}},
-		"CreateTransitGatewayMeteringPolicy": {Name: "CreateTransitGatewayMeteringPolicy", NewInput: func() any { return new(CreateTransitGatewayMeteringPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayMeteringPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayMeteringPolicy", in)
-			}
-			return api.Result(impl.CreateTransitGatewayMeteringPolicy(ctx, v))
-		}},
-		"CreateTransitGatewayMeteringPolicyEntry": {Name: "CreateTransitGatewayMeteringPolicyEntry", NewInput: func() any { return new(CreateTransitGatewayMeteringPolicyEntryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayMeteringPolicyEntryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayMeteringPolicyEntry", in)
-			}
-			return api.Result(impl.CreateTransitGatewayMeteringPolicyEntry(ctx, v))
-		}},
-		"CreateTransitGatewayMulticastDomain": {Name: "CreateTransitGatewayMulticastDomain", NewInput: func() any { return new(CreateTransitGatewayMulticastDomainInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayMulticastDomainInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayMulticastDomain", in)
-			}
-			return api.Result(impl.CreateTransitGatewayMulticastDomain(ctx, v))
-		}},
-		"CreateTransitGatewayPeeringAttachment": {Name: "CreateTransitGatewayPeeringAttachment", NewInput: func() any { return new(CreateTransitGatewayPeeringAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayPeeringAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayPeeringAttachment", in)
-			}
-			return api.Result(impl.CreateTransitGatewayPeeringAttachment(ctx, v))
-		}},
-		"CreateTransitGatewayPolicyTable": {Name: "CreateTransitGatewayPolicyTable", NewInput: func() any { return new(CreateTransitGatewayPolicyTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayPolicyTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayPolicyTable", in)
-			}
-			return api.Result(impl.CreateTransitGatewayPolicyTable(ctx, v))
-		}},
-		"CreateTransitGatewayPrefixListReference": {Name: "CreateTransitGatewayPrefixListReference", NewInput: func() any { return new(CreateTransitGatewayPrefixListReferenceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayPrefixListReferenceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayPrefixListReference", in)
-			}
-			return api.Result(impl.CreateTransitGatewayPrefixListReference(ctx, v))
-		}},
-		"CreateTransitGatewayRoute": {Name: "CreateTransitGatewayRoute", NewInput: func() any { return new(CreateTransitGatewayRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayRoute", in)
-			}
-			return api.Result(impl.CreateTransitGatewayRoute(ctx, v))
-		}},
-		"CreateTransitGatewayRouteTable": {Name: "CreateTransitGatewayRouteTable", NewInput: func() any { return new(CreateTransitGatewayRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayRouteTable", in)
-			}
-			return api.Result(impl.CreateTransitGatewayRouteTable(ctx, v))
-		}},
-		"CreateTransitGatewayRouteTableAnnouncement": {Name: "CreateTransitGatewayRouteTableAnnouncement", NewInput: func() any { return new(CreateTransitGatewayRouteTableAnnouncementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayRouteTableAnnouncementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayRouteTableAnnouncement", in)
-			}
-			return api.Result(impl.CreateTransitGatewayRouteTableAnnouncement(ctx, v))
-		}},
-		"CreateTransitGatewayVpcAttachment": {Name: "CreateTransitGatewayVpcAttachment", NewInput: func() any { return new(CreateTransitGatewayVpcAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTransitGatewayVpcAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTransitGatewayVpcAttachment", in)
-			}
-			return api.Result(impl.CreateTransitGatewayVpcAttachment(ctx, v))
-		}},
-		"CreateVerifiedAccessEndpoint": {Name: "CreateVerifiedAccessEndpoint", NewInput: func() any { return new(CreateVerifiedAccessEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVerifiedAccessEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessEndpoint", in)
-			}
-			return api.Result(impl.CreateVerifiedAccessEndpoint(ctx, v))
-		}},
-		"CreateVerifiedAccessGroup": {Name: "CreateVerifiedAccessGroup", NewInput: func() any { return new(CreateVerifiedAccessGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVerifiedAccessGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessGroup", in)
-			}
-			return api.Result(impl.CreateVerifiedAccessGroup(ctx, v))
-		}},
-		"CreateVerifiedAccessInstance": {Name: "CreateVerifiedAccessInstance", NewInput: func() any { return new(CreateVerifiedAccessInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVerifiedAccessInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessInstance", in)
-			}
-			return api.Result(impl.CreateVerifiedAccessInstance(ctx, v))
-		}},
-		"CreateVerifiedAccessTrustProvider": {Name: "CreateVerifiedAccessTrustProvider", NewInput: func() any { return new(CreateVerifiedAccessTrustProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVerifiedAccessTrustProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVerifiedAccessTrustProvider", in)
-			}
-			return api.Result(impl.CreateVerifiedAccessTrustProvider(ctx, v))
-		}},
-		"CreateVolume": {Name: "CreateVolume", NewInput: func() any { return new(CreateVolumeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVolumeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVolume", in)
-			}
-			return api.Result(impl.CreateVolume(ctx, v))
-		}},
-		"CreateVpc": {Name: "CreateVpc", NewInput: func() any { return new(CreateVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpc", in)
-			}
-			return api.Result(impl.CreateVpc(ctx, v))
-		}},
-		"CreateVpcBlockPublicAccessExclusion": {Name: "CreateVpcBlockPublicAccessExclusion", NewInput: func() any { return new(CreateVpcBlockPublicAccessExclusionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcBlockPublicAccessExclusionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpcBlockPublicAccessExclusion", in)
-			}
-			return api.Result(impl.CreateVpcBlockPublicAccessExclusion(ctx, v))
-		}},
-		"CreateVpcEncryptionControl": {Name: "CreateVpcEncryptionControl", NewInput: func() any { return new(CreateVpcEncryptionControlInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcEncryptionControlInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpcEncryptionControl", in)
-			}
-			return api.Result(impl.CreateVpcEncryptionControl(ctx, v))
-		}},
-		"CreateVpcEndpoint": {Name: "CreateVpcEndpoint", NewInput: func() any { return new(CreateVpcEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpcEndpoint", in)
-			}
-			return api.Result(impl.CreateVpcEndpoint(ctx, v))
-		}},
-		"CreateVpcEndpointConnectionNotification": {Name: "CreateVpcEndpointConnectionNotification", NewInput: func() any { return new(CreateVpcEndpointConnectionNotificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcEndpointConnectionNotificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpcEndpointConnectionNotification", in)
-			}
-			return api.Result(impl.CreateVpcEndpointConnectionNotification(ctx, v))
-		}},
-		"CreateVpcEndpointServiceConfiguration": {Name: "CreateVpcEndpointServiceConfiguration", NewInput: func() any { return new(CreateVpcEndpointServiceConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcEndpointServiceConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpcEndpointServiceConfiguration", in)
-			}
-			return api.Result(impl.CreateVpcEndpointServiceConfiguration(ctx, v))
-		}},
-		"CreateVpcPeeringConnection": {Name: "CreateVpcPeeringConnection", NewInput: func() any { return new(CreateVpcPeeringConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpcPeeringConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpcPeeringConnection", in)
-			}
-			return api.Result(impl.CreateVpcPeeringConnection(ctx, v))
-		}},
-		"CreateVpnConcentrator": {Name: "CreateVpnConcentrator", NewInput: func() any { return new(CreateVpnConcentratorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpnConcentratorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpnConcentrator", in)
-			}
-			return api.Result(impl.CreateVpnConcentrator(ctx, v))
-		}},
-		"CreateVpnConnection": {Name: "CreateVpnConnection", NewInput: func() any { return new(CreateVpnConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpnConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpnConnection", in)
-			}
-			return api.Result(impl.CreateVpnConnection(ctx, v))
-		}},
-		"CreateVpnConnectionRoute": {Name: "CreateVpnConnectionRoute", NewInput: func() any { return new(CreateVpnConnectionRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpnConnectionRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpnConnectionRoute", in)
-			}
-			return api.Result(impl.CreateVpnConnectionRoute(ctx, v))
-		}},
-		"CreateVpnGateway": {Name: "CreateVpnGateway", NewInput: func() any { return new(CreateVpnGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVpnGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVpnGateway", in)
-			}
-			return api.Result(impl.CreateVpnGateway(ctx, v))
-		}},
-		"DeleteCapacityManagerDataExport": {Name: "DeleteCapacityManagerDataExport", NewInput: func() any { return new(DeleteCapacityManagerDataExportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCapacityManagerDataExportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCapacityManagerDataExport", in)
-			}
-			return api.Result(impl.DeleteCapacityManagerDataExport(ctx, v))
-		}},
-		"DeleteCarrierGateway": {Name: "DeleteCarrierGateway", NewInput: func() any { return new(DeleteCarrierGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCarrierGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCarrierGateway", in)
-			}
-			return api.Result(impl.DeleteCarrierGateway(ctx, v))
-		}},
-		"DeleteClientVpnEndpoint": {Name: "DeleteClientVpnEndpoint", NewInput: func() any { return new(DeleteClientVpnEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteClientVpnEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteClientVpnEndpoint", in)
-			}
-			return api.Result(impl.DeleteClientVpnEndpoint(ctx, v))
-		}},
-		"DeleteClientVpnRoute": {Name: "DeleteClientVpnRoute", NewInput: func() any { return new(DeleteClientVpnRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteClientVpnRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteClientVpnRoute", in)
-			}
-			return api.Result(impl.DeleteClientVpnRoute(ctx, v))
-		}},
-		"DeleteCoipCidr": {Name: "DeleteCoipCidr", NewInput: func() any { return new(DeleteCoipCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCoipCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCoipCidr", in)
-			}
-			return api.Result(impl.DeleteCoipCidr(ctx, v))
-		}},
-		"DeleteCoipPool": {Name: "DeleteCoipPool", NewInput: func() any { return new(DeleteCoipPoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCoipPoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCoipPool", in)
-			}
-			return api.Result(impl.DeleteCoipPool(ctx, v))
-		}},
-		"DeleteCustomerGateway": {Name: "DeleteCustomerGateway", NewInput: func() any { return new(DeleteCustomerGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCustomerGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCustomerGateway", in)
-			}
-			return api.Result(impl.DeleteCustomerGateway(ctx, v))
-		}},
-		"DeleteDhcpOptions": {Name: "DeleteDhcpOptions", NewInput: func() any { return new(DeleteDhcpOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDhcpOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDhcpOptions", in)
-			}
-			return api.Result(impl.DeleteDhcpOptions(ctx, v))
-		}},
-		"DeleteEgressOnlyInternetGateway": {Name: "DeleteEgressOnlyInternetGateway", NewInput: func() any { return new(DeleteEgressOnlyInternetGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteEgressOnlyInternetGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteEgressOnlyInternetGateway", in)
-			}
-			return api.Result(impl.DeleteEgressOnlyInternetGateway(ctx, v))
-		}},
-		"DeleteFleets": {Name: "DeleteFleets", NewInput: func() any { return new(DeleteFleetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFleetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFleets", in)
-			}
-			return api.Result(impl.DeleteFleets(ctx, v))
-		}},
-		"DeleteFlowLogs": {Name: "DeleteFlowLogs", NewInput: func() any { return new(DeleteFlowLogsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFlowLogsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFlowLogs", in)
-			}
-			return api.Result(impl.DeleteFlowLogs(ctx, v))
-		}},
-		"DeleteFpgaImage": {Name: "DeleteFpgaImage", NewInput: func() any { return new(DeleteFpgaImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFpgaImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFpgaImage", in)
-			}
-			return api.Result(impl.DeleteFpgaImage(ctx, v))
-		}},
-		"DeleteImageUsageReport": {Name: "DeleteImageUsageReport", NewInput: func() any { return new(DeleteImageUsageReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteImageUsageReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteImageUsageReport", in)
-			}
-			return api.Result(impl.DeleteImageUsageReport(ctx, v))
-		}},
-		"DeleteInstanceConnectEndpoint": {Name: "DeleteInstanceConnectEndpoint", NewInput: func() any { return new(DeleteInstanceConnectEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteInstanceConnectEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteInstanceConnectEndpoint", in)
-			}
-			return api.Result(impl.DeleteInstanceConnectEndpoint(ctx, v))
-		}},
-		"DeleteInstanceEventWindow": {Name: "DeleteInstanceEventWindow", NewInput: func() any { return new(DeleteInstanceEventWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteInstanceEventWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteInstanceEventWindow", in)
-			}
-			return api.Result(impl.DeleteInstanceEventWindow(ctx, v))
-		}},
-		"DeleteInternetGateway": {Name: "DeleteInternetGateway", NewInput: func() any { return new(DeleteInternetGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteInternetGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteInternetGateway", in)
-			}
-			return api.Result(impl.DeleteInternetGateway(ctx, v))
-		}},
-		"DeleteIpam": {Name: "DeleteIpam", NewInput: func() any { return new(DeleteIpamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpam", in)
-			}
-			return api.Result(impl.DeleteIpam(ctx, v))
-		}},
-		"DeleteIpamExternalResourceVerificationToken": {Name: "DeleteIpamExternalResourceVerificationToken", NewInput: func() any { return new(DeleteIpamExternalResourceVerificationTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamExternalResourceVerificationTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamExternalResourceVerificationToken", in)
-			}
-			return api.Result(impl.DeleteIpamExternalResourceVerificationToken(ctx, v))
-		}},
-		"DeleteIpamPolicy": {Name: "DeleteIpamPolicy", NewInput: func() any { return new(DeleteIpamPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamPolicy", in)
-			}
-			return api.Result(impl.DeleteIpamPolicy(ctx, v))
-		}},
-		"DeleteIpamPool": {Name: "DeleteIpamPool", NewInput: func() any { return new(DeleteIpamPoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamPoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamPool", in)
-			}
-			return api.Result(impl.DeleteIpamPool(ctx, v))
-		}},
-		"DeleteIpamPrefixListResolver": {Name: "DeleteIpamPrefixListResolver", NewInput: func() any { return new(DeleteIpamPrefixListResolverInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamPrefixListResolverInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamPrefixListResolver", in)
-			}
-			return api.Result(impl.DeleteIpamPrefixListResolver(ctx, v))
-		}},
-		"DeleteIpamPrefixListResolverTarget": {Name: "DeleteIpamPrefixListResolverTarget", NewInput: func() any { return new(DeleteIpamPrefixListResolverTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamPrefixListResolverTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamPrefixListResolverTarget", in)
-			}
-			return api.Result(impl.DeleteIpamPrefixListResolverTarget(ctx, v))
-		}},
-		"DeleteIpamResourceDiscovery": {Name: "DeleteIpamResourceDiscovery", NewInput: func() any { return new(DeleteIpamResourceDiscoveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamResourceDiscoveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamResourceDiscovery", in)
-			}
-			return api.Result(impl.DeleteIpamResourceDiscovery(ctx, v))
-		}},
-		"DeleteIpamScope": {Name: "DeleteIpamScope", NewInput: func() any { return new(DeleteIpamScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIpamScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIpamScope", in)
-			}
-			return api.Result(impl.DeleteIpamScope(ctx, v))
-		}},
-		"DeleteKeyPair": {Name: "DeleteKeyPair", NewInput: func() any { return new(DeleteKeyPairInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteKeyPairInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteKeyPair", in)
-			}
-			return api.Result(impl.DeleteKeyPair(ctx, v))
-		}},
-		"DeleteLaunchTemplate": {Name: "DeleteLaunchTemplate", NewInput: func() any { return new(DeleteLaunchTemplateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLaunchTemplateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLaunchTemplate", in)
-			}
-			return api.Result(impl.DeleteLaunchTemplate(ctx, v))
-		}},
-		"DeleteLaunchTemplateVersions": {Name: "DeleteLaunchTemplateVersions", NewInput: func() any { return new(DeleteLaunchTemplateVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLaunchTemplateVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLaunchTemplateVersions", in)
-			}
-			return api.Result(impl.DeleteLaunchTemplateVersions(ctx, v))
-		}},
-		"DeleteLocalGatewayRoute": {Name: "DeleteLocalGatewayRoute", NewInput: func() any { return new(DeleteLocalGatewayRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLocalGatewayRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRoute", in)
-			}
-			return api.Result(impl.DeleteLocalGatewayRoute(ctx, v))
-		}},
-		"DeleteLocalGatewayRouteTable": {Name: "DeleteLocalGatewayRouteTable", NewInput: func() any { return new(DeleteLocalGatewayRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLocalGatewayRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRouteTable", in)
-			}
-			return api.Result(impl.DeleteLocalGatewayRouteTable(ctx, v))
-		}},
-		"DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation": {Name: "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation", NewInput: func() any { return new(DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation", in)
-			}
-			return api.Result(impl.DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation(ctx, v))
-		}},
-		"DeleteLocalGatewayRouteTableVpcAssociation": {Name: "DeleteLocalGatewayRouteTableVpcAssociation", NewInput: func() any { return new(DeleteLocalGatewayRouteTableVpcAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLocalGatewayRouteTableVpcAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayRouteTableVpcAssociation", in)
-			}
-			return api.Result(impl.DeleteLocalGatewayRouteTableVpcAssociation(ctx, v))
-		}},
-		"DeleteLocalGatewayVirtualInterface": {Name: "DeleteLocalGatewayVirtualInterface", NewInput: func() any { return new(DeleteLocalGatewayVirtualInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLocalGatewayVirtualInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayVirtualInterface", in)
-			}
-			return api.Result(impl.DeleteLocalGatewayVirtualInterface(ctx, v))
-		}},
-		"DeleteLocalGatewayVirtualInterfaceGroup": {Name: "DeleteLocalGatewayVirtualInterfaceGroup", NewInput: func() any { return new(DeleteLocalGatewayVirtualInterfaceGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLocalGatewayVirtualInterfaceGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLocalGatewayVirtualInterfaceGroup", in)
-			}
-			return api.Result(impl.DeleteLocalGatewayVirtualInterfaceGroup(ctx, v))
-		}},
-		"DeleteManagedPrefixList": {Name: "DeleteManagedPrefixList", NewInput: func() any { return new(DeleteManagedPrefixListInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteManagedPrefixListInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteManagedPrefixList", in)
-			}
-			return api.Result(impl.DeleteManagedPrefixList(ctx, v))
-		}},
-		"DeleteNatGateway": {Name: "DeleteNatGateway", NewInput: func() any { return new(DeleteNatGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNatGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNatGateway", in)
-			}
-			return api.Result(impl.DeleteNatGateway(ctx, v))
-		}},
-		"DeleteNetworkAcl": {Name: "DeleteNetworkAcl", NewInput: func() any { return new(DeleteNetworkAclInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkAclInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkAcl", in)
-			}
-			return api.Result(impl.DeleteNetworkAcl(ctx, v))
-		}},
-		"DeleteNetworkAclEntry": {Name: "DeleteNetworkAclEntry", NewInput: func() any { return new(DeleteNetworkAclEntryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkAclEntryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkAclEntry", in)
-			}
-			return api.Result(impl.DeleteNetworkAclEntry(ctx, v))
-		}},
-		"DeleteNetworkInsightsAccessScope": {Name: "DeleteNetworkInsightsAccessScope", NewInput: func() any { return new(DeleteNetworkInsightsAccessScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkInsightsAccessScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsAccessScope", in)
-			}
-			return api.Result(impl.DeleteNetworkInsightsAccessScope(ctx, v))
-		}},
-		"DeleteNetworkInsightsAccessScopeAnalysis": {Name: "DeleteNetworkInsightsAccessScopeAnalysis", NewInput: func() any { return new(DeleteNetworkInsightsAccessScopeAnalysisInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkInsightsAccessScopeAnalysisInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsAccessScopeAnalysis", in)
-			}
-			return api.Result(impl.DeleteNetworkInsightsAccessScopeAnalysis(ctx, v))
-		}},
-		"DeleteNetworkInsightsAnalysis": {Name: "DeleteNetworkInsightsAnalysis", NewInput: func() any { return new(DeleteNetworkInsightsAnalysisInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkInsightsAnalysisInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsAnalysis", in)
-			}
-			return api.Result(impl.DeleteNetworkInsightsAnalysis(ctx, v))
-		}},
-		"DeleteNetworkInsightsPath": {Name: "DeleteNetworkInsightsPath", NewInput: func() any { return new(DeleteNetworkInsightsPathInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkInsightsPathInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkInsightsPath", in)
-			}
-			return api.Result(impl.DeleteNetworkInsightsPath(ctx, v))
-		}},
-		"DeleteNetworkInterface": {Name: "DeleteNetworkInterface", NewInput: func() any { return new(DeleteNetworkInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkInterface", in)
-			}
-			return api.Result(impl.DeleteNetworkInterface(ctx, v))
-		}},
-		"DeleteNetworkInterfacePermission": {Name: "DeleteNetworkInterfacePermission", NewInput: func() any { return new(DeleteNetworkInterfacePermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteNetworkInterfacePermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteNetworkInterfacePermission", in)
-			}
-			return api.Result(impl.DeleteNetworkInterfacePermission(ctx, v))
-		}},
-		"DeletePlacementGroup": {Name: "DeletePlacementGroup", NewInput: func() any { return new(DeletePlacementGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePlacementGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePlacementGroup", in)
-			}
-			return api.Result(impl.DeletePlacementGroup(ctx, v))
-		}},
-		"DeletePublicIpv4Pool": {Name: "DeletePublicIpv4Pool", NewInput: func() any { return new(DeletePublicIpv4PoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePublicIpv4PoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePublicIpv4Pool", in)
-			}
-			return api.Result(impl.DeletePublicIpv4Pool(ctx, v))
-		}},
-		"DeleteQueuedReservedInstances": {Name: "DeleteQueuedReservedInstances", NewInput: func() any { return new(DeleteQueuedReservedInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteQueuedReservedInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteQueuedReservedInstances", in)
-			}
-			return api.Result(impl.DeleteQueuedReservedInstances(ctx, v))
-		}},
-		"DeleteRoute": {Name: "DeleteRoute", NewInput: func() any { return new(DeleteRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRoute", in)
-			}
-			return api.Result(impl.DeleteRoute(ctx, v))
-		}},
-		"DeleteRouteServer": {Name: "DeleteRouteServer", NewInput: func() any { return new(DeleteRouteServerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRouteServerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRouteServer", in)
-			}
-			return api.Result(impl.DeleteRouteServer(ctx, v))
-		}},
-		"DeleteRouteServerEndpoint": {Name: "DeleteRouteServerEndpoint", NewInput: func() any { return new(DeleteRouteServerEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRouteServerEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRouteServerEndpoint", in)
-			}
-			return api.Result(impl.DeleteRouteServerEndpoint(ctx, v))
-		}},
-		"DeleteRouteServerPeer": {Name: "DeleteRouteServerPeer", NewInput: func() any { return new(DeleteRouteServerPeerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRouteServerPeerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRouteServerPeer", in)
-			}
-			return api.Result(impl.DeleteRouteServerPeer(ctx, v))
-		}},
-		"DeleteRouteTable": {Name: "DeleteRouteTable", NewInput: func() any { return new(DeleteRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRouteTable", in)
-			}
-			return api.Result(impl.DeleteRouteTable(ctx, v))
-		}},
-		"DeleteSecondaryNetwork": {Name: "DeleteSecondaryNetwork", NewInput: func() any { return new(DeleteSecondaryNetworkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSecondaryNetworkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSecondaryNetwork", in)
-			}
-			return api.Result(impl.DeleteSecondaryNetwork(ctx, v))
-		}},
-		"DeleteSecondarySubnet": {Name: "DeleteSecondarySubnet", NewInput: func() any { return new(DeleteSecondarySubnetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSecondarySubnetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSecondarySubnet", in)
-			}
-			return api.Result(impl.DeleteSecondarySubnet(ctx, v))
-		}},
-		"DeleteSecurityGroup": {Name: "DeleteSecurityGroup", NewInput: func() any { return new(DeleteSecurityGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSecurityGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSecurityGroup", in)
-			}
-			return api.Result(impl.DeleteSecurityGroup(ctx, v))
-		}},
-		"DeleteSnapshot": {Name: "DeleteSnapshot", NewInput: func() any { return new(DeleteSnapshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSnapshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSnapshot", in)
-			}
-			return api.Result(impl.DeleteSnapshot(ctx, v))
-		}},
-		"DeleteSpotDatafeedSubscription": {Name: "DeleteSpotDatafeedSubscription", NewInput: func() any { return new(DeleteSpotDatafeedSubscriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSpotDatafeedSubscriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSpotDatafeedSubscription", in)
-			}
-			return api.Result(impl.DeleteSpotDatafeedSubscription(ctx, v))
-		}},
-		"DeleteSubnet": {Name: "DeleteSubnet", NewInput: func() any { return new(DeleteSubnetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSubnetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSubnet", in)
-			}
-			return api.Result(impl.DeleteSubnet(ctx, v))
-		}},
-		"DeleteSubnetCidrReservation": {Name: "DeleteSubnetCidrReservation", NewInput: func() any { return new(DeleteSubnetCidrReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSubnetCidrReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSubnetCidrReservation", in)
-			}
-			return api.Result(impl.DeleteSubnetCidrReservation(ctx, v))
-		}},
-		"DeleteTags": {Name: "DeleteTags", NewInput: func() any { return new(DeleteTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTags", in)
-			}
-			return api.Result(impl.DeleteTags(ctx, v))
-		}},
-		"DeleteTrafficMirrorFilter": {Name: "DeleteTrafficMirrorFilter", NewInput: func() any { return new(DeleteTrafficMirrorFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrafficMirrorFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorFilter", in)
-			}
-			return api.Result(impl.DeleteTrafficMirrorFilter(ctx, v))
-		}},
-		"DeleteTrafficMirrorFilterRule": {Name: "DeleteTrafficMirrorFilterRule", NewInput: func() any { return new(DeleteTrafficMirrorFilterRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrafficMirrorFilterRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorFilterRule", in)
-			}
-			return api.Result(impl.DeleteTrafficMirrorFilterRule(ctx, v))
-		}},
-		"DeleteTrafficMirrorSession": {Name: "DeleteTrafficMirrorSession", NewInput: func() any { return new(DeleteTrafficMirrorSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrafficMirrorSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorSession", in)
-			}
-			return api.Result(impl.DeleteTrafficMirrorSession(ctx, v))
-		}},
-		"DeleteTrafficMirrorTarget": {Name: "DeleteTrafficMirrorTarget", NewInput: func() any { return new(DeleteTrafficMirrorTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrafficMirrorTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrafficMirrorTarget", in)
-			}
-			return api.Result(impl.DeleteTrafficMirrorTarget(ctx, v))
-		}},
-		"DeleteTransitGateway": {Name: "DeleteTransitGateway", NewInput: func() any { return new(DeleteTransitGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGateway", in)
-			}
-			return api.Result(impl.DeleteTransitGateway(ctx, v))
-		}},
-		"DeleteTransitGatewayClientVpnAttachment": {Name: "DeleteTransitGatewayClientVpnAttachment", NewInput: func() any { return new(DeleteTransitGatewayClientVpnAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayClientVpnAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayClientVpnAttachment", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayClientVpnAttachment(ctx, v))
-		}},
-		"DeleteTransitGatewayConnect": {Name: "DeleteTransitGatewayConnect", NewInput: func() any { return new(DeleteTransitGatewayConnectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayConnectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayConnect", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayConnect(ctx, v))
-		}},
-		"DeleteTransitGatewayConnectPeer": {Name: "DeleteTransitGatewayConnectPeer", NewInput: func() any { return new(DeleteTransitGatewayConnectPeerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayConnectPeerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayConnectPeer", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayConnectPeer(ctx, v))
-		}},
-		"DeleteTransitGatewayMeteringPolicy": {Name: "DeleteTransitGatewayMeteringPolicy", NewInput: func() any { return new(DeleteTransitGatewayMeteringPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayMeteringPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayMeteringPolicy", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayMeteringPolicy(ctx, v))
-		}},
-		"DeleteTransitGatewayMeteringPolicyEntry": {Name: "DeleteTransitGatewayMeteringPolicyEntry", NewInput: func() any { return new(DeleteTransitGatewayMeteringPolicyEntryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayMeteringPolicyEntryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayMeteringPolicyEntry", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayMeteringPolicyEntry(ctx, v))
-		}},
-		"DeleteTransitGatewayMulticastDomain": {Name: "DeleteTransitGatewayMulticastDomain", NewInput: func() any { return new(DeleteTransitGatewayMulticastDomainInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayMulticastDomainInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayMulticastDomain", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayMulticastDomain(ctx, v))
-		}},
-		"DeleteTransitGatewayPeeringAttachment": {Name: "DeleteTransitGatewayPeeringAttachment", NewInput: func() any { return new(DeleteTransitGatewayPeeringAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayPeeringAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayPeeringAttachment", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayPeeringAttachment(ctx, v))
-		}},
-		"DeleteTransitGatewayPolicyTable": {Name: "DeleteTransitGatewayPolicyTable", NewInput: func() any { return new(DeleteTransitGatewayPolicyTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayPolicyTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayPolicyTable", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayPolicyTable(ctx, v))
-		}},
-		"DeleteTransitGatewayPrefixListReference": {Name: "DeleteTransitGatewayPrefixListReference", NewInput: func() any { return new(DeleteTransitGatewayPrefixListReferenceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayPrefixListReferenceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayPrefixListReference", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayPrefixListReference(ctx, v))
-		}},
-		"DeleteTransitGatewayRoute": {Name: "DeleteTransitGatewayRoute", NewInput: func() any { return new(DeleteTransitGatewayRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayRoute", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayRoute(ctx, v))
-		}},
-		"DeleteTransitGatewayRouteTable": {Name: "DeleteTransitGatewayRouteTable", NewInput: func() any { return new(DeleteTransitGatewayRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayRouteTable", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayRouteTable(ctx, v))
-		}},
-		"DeleteTransitGatewayRouteTableAnnouncement": {Name: "DeleteTransitGatewayRouteTableAnnouncement", NewInput: func() any { return new(DeleteTransitGatewayRouteTableAnnouncementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayRouteTableAnnouncementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayRouteTableAnnouncement", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayRouteTableAnnouncement(ctx, v))
-		}},
-		"DeleteTransitGatewayVpcAttachment": {Name: "DeleteTransitGatewayVpcAttachment", NewInput: func() any { return new(DeleteTransitGatewayVpcAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransitGatewayVpcAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransitGatewayVpcAttachment", in)
-			}
-			return api.Result(impl.DeleteTransitGatewayVpcAttachment(ctx, v))
-		}},
-		"DeleteVerifiedAccessEndpoint": {Name: "DeleteVerifiedAccessEndpoint", NewInput: func() any { return new(DeleteVerifiedAccessEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVerifiedAccessEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessEndpoint", in)
-			}
-			return api.Result(impl.DeleteVerifiedAccessEndpoint(ctx, v))
-		}},
-		"DeleteVerifiedAccessGroup": {Name: "DeleteVerifiedAccessGroup", NewInput: func() any { return new(DeleteVerifiedAccessGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVerifiedAccessGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessGroup", in)
-			}
-			return api.Result(impl.DeleteVerifiedAccessGroup(ctx, v))
-		}},
-		"DeleteVerifiedAccessInstance": {Name: "DeleteVerifiedAccessInstance", NewInput: func() any { return new(DeleteVerifiedAccessInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVerifiedAccessInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessInstance", in)
-			}
-			return api.Result(impl.DeleteVerifiedAccessInstance(ctx, v))
-		}},
-		"DeleteVerifiedAccessTrustProvider": {Name: "DeleteVerifiedAccessTrustProvider", NewInput: func() any { return new(DeleteVerifiedAccessTrustProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVerifiedAccessTrustProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVerifiedAccessTrustProvider", in)
-			}
-			return api.Result(impl.DeleteVerifiedAccessTrustProvider(ctx, v))
-		}},
-		"DeleteVolume": {Name: "DeleteVolume", NewInput: func() any { return new(DeleteVolumeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVolumeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVolume", in)
-			}
-			return api.Result(impl.DeleteVolume(ctx, v))
-		}},
-		"DeleteVpc": {Name: "DeleteVpc", NewInput: func() any { return new(DeleteVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpc", in)
-			}
-			return api.Result(impl.DeleteVpc(ctx, v))
-		}},
-		"DeleteVpcBlockPublicAccessExclusion": {Name: "DeleteVpcBlockPublicAccessExclusion", NewInput: func() any { return new(DeleteVpcBlockPublicAccessExclusionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcBlockPublicAccessExclusionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpcBlockPublicAccessExclusion", in)
-			}
-			return api.Result(impl.DeleteVpcBlockPublicAccessExclusion(ctx, v))
-		}},
-		"DeleteVpcEncryptionControl": {Name: "DeleteVpcEncryptionControl", NewInput: func() any { return new(DeleteVpcEncryptionControlInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcEncryptionControlInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpcEncryptionControl", in)
-			}
-			return api.Result(impl.DeleteVpcEncryptionControl(ctx, v))
-		}},
-		"DeleteVpcEndpointConnectionNotifications": {Name: "DeleteVpcEndpointConnectionNotifications", NewInput: func() any { return new(DeleteVpcEndpointConnectionNotificationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcEndpointConnectionNotificationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpcEndpointConnectionNotifications", in)
-			}
-			return api.Result(impl.DeleteVpcEndpointConnectionNotifications(ctx, v))
-		}},
-		"DeleteVpcEndpointServiceConfigurations": {Name: "DeleteVpcEndpointServiceConfigurations", NewInput: func() any { return new(DeleteVpcEndpointServiceConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcEndpointServiceConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpcEndpointServiceConfigurations", in)
-			}
-			return api.Result(impl.DeleteVpcEndpointServiceConfigurations(ctx, v))
-		}},
-		"DeleteVpcEndpoints": {Name: "DeleteVpcEndpoints", NewInput: func() any { return new(DeleteVpcEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpcEndpoints", in)
-			}
-			return api.Result(impl.DeleteVpcEndpoints(ctx, v))
-		}},
-		"DeleteVpcPeeringConnection": {Name: "DeleteVpcPeeringConnection", NewInput: func() any { return new(DeleteVpcPeeringConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpcPeeringConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpcPeeringConnection", in)
-			}
-			return api.Result(impl.DeleteVpcPeeringConnection(ctx, v))
-		}},
-		"DeleteVpnConcentrator": {Name: "DeleteVpnConcentrator", NewInput: func() any { return new(DeleteVpnConcentratorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpnConcentratorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpnConcentrator", in)
-			}
-			return api.Result(impl.DeleteVpnConcentrator(ctx, v))
-		}},
-		"DeleteVpnConnection": {Name: "DeleteVpnConnection", NewInput: func() any { return new(DeleteVpnConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpnConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpnConnection", in)
-			}
-			return api.Result(impl.DeleteVpnConnection(ctx, v))
-		}},
-		"DeleteVpnConnectionRoute": {Name: "DeleteVpnConnectionRoute", NewInput: func() any { return new(DeleteVpnConnectionRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpnConnectionRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpnConnectionRoute", in)
-			}
-			return api.Result(impl.DeleteVpnConnectionRoute(ctx, v))
-		}},
-		"DeleteVpnGateway": {Name: "DeleteVpnGateway", NewInput: func() any { return new(DeleteVpnGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVpnGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVpnGateway", in)
-			}
-			return api.Result(impl.DeleteVpnGateway(ctx, v))
-		}},
-		"DeprovisionByoipCidr": {Name: "DeprovisionByoipCidr", NewInput: func() any { return new(DeprovisionByoipCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeprovisionByoipCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeprovisionByoipCidr", in)
-			}
-			return api.Result(impl.DeprovisionByoipCidr(ctx, v))
-		}},
-		"DeprovisionIpamByoasn": {Name: "DeprovisionIpamByoasn", NewInput: func() any { return new(DeprovisionIpamByoasnInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeprovisionIpamByoasnInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeprovisionIpamByoasn", in)
-			}
-			return api.Result(impl.DeprovisionIpamByoasn(ctx, v))
-		}},
-		"DeprovisionIpamPoolCidr": {Name: "DeprovisionIpamPoolCidr", NewInput: func() any { return new(DeprovisionIpamPoolCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeprovisionIpamPoolCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeprovisionIpamPoolCidr", in)
-			}
-			return api.Result(impl.DeprovisionIpamPoolCidr(ctx, v))
-		}},
-		"DeprovisionPublicIpv4PoolCidr": {Name: "DeprovisionPublicIpv4PoolCidr", NewInput: func() any { return new(DeprovisionPublicIpv4PoolCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeprovisionPublicIpv4PoolCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeprovisionPublicIpv4PoolCidr", in)
-			}
-			return api.Result(impl.DeprovisionPublicIpv4PoolCidr(ctx, v))
-		}},
-		"DeregisterImage": {Name: "DeregisterImage", NewInput: func() any { return new(DeregisterImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterImage", in)
-			}
-			return api.Result(impl.DeregisterImage(ctx, v))
-		}},
-		"DeregisterInstanceEventNotificationAttributes": {Name: "DeregisterInstanceEventNotificationAttributes", NewInput: func() any { return new(DeregisterInstanceEventNotificationAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterInstanceEventNotificationAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterInstanceEventNotificationAttributes", in)
-			}
-			return api.Result(impl.DeregisterInstanceEventNotificationAttributes(ctx, v))
-		}},
-		"DeregisterTransitGatewayMulticastGroupMembers": {Name: "DeregisterTransitGatewayMulticastGroupMembers", NewInput: func() any { return new(DeregisterTransitGatewayMulticastGroupMembersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterTransitGatewayMulticastGroupMembersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterTransitGatewayMulticastGroupMembers", in)
-			}
-			return api.Result(impl.DeregisterTransitGatewayMulticastGroupMembers(ctx, v))
-		}},
-		"DeregisterTransitGatewayMulticastGroupSources": {Name: "DeregisterTransitGatewayMulticastGroupSources", NewInput: func() any { return new(DeregisterTransitGatewayMulticastGroupSourcesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterTransitGatewayMulticastGroupSourcesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterTransitGatewayMulticastGroupSources", in)
-			}
-			return api.Result(impl.DeregisterTransitGatewayMulticastGroupSources(ctx, v))
-		}},
-		"DescribeAccountAttributes": {Name: "DescribeAccountAttributes", NewInput: func() any { return new(DescribeAccountAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAccountAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAccountAttributes", in)
-			}
-			return api.Result(impl.DescribeAccountAttributes(ctx, v))
-		}},
-		"DescribeAddressTransfers": {Name: "DescribeAddressTransfers", NewInput: func() any { return new(DescribeAddressTransfersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAddressTransfersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAddressTransfers", in)
-			}
-			return api.Result(impl.DescribeAddressTransfers(ctx, v))
-		}},
-		"DescribeAddresses": {Name: "DescribeAddresses", NewInput: func() any { return new(DescribeAddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAddresses", in)
-			}
-			return api.Result(impl.DescribeAddresses(ctx, v))
-		}},
-		"DescribeAddressesAttribute": {Name: "DescribeAddressesAttribute", NewInput: func() any { return new(DescribeAddressesAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAddressesAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAddressesAttribute", in)
-			}
-			return api.Result(impl.DescribeAddressesAttribute(ctx, v))
-		}},
-		"DescribeAggregateIdFormat": {Name: "DescribeAggregateIdFormat", NewInput: func() any { return new(DescribeAggregateIdFormatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAggregateIdFormatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAggregateIdFormat", in)
-			}
-			return api.Result(impl.DescribeAggregateIdFormat(ctx, v))
-		}},
-		"DescribeAvailabilityZones": {Name: "DescribeAvailabilityZones", NewInput: func() any { return new(DescribeAvailabilityZonesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAvailabilityZonesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAvailabilityZones", in)
-			}
-			return api.Result(impl.DescribeAvailabilityZones(ctx, v))
-		}},
-		"DescribeAwsNetworkPerformanceMetricSubscriptions": {Name: "DescribeAwsNetworkPerformanceMetricSubscriptions", NewInput: func() any { return new(DescribeAwsNetworkPerformanceMetricSubscriptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAwsNetworkPerformanceMetricSubscriptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAwsNetworkPerformanceMetricSubscriptions", in)
-			}
-			return api.Result(impl.DescribeAwsNetworkPerformanceMetricSubscriptions(ctx, v))
-		}},
-		"DescribeBundleTasks": {Name: "DescribeBundleTasks", NewInput: func() any { return new(DescribeBundleTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeBundleTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeBundleTasks", in)
-			}
-			return api.Result(impl.DescribeBundleTasks(ctx, v))
-		}},
-		"DescribeByoipCidrs": {Name: "DescribeByoipCidrs", NewInput: func() any { return new(DescribeByoipCidrsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeByoipCidrsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeByoipCidrs", in)
-			}
-			return api.Result(impl.DescribeByoipCidrs(ctx, v))
-		}},
-		"DescribeCapacityBlockExtensionHistory": {Name: "DescribeCapacityBlockExtensionHistory", NewInput: func() any { return new(DescribeCapacityBlockExtensionHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityBlockExtensionHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockExtensionHistory", in)
-			}
-			return api.Result(impl.DescribeCapacityBlockExtensionHistory(ctx, v))
-		}},
-		"DescribeCapacityBlockExtensionOfferings": {Name: "DescribeCapacityBlockExtensionOfferings", NewInput: func() any { return new(DescribeCapacityBlockExtensionOfferingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityBlockExtensionOfferingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockExtensionOfferings", in)
-			}
-			return api.Result(impl.DescribeCapacityBlockExtensionOfferings(ctx, v))
-		}},
-		"DescribeCapacityBlockOfferings": {Name: "DescribeCapacityBlockOfferings", NewInput: func() any { return new(DescribeCapacityBlockOfferingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityBlockOfferingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockOfferings", in)
-			}
-			return api.Result(impl.DescribeCapacityBlockOfferings(ctx, v))
-		}},
-		"DescribeCapacityBlockStatus": {Name: "DescribeCapacityBlockStatus", NewInput: func() any { return new(DescribeCapacityBlockStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityBlockStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlockStatus", in)
-			}
-			return api.Result(impl.DescribeCapacityBlockStatus(ctx, v))
-		}},
-		"DescribeCapacityBlocks": {Name: "DescribeCapacityBlocks", NewInput: func() any { return new(DescribeCapacityBlocksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityBlocksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityBlocks", in)
-			}
-			return api.Result(impl.DescribeCapacityBlocks(ctx, v))
-		}},
-		"DescribeCapacityManagerDataExports": {Name: "DescribeCapacityManagerDataExports", NewInput: func() any { return new(DescribeCapacityManagerDataExportsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityManagerDataExportsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityManagerDataExports", in)
-			}
-			return api.Result(impl.DescribeCapacityManagerDataExports(ctx, v))
-		}},
-		"DescribeCapacityReservationBillingRequests": {Name: "DescribeCapacityReservationBillingRequests", NewInput: func() any { return new(DescribeCapacityReservationBillingRequestsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityReservationBillingRequestsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservationBillingRequests", in)
-			}
-			return api.Result(impl.DescribeCapacityReservationBillingRequests(ctx, v))
-		}},
-		"DescribeCapacityReservationFleets": {Name: "DescribeCapacityReservationFleets", NewInput: func() any { return new(DescribeCapacityReservationFleetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityReservationFleetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservationFleets", in)
-			}
-			return api.Result(impl.DescribeCapacityReservationFleets(ctx, v))
-		}},
-		"DescribeCapacityReservationTopology": {Name: "DescribeCapacityReservationTopology", NewInput: func() any { return new(DescribeCapacityReservationTopologyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityReservationTopologyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservationTopology", in)
-			}
-			return api.Result(impl.DescribeCapacityReservationTopology(ctx, v))
-		}},
-		"DescribeCapacityReservations": {Name: "DescribeCapacityReservations", NewInput: func() any { return new(DescribeCapacityReservationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCapacityReservationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCapacityReservations", in)
-			}
-			return api.Result(impl.DescribeCapacityReservations(ctx, v))
-		}},
-		"DescribeCarrierGateways": {Name: "DescribeCarrierGateways", NewInput: func() any { return new(DescribeCarrierGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCarrierGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCarrierGateways", in)
-			}
-			return api.Result(impl.DescribeCarrierGateways(ctx, v))
-		}},
-		"DescribeClassicLinkInstances": {Name: "DescribeClassicLinkInstances", NewInput: func() any { return new(DescribeClassicLinkInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeClassicLinkInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeClassicLinkInstances", in)
-			}
-			return api.Result(impl.DescribeClassicLinkInstances(ctx, v))
-		}},
-		"DescribeClientVpnAuthorizationRules": {Name: "DescribeClientVpnAuthorizationRules", NewInput: func() any { return new(DescribeClientVpnAuthorizationRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeClientVpnAuthorizationRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeClientVpnAuthorizationRules", in)
-			}
-			return api.Result(impl.DescribeClientVpnAuthorizationRules(ctx, v))
-		}},
-		"DescribeClientVpnConnections": {Name: "DescribeClientVpnConnections", NewInput: func() any { return new(DescribeClientVpnConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeClientVpnConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeClientVpnConnections", in)
-			}
-			return api.Result(impl.DescribeClientVpnConnections(ctx, v))
-		}},
-		"DescribeClientVpnEndpoints": {Name: "DescribeClientVpnEndpoints", NewInput: func() any { return new(DescribeClientVpnEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeClientVpnEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeClientVpnEndpoints", in)
-			}
-			return api.Result(impl.DescribeClientVpnEndpoints(ctx, v))
-		}},
-		"DescribeClientVpnRoutes": {Name: "DescribeClientVpnRoutes", NewInput: func() any { return new(DescribeClientVpnRoutesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeClientVpnRoutesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeClientVpnRoutes", in)
-			}
-			return api.Result(impl.DescribeClientVpnRoutes(ctx, v))
-		}},
-		"DescribeClientVpnTargetNetworks": {Name: "DescribeClientVpnTargetNetworks", NewInput: func() any { return new(DescribeClientVpnTargetNetworksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeClientVpnTargetNetworksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeClientVpnTargetNetworks", in)
-			}
-			return api.Result(impl.DescribeClientVpnTargetNetworks(ctx, v))
-		}},
-		"DescribeCoipPools": {Name: "DescribeCoipPools", NewInput: func() any { return new(DescribeCoipPoolsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCoipPoolsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCoipPools", in)
-			}
-			return api.Result(impl.DescribeCoipPools(ctx, v))
-		}},
-		"DescribeConversionTasks": {Name: "DescribeConversionTasks", NewInput: func() any { return new(DescribeConversionTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeConversionTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeConversionTasks", in)
-			}
-			return api.Result(impl.DescribeConversionTasks(ctx, v))
-		}},
-		"DescribeCustomerGateways": {Name: "DescribeCustomerGateways", NewInput: func() any { return new(DescribeCustomerGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCustomerGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCustomerGateways", in)
-			}
-			return api.Result(impl.DescribeCustomerGateways(ctx, v))
-		}},
-		"DescribeDeclarativePoliciesReports": {Name: "DescribeDeclarativePoliciesReports", NewInput: func() any { return new(DescribeDeclarativePoliciesReportsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDeclarativePoliciesReportsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDeclarativePoliciesReports", in)
-			}
-			return api.Result(impl.DescribeDeclarativePoliciesReports(ctx, v))
-		}},
-		"DescribeDhcpOptions": {Name: "DescribeDhcpOptions", NewInput: func() any { return new(DescribeDhcpOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDhcpOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDhcpOptions", in)
-			}
-			return api.Result(impl.DescribeDhcpOptions(ctx, v))
-		}},
-		"DescribeEgressOnlyInternetGateways": {Name: "DescribeEgressOnlyInternetGateways", NewInput: func() any { return new(DescribeEgressOnlyInternetGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeEgressOnlyInternetGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeEgressOnlyInternetGateways", in)
-			}
-			return api.Result(impl.DescribeEgressOnlyInternetGateways(ctx, v))
-		}},
-		"DescribeElasticGpus": {Name: "DescribeElasticGpus", NewInput: func() any { return new(DescribeElasticGpusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeElasticGpusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeElasticGpus", in)
-			}
-			return api.Result(impl.DescribeElasticGpus(ctx, v))
-		}},
-		"DescribeExportImageTasks": {Name: "DescribeExportImageTasks", NewInput: func() any { return new(DescribeExportImageTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeExportImageTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeExportImageTasks", in)
-			}
-			return api.Result(impl.DescribeExportImageTasks(ctx, v))
-		}},
-		"DescribeExportTasks": {Name: "DescribeExportTasks", NewInput: func() any { return new(DescribeExportTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeExportTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeExportTasks", in)
-			}
-			return api.Result(impl.DescribeExportTasks(ctx, v))
-		}},
-		"DescribeFastLaunchImages": {Name: "DescribeFastLaunchImages", NewInput: func() any { return new(DescribeFastLaunchImagesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFastLaunchImagesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFastLaunchImages", in)
-			}
-			return api.Result(impl.DescribeFastLaunchImages(ctx, v))
-		}},
-		"DescribeFastSnapshotRestores": {Name: "DescribeFastSnapshotRestores", NewInput: func() any { return new(DescribeFastSnapshotRestoresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFastSnapshotRestoresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFastSnapshotRestores", in)
-			}
-			return api.Result(impl.DescribeFastSnapshotRestores(ctx, v))
-		}},
-		"DescribeFleetHistory": {Name: "DescribeFleetHistory", NewInput: func() any { return new(DescribeFleetHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFleetHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFleetHistory", in)
-			}
-			return api.Result(impl.DescribeFleetHistory(ctx, v))
-		}},
-		"DescribeFleetInstances": {Name: "DescribeFleetInstances", NewInput: func() any { return new(DescribeFleetInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFleetInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFleetInstances", in)
-			}
-			return api.Result(impl.DescribeFleetInstances(ctx, v))
-		}},
-		"DescribeFleets": {Name: "DescribeFleets", NewInput: func() any { return new(DescribeFleetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFleetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFleets", in)
-			}
-			return api.Result(impl.DescribeFleets(ctx, v))
-		}},
-		"DescribeFlowLogs": {Name: "DescribeFlowLogs", NewInput: func() any { return new(DescribeFlowLogsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFlowLogsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFlowLogs", in)
-			}
-			return api.Result(impl.DescribeFlowLogs(ctx, v))
-		}},
-		"DescribeFpgaImageAttribute": {Name: "DescribeFpgaImageAttribute", NewInput: func() any { return new(DescribeFpgaImageAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFpgaImageAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFpgaImageAttribute", in)
-			}
-			return api.Result(impl.DescribeFpgaImageAttribute(ctx, v))
-		}},
-		"DescribeFpgaImages": {Name: "DescribeFpgaImages", NewInput: func() any { return new(DescribeFpgaImagesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFpgaImagesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFpgaImages", in)
-			}
-			return api.Result(impl.DescribeFpgaImages(ctx, v))
-		}},
-		"DescribeHostReservationOfferings": {Name: "DescribeHostReservationOfferings", NewInput: func() any { return new(DescribeHostReservationOfferingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeHostReservationOfferingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeHostReservationOfferings", in)
-			}
-			return api.Result(impl.DescribeHostReservationOfferings(ctx, v))
-		}},
-		"DescribeHostReservations": {Name: "DescribeHostReservations", NewInput: func() any { return new(DescribeHostReservationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeHostReservationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeHostReservations", in)
-			}
-			return api.Result(impl.DescribeHostReservations(ctx, v))
-		}},
-		"DescribeHosts": {Name: "DescribeHosts", NewInput: func() any { return new(DescribeHostsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeHostsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeHosts", in)
-			}
-			return api.Result(impl.DescribeHosts(ctx, v))
-		}},
-		"DescribeIamInstanceProfileAssociations": {Name: "DescribeIamInstanceProfileAssociations", NewInput: func() any { return new(DescribeIamInstanceProfileAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIamInstanceProfileAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIamInstanceProfileAssociations", in)
-			}
-			return api.Result(impl.DescribeIamInstanceProfileAssociations(ctx, v))
-		}},
-		"DescribeIdFormat": {Name: "DescribeIdFormat", NewInput: func() any { return new(DescribeIdFormatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIdFormatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIdFormat", in)
-			}
-			return api.Result(impl.DescribeIdFormat(ctx, v))
-		}},
-		"DescribeIdentityIdFormat": {Name: "DescribeIdentityIdFormat", NewInput: func() any { return new(DescribeIdentityIdFormatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIdentityIdFormatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIdentityIdFormat", in)
-			}
-			return api.Result(impl.DescribeIdentityIdFormat(ctx, v))
-		}},
-		"DescribeImageAttribute": {Name: "DescribeImageAttribute", NewInput: func() any { return new(DescribeImageAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImageAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImageAttribute", in)
-			}
-			return api.Result(impl.DescribeImageAttribute(ctx, v))
-		}},
-		"DescribeImageReferences": {Name: "DescribeImageReferences", NewInput: func() any { return new(DescribeImageReferencesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImageReferencesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImageReferences", in)
-			}
-			return api.Result(impl.DescribeImageReferences(ctx, v))
-		}},
-		"DescribeImageUsageReportEntries": {Name: "DescribeImageUsageReportEntries", NewInput: func() any { return new(DescribeImageUsageReportEntriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImageUsageReportEntriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImageUsageReportEntries", in)
-			}
-			return api.Result(impl.DescribeImageUsageReportEntries(ctx, v))
-		}},
-		"DescribeImageUsageReports": {Name: "DescribeImageUsageReports", NewInput: func() any { return new(DescribeImageUsageReportsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImageUsageReportsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImageUsageReports", in)
-			}
-			return api.Result(impl.DescribeImageUsageReports(ctx, v))
-		}},
-		"DescribeImages": {Name: "DescribeImages", NewInput: func() any { return new(DescribeImagesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImagesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImages", in)
-			}
-			return api.Result(impl.DescribeImages(ctx, v))
-		}},
-		"DescribeImportImageTasks": {Name: "DescribeImportImageTasks", NewInput: func() any { return new(DescribeImportImageTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImportImageTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImportImageTasks", in)
-			}
-			return api.Result(impl.DescribeImportImageTasks(ctx, v))
-		}},
-		"DescribeImportSnapshotTasks": {Name: "DescribeImportSnapshotTasks", NewInput: func() any { return new(DescribeImportSnapshotTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImportSnapshotTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImportSnapshotTasks", in)
-			}
-			return api.Result(impl.DescribeImportSnapshotTasks(ctx, v))
-		}},
-		"DescribeInstanceAttribute": {Name: "DescribeInstanceAttribute", NewInput: func() any { return new(DescribeInstanceAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceAttribute", in)
-			}
-			return api.Result(impl.DescribeInstanceAttribute(ctx, v))
-		}},
-		"DescribeInstanceConnectEndpoints": {Name: "DescribeInstanceConnectEndpoints", NewInput: func() any { return new(DescribeInstanceConnectEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceConnectEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceConnectEndpoints", in)
-			}
-			return api.Result(impl.DescribeInstanceConnectEndpoints(ctx, v))
-		}},
-		"DescribeInstanceCreditSpecifications": {Name: "DescribeInstanceCreditSpecifications", NewInput: func() any { return new(DescribeInstanceCreditSpecificationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceCreditSpecificationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceCreditSpecifications", in)
-			}
-			return api.Result(impl.DescribeInstanceCreditSpecifications(ctx, v))
-		}},
-		"DescribeInstanceEventNotificationAttributes": {Name: "DescribeInstanceEventNotificationAttributes", NewInput: func() any { return new(DescribeInstanceEventNotificationAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceEventNotificationAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceEventNotificationAttributes", in)
-			}
-			return api.Result(impl.DescribeInstanceEventNotificationAttributes(ctx, v))
-		}},
-		"DescribeInstanceEventWindows": {Name: "DescribeInstanceEventWindows", NewInput: func() any { return new(DescribeInstanceEventWindowsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceEventWindowsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceEventWindows", in)
-			}
-			return api.Result(impl.DescribeInstanceEventWindows(ctx, v))
-		}},
-		"DescribeInstanceImageMetadata": {Name: "DescribeInstanceImageMetadata", NewInput: func() any { return new(DescribeInstanceImageMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceImageMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceImageMetadata", in)
-			}
-			return api.Result(impl.DescribeInstanceImageMetadata(ctx, v))
-		}},
-		"DescribeInstanceSqlHaHistoryStates": {Name: "DescribeInstanceSqlHaHistoryStates", NewInput: func() any { return new(DescribeInstanceSqlHaHistoryStatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceSqlHaHistoryStatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceSqlHaHistoryStates", in)
-			}
-			return api.Result(impl.DescribeInstanceSqlHaHistoryStates(ctx, v))
-		}},
-		"DescribeInstanceSqlHaStates": {Name: "DescribeInstanceSqlHaStates", NewInput: func() any { return new(DescribeInstanceSqlHaStatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceSqlHaStatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceSqlHaStates", in)
-			}
-			return api.Result(impl.DescribeInstanceSqlHaStates(ctx, v))
-		}},
-		"DescribeInstanceStatus": {Name: "DescribeInstanceStatus", NewInput: func() any { return new(DescribeInstanceStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceStatus", in)
-			}
-			return api.Result(impl.DescribeInstanceStatus(ctx, v))
-		}},
-		"DescribeInstanceTopology": {Name: "DescribeInstanceTopology", NewInput: func() any { return new(DescribeInstanceTopologyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceTopologyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceTopology", in)
-			}
-			return api.Result(impl.DescribeInstanceTopology(ctx, v))
-		}},
-		"DescribeInstanceTypeOfferings": {Name: "DescribeInstanceTypeOfferings", NewInput: func() any { return new(DescribeInstanceTypeOfferingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceTypeOfferingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceTypeOfferings", in)
-			}
-			return api.Result(impl.DescribeInstanceTypeOfferings(ctx, v))
-		}},
-		"DescribeInstanceTypes": {Name: "DescribeInstanceTypes", NewInput: func() any { return new(DescribeInstanceTypesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceTypesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceTypes", in)
-			}
-			return api.Result(impl.DescribeInstanceTypes(ctx, v))
-		}},
-		"DescribeInstances": {Name: "DescribeInstances", NewInput: func() any { return new(DescribeInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstances", in)
-			}
-			return api.Result(impl.DescribeInstances(ctx, v))
-		}},
-		"DescribeInternetGateways": {Name: "DescribeInternetGateways", NewInput: func() any { return new(DescribeInternetGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInternetGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInternetGateways", in)
-			}
-			return api.Result(impl.DescribeInternetGateways(ctx, v))
-		}},
-		"DescribeIpamByoasn": {Name: "DescribeIpamByoasn", NewInput: func() any { return new(DescribeIpamByoasnInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamByoasnInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamByoasn", in)
-			}
-			return api.Result(impl.DescribeIpamByoasn(ctx, v))
-		}},
-		"DescribeIpamExternalResourceVerificationTokens": {Name: "DescribeIpamExternalResourceVerificationTokens", NewInput: func() any { return new(DescribeIpamExternalResourceVerificationTokensInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamExternalResourceVerificationTokensInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamExternalResourceVerificationTokens", in)
-			}
-			return api.Result(impl.DescribeIpamExternalResourceVerificationTokens(ctx, v))
-		}},
-		"DescribeIpamPolicies": {Name: "DescribeIpamPolicies", NewInput: func() any { return new(DescribeIpamPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamPolicies", in)
-			}
-			return api.Result(impl.DescribeIpamPolicies(ctx, v))
-		}},
-		"DescribeIpamPoolAllocations": {Name: "DescribeIpamPoolAllocations", NewInput: func() any { return new(DescribeIpamPoolAllocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamPoolAllocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamPoolAllocations", in)
-			}
-			return api.Result(impl.DescribeIpamPoolAllocations(ctx, v))
-		}},
-		"DescribeIpamPools": {Name: "DescribeIpamPools", NewInput: func() any { return new(DescribeIpamPoolsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamPoolsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamPools", in)
-			}
-			return api.Result(impl.DescribeIpamPools(ctx, v))
-		}},
-		"DescribeIpamPrefixListResolverTargets": {Name: "DescribeIpamPrefixListResolverTargets", NewInput: func() any { return new(DescribeIpamPrefixListResolverTargetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamPrefixListResolverTargetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamPrefixListResolverTargets", in)
-			}
-			return api.Result(impl.DescribeIpamPrefixListResolverTargets(ctx, v))
-		}},
-		"DescribeIpamPrefixListResolvers": {Name: "DescribeIpamPrefixListResolvers", NewInput: func() any { return new(DescribeIpamPrefixListResolversInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamPrefixListResolversInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamPrefixListResolvers", in)
-			}
-			return api.Result(impl.DescribeIpamPrefixListResolvers(ctx, v))
-		}},
-		"DescribeIpamResourceDiscoveries": {Name: "DescribeIpamResourceDiscoveries", NewInput: func() any { return new(DescribeIpamResourceDiscoveriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamResourceDiscoveriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamResourceDiscoveries", in)
-			}
-			return api.Result(impl.DescribeIpamResourceDiscoveries(ctx, v))
-		}},
-		"DescribeIpamResourceDiscoveryAssociations": {Name: "DescribeIpamResourceDiscoveryAssociations", NewInput: func() any { return new(DescribeIpamResourceDiscoveryAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamResourceDiscoveryAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamResourceDiscoveryAssociations", in)
-			}
-			return api.Result(impl.DescribeIpamResourceDiscoveryAssociations(ctx, v))
-		}},
-		"DescribeIpamScopes": {Name: "DescribeIpamScopes", NewInput: func() any { return new(DescribeIpamScopesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamScopesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpamScopes", in)
-			}
-			return api.Result(impl.DescribeIpamScopes(ctx, v))
-		}},
-		"DescribeIpams": {Name: "DescribeIpams", NewInput: func() any { return new(DescribeIpamsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpamsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpams", in)
-			}
-			return api.Result(impl.DescribeIpams(ctx, v))
-		}},
-		"DescribeIpv6Pools": {Name: "DescribeIpv6Pools", NewInput: func() any { return new(DescribeIpv6PoolsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIpv6PoolsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIpv6Pools", in)
-			}
-			return api.Result(impl.DescribeIpv6Pools(ctx, v))
-		}},
-		"DescribeKeyPairs": {Name: "DescribeKeyPairs", NewInput: func() any { return new(DescribeKeyPairsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeKeyPairsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeKeyPairs", in)
-			}
-			return api.Result(impl.DescribeKeyPairs(ctx, v))
-		}},
-		"DescribeLaunchTemplateVersions": {Name: "DescribeLaunchTemplateVersions", NewInput: func() any { return new(DescribeLaunchTemplateVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLaunchTemplateVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLaunchTemplateVersions", in)
-			}
-			return api.Result(impl.DescribeLaunchTemplateVersions(ctx, v))
-		}},
-		"DescribeLaunchTemplates": {Name: "DescribeLaunchTemplates", NewInput: func() any { return new(DescribeLaunchTemplatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLaunchTemplatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLaunchTemplates", in)
-			}
-			return api.Result(impl.DescribeLaunchTemplates(ctx, v))
-		}},
-		"DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations": {Name: "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations", NewInput: func() any { return new(DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations", in)
-			}
-			return api.Result(impl.DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations(ctx, v))
-		}},
-		"DescribeLocalGatewayRouteTableVpcAssociations": {Name: "DescribeLocalGatewayRouteTableVpcAssociations", NewInput: func() any { return new(DescribeLocalGatewayRouteTableVpcAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLocalGatewayRouteTableVpcAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayRouteTableVpcAssociations", in)
-			}
-			return api.Result(impl.DescribeLocalGatewayRouteTableVpcAssociations(ctx, v))
-		}},
-		"DescribeLocalGatewayRouteTables": {Name: "DescribeLocalGatewayRouteTables", NewInput: func() any { return new(DescribeLocalGatewayRouteTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLocalGatewayRouteTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayRouteTables", in)
-			}
-			return api.Result(impl.DescribeLocalGatewayRouteTables(ctx, v))
-		}},
-		"DescribeLocalGatewayVirtualInterfaceGroups": {Name: "DescribeLocalGatewayVirtualInterfaceGroups", NewInput: func() any { return new(DescribeLocalGatewayVirtualInterfaceGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLocalGatewayVirtualInterfaceGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayVirtualInterfaceGroups", in)
-			}
-			return api.Result(impl.DescribeLocalGatewayVirtualInterfaceGroups(ctx, v))
-		}},
-		"DescribeLocalGatewayVirtualInterfaces": {Name: "DescribeLocalGatewayVirtualInterfaces", NewInput: func() any { return new(DescribeLocalGatewayVirtualInterfacesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLocalGatewayVirtualInterfacesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLocalGatewayVirtualInterfaces", in)
-			}
-			return api.Result(impl.DescribeLocalGatewayVirtualInterfaces(ctx, v))
-		}},
-		"DescribeLocalGateways": {Name: "DescribeLocalGateways", NewInput: func() any { return new(DescribeLocalGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLocalGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLocalGateways", in)
-			}
-			return api.Result(impl.DescribeLocalGateways(ctx, v))
-		}},
-		"DescribeLockedSnapshots": {Name: "DescribeLockedSnapshots", NewInput: func() any { return new(DescribeLockedSnapshotsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLockedSnapshotsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLockedSnapshots", in)
-			}
-			return api.Result(impl.DescribeLockedSnapshots(ctx, v))
-		}},
-		"DescribeMacHosts": {Name: "DescribeMacHosts", NewInput: func() any { return new(DescribeMacHostsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMacHostsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMacHosts", in)
-			}
-			return api.Result(impl.DescribeMacHosts(ctx, v))
-		}},
-		"DescribeMacModificationTasks": {Name: "DescribeMacModificationTasks", NewInput: func() any { return new(DescribeMacModificationTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMacModificationTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMacModificationTasks", in)
-			}
-			return api.Result(impl.DescribeMacModificationTasks(ctx, v))
-		}},
-		"DescribeManagedPrefixLists": {Name: "DescribeManagedPrefixLists", NewInput: func() any { return new(DescribeManagedPrefixListsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeManagedPrefixListsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeManagedPrefixLists", in)
-			}
-			return api.Result(impl.DescribeManagedPrefixLists(ctx, v))
-		}},
-		"DescribeMovingAddresses": {Name: "DescribeMovingAddresses", NewInput: func() any { return new(DescribeMovingAddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMovingAddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMovingAddresses", in)
-			}
-			return api.Result(impl.DescribeMovingAddresses(ctx, v))
-		}},
-		"DescribeNatGateways": {Name: "DescribeNatGateways", NewInput: func() any { return new(DescribeNatGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNatGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNatGateways", in)
-			}
-			return api.Result(impl.DescribeNatGateways(ctx, v))
-		}},
-		"DescribeNetworkAcls": {Name: "DescribeNetworkAcls", NewInput: func() any { return new(DescribeNetworkAclsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkAclsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkAcls", in)
-			}
-			return api.Result(impl.DescribeNetworkAcls(ctx, v))
-		}},
-		"DescribeNetworkInsightsAccessScopeAnalyses": {Name: "DescribeNetworkInsightsAccessScopeAnalyses", NewInput: func() any { return new(DescribeNetworkInsightsAccessScopeAnalysesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInsightsAccessScopeAnalysesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsAccessScopeAnalyses", in)
-			}
-			return api.Result(impl.DescribeNetworkInsightsAccessScopeAnalyses(ctx, v))
-		}},
-		"DescribeNetworkInsightsAccessScopes": {Name: "DescribeNetworkInsightsAccessScopes", NewInput: func() any { return new(DescribeNetworkInsightsAccessScopesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInsightsAccessScopesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsAccessScopes", in)
-			}
-			return api.Result(impl.DescribeNetworkInsightsAccessScopes(ctx, v))
-		}},
-		"DescribeNetworkInsightsAnalyses": {Name: "DescribeNetworkInsightsAnalyses", NewInput: func() any { return new(DescribeNetworkInsightsAnalysesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInsightsAnalysesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsAnalyses", in)
-			}
-			return api.Result(impl.DescribeNetworkInsightsAnalyses(ctx, v))
-		}},
-		"DescribeNetworkInsightsPaths": {Name: "DescribeNetworkInsightsPaths", NewInput: func() any { return new(DescribeNetworkInsightsPathsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInsightsPathsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInsightsPaths", in)
-			}
-			return api.Result(impl.DescribeNetworkInsightsPaths(ctx, v))
-		}},
-		"DescribeNetworkInterfaceAttribute": {Name: "DescribeNetworkInterfaceAttribute", NewInput: func() any { return new(DescribeNetworkInterfaceAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInterfaceAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInterfaceAttribute", in)
-			}
-			return api.Result(impl.DescribeNetworkInterfaceAttribute(ctx, v))
-		}},
-		"DescribeNetworkInterfacePermissions": {Name: "DescribeNetworkInterfacePermissions", NewInput: func() any { return new(DescribeNetworkInterfacePermissionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInterfacePermissionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInterfacePermissions", in)
-			}
-			return api.Result(impl.DescribeNetworkInterfacePermissions(ctx, v))
-		}},
-		"DescribeNetworkInterfaces": {Name: "DescribeNetworkInterfaces", NewInput: func() any { return new(DescribeNetworkInterfacesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeNetworkInterfacesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeNetworkInterfaces", in)
-			}
-			return api.Result(impl.DescribeNetworkInterfaces(ctx, v))
-		}},
-		"DescribeOutpostLags": {Name: "DescribeOutpostLags", NewInput: func() any { return new(DescribeOutpostLagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeOutpostLagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeOutpostLags", in)
-			}
-			return api.Result(impl.DescribeOutpostLags(ctx, v))
-		}},
-		"DescribePlacementGroups": {Name: "DescribePlacementGroups", NewInput: func() any { return new(DescribePlacementGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePlacementGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePlacementGroups", in)
-			}
-			return api.Result(impl.DescribePlacementGroups(ctx, v))
-		}},
-		"DescribePrefixLists": {Name: "DescribePrefixLists", NewInput: func() any { return new(DescribePrefixListsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePrefixListsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePrefixLists", in)
-			}
-			return api.Result(impl.DescribePrefixLists(ctx, v))
-		}},
-		"DescribePrincipalIdFormat": {Name: "DescribePrincipalIdFormat", NewInput: func() any { return new(DescribePrincipalIdFormatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePrincipalIdFormatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePrincipalIdFormat", in)
-			}
-			return api.Result(impl.DescribePrincipalIdFormat(ctx, v))
-		}},
-		"DescribePublicIpv4Pools": {Name: "DescribePublicIpv4Pools", NewInput: func() any { return new(DescribePublicIpv4PoolsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePublicIpv4PoolsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePublicIpv4Pools", in)
-			}
-			return api.Result(impl.DescribePublicIpv4Pools(ctx, v))
-		}},
-		"DescribeRegions": {Name: "DescribeRegions", NewInput: func() any { return new(DescribeRegionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeRegionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeRegions", in)
-			}
-			return api.Result(impl.DescribeRegions(ctx, v))
-		}},
-		"DescribeReplaceRootVolumeTasks": {Name: "DescribeReplaceRootVolumeTasks", NewInput: func() any { return new(DescribeReplaceRootVolumeTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeReplaceRootVolumeTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeReplaceRootVolumeTasks", in)
-			}
-			return api.Result(impl.DescribeReplaceRootVolumeTasks(ctx, v))
-		}},
-		"DescribeReservedInstances": {Name: "DescribeReservedInstances", NewInput: func() any { return new(DescribeReservedInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeReservedInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeReservedInstances", in)
-			}
-			return api.Result(impl.DescribeReservedInstances(ctx, v))
-		}},
-		"DescribeReservedInstancesListings": {Name: "DescribeReservedInstancesListings", NewInput: func() any { return new(DescribeReservedInstancesListingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeReservedInstancesListingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeReservedInstancesListings", in)
-			}
-			return api.Result(impl.DescribeReservedInstancesListings(ctx, v))
-		}},
-		"DescribeReservedInstancesModifications": {Name: "DescribeReservedInstancesModifications", NewInput: func() any { return new(DescribeReservedInstancesModificationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeReservedInstancesModificationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeReservedInstancesModifications", in)
-			}
-			return api.Result(impl.DescribeReservedInstancesModifications(ctx, v))
-		}},
-		"DescribeReservedInstancesOfferings": {Name: "DescribeReservedInstancesOfferings", NewInput: func() any { return new(DescribeReservedInstancesOfferingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeReservedInstancesOfferingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeReservedInstancesOfferings", in)
-			}
-			return api.Result(impl.DescribeReservedInstancesOfferings(ctx, v))
-		}},
-		"DescribeRouteServerEndpoints": {Name: "DescribeRouteServerEndpoints", NewInput: func() any { return new(DescribeRouteServerEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeRouteServerEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeRouteServerEndpoints", in)
-			}
-			return api.Result(impl.DescribeRouteServerEndpoints(ctx, v))
-		}},
-		"DescribeRouteServerPeers": {Name: "DescribeRouteServerPeers", NewInput: func() any { return new(DescribeRouteServerPeersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeRouteServerPeersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeRouteServerPeers", in)
-			}
-			return api.Result(impl.DescribeRouteServerPeers(ctx, v))
-		}},
-		"DescribeRouteServers": {Name: "DescribeRouteServers", NewInput: func() any { return new(DescribeRouteServersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeRouteServersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeRouteServers", in)
-			}
-			return api.Result(impl.DescribeRouteServers(ctx, v))
-		}},
-		"DescribeRouteTables": {Name: "DescribeRouteTables", NewInput: func() any { return new(DescribeRouteTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeRouteTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeRouteTables", in)
-			}
-			return api.Result(impl.DescribeRouteTables(ctx, v))
-		}},
-		"DescribeScheduledInstanceAvailability": {Name: "DescribeScheduledInstanceAvailability", NewInput: func() any { return new(DescribeScheduledInstanceAvailabilityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeScheduledInstanceAvailabilityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeScheduledInstanceAvailability", in)
-			}
-			return api.Result(impl.DescribeScheduledInstanceAvailability(ctx, v))
-		}},
-		"DescribeScheduledInstances": {Name: "DescribeScheduledInstances", NewInput: func() any { return new(DescribeScheduledInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeScheduledInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeScheduledInstances", in)
-			}
-			return api.Result(impl.DescribeScheduledInstances(ctx, v))
-		}},
-		"DescribeSecondaryInterfaces": {Name: "DescribeSecondaryInterfaces", NewInput: func() any { return new(DescribeSecondaryInterfacesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecondaryInterfacesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecondaryInterfaces", in)
-			}
-			return api.Result(impl.DescribeSecondaryInterfaces(ctx, v))
-		}},
-		"DescribeSecondaryNetworks": {Name: "DescribeSecondaryNetworks", NewInput: func() any { return new(DescribeSecondaryNetworksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecondaryNetworksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecondaryNetworks", in)
-			}
-			return api.Result(impl.DescribeSecondaryNetworks(ctx, v))
-		}},
-		"DescribeSecondarySubnets": {Name: "DescribeSecondarySubnets", NewInput: func() any { return new(DescribeSecondarySubnetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecondarySubnetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecondarySubnets", in)
-			}
-			return api.Result(impl.DescribeSecondarySubnets(ctx, v))
-		}},
-		"DescribeSecurityGroupReferences": {Name: "DescribeSecurityGroupReferences", NewInput: func() any { return new(DescribeSecurityGroupReferencesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecurityGroupReferencesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroupReferences", in)
-			}
-			return api.Result(impl.DescribeSecurityGroupReferences(ctx, v))
-		}},
-		"DescribeSecurityGroupRules": {Name: "DescribeSecurityGroupRules", NewInput: func() any { return new(DescribeSecurityGroupRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecurityGroupRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroupRules", in)
-			}
-			return api.Result(impl.DescribeSecurityGroupRules(ctx, v))
-		}},
-		"DescribeSecurityGroupVpcAssociations": {Name: "DescribeSecurityGroupVpcAssociations", NewInput: func() any { return new(DescribeSecurityGroupVpcAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecurityGroupVpcAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroupVpcAssociations", in)
-			}
-			return api.Result(impl.DescribeSecurityGroupVpcAssociations(ctx, v))
-		}},
-		"DescribeSecurityGroups": {Name: "DescribeSecurityGroups", NewInput: func() any { return new(DescribeSecurityGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSecurityGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSecurityGroups", in)
-			}
-			return api.Result(impl.DescribeSecurityGroups(ctx, v))
-		}},
-		"DescribeServiceLinkVirtualInterfaces": {Name: "DescribeServiceLinkVirtualInterfaces", NewInput: func() any { return new(DescribeServiceLinkVirtualInterfacesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeServiceLinkVirtualInterfacesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeServiceLinkVirtualInterfaces", in)
-			}
-			return api.Result(impl.DescribeServiceLinkVirtualInterfaces(ctx, v))
-		}},
-		"DescribeSnapshotAttribute": {Name: "DescribeSnapshotAttribute", NewInput: func() any { return new(DescribeSnapshotAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSnapshotAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSnapshotAttribute", in)
-			}
-			return api.Result(impl.DescribeSnapshotAttribute(ctx, v))
-		}},
-		"DescribeSnapshotTierStatus": {Name: "DescribeSnapshotTierStatus", NewInput: func() any { return new(DescribeSnapshotTierStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSnapshotTierStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSnapshotTierStatus", in)
-			}
-			return api.Result(impl.DescribeSnapshotTierStatus(ctx, v))
-		}},
-		"DescribeSnapshots": {Name: "DescribeSnapshots", NewInput: func() any { return new(DescribeSnapshotsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSnapshotsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSnapshots", in)
-			}
-			return api.Result(impl.DescribeSnapshots(ctx, v))
-		}},
-		"DescribeSpotDatafeedSubscription": {Name: "DescribeSpotDatafeedSubscription", NewInput: func() any { return new(DescribeSpotDatafeedSubscriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSpotDatafeedSubscriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSpotDatafeedSubscription", in)
-			}
-			return api.Result(impl.DescribeSpotDatafeedSubscription(ctx, v))
-		}},
-		"DescribeSpotFleetInstances": {Name: "DescribeSpotFleetInstances", NewInput: func() any { return new(DescribeSpotFleetInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSpotFleetInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSpotFleetInstances", in)
-			}
-			return api.Result(impl.DescribeSpotFleetInstances(ctx, v))
-		}},
-		"DescribeSpotFleetRequestHistory": {Name: "DescribeSpotFleetRequestHistory", NewInput: func() any { return new(DescribeSpotFleetRequestHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSpotFleetRequestHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSpotFleetRequestHistory", in)
-			}
-			return api.Result(impl.DescribeSpotFleetRequestHistory(ctx, v))
-		}},
-		"DescribeSpotFleetRequests": {Name: "DescribeSpotFleetRequests", NewInput: func() any { return new(DescribeSpotFleetRequestsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSpotFleetRequestsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSpotFleetRequests", in)
-			}
-			return api.Result(impl.DescribeSpotFleetRequests(ctx, v))
-		}},
-		"DescribeSpotInstanceRequests": {Name: "DescribeSpotInstanceRequests", NewInput: func() any { return new(DescribeSpotInstanceRequestsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSpotInstanceRequestsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSpotInstanceRequests", in)
-			}
-			return api.Result(impl.DescribeSpotInstanceRequests(ctx, v))
-		}},
-		"DescribeSpotPriceHistory": {Name: "DescribeSpotPriceHistory", NewInput: func() any { return new(DescribeSpotPriceHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSpotPriceHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSpotPriceHistory", in)
-			}
-			return api.Result(impl.DescribeSpotPriceHistory(ctx, v))
-		}},
-		"DescribeStaleSecurityGroups": {Name: "DescribeStaleSecurityGroups", NewInput: func() any { return new(DescribeStaleSecurityGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeStaleSecurityGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeStaleSecurityGroups", in)
-			}
-			return api.Result(impl.DescribeStaleSecurityGroups(ctx, v))
-		}},
-		"DescribeStoreImageTasks": {Name: "DescribeStoreImageTasks", NewInput: func() any { return new(DescribeStoreImageTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeStoreImageTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeStoreImageTasks", in)
-			}
-			return api.Result(impl.DescribeStoreImageTasks(ctx, v))
-		}},
-		"DescribeSubnets": {Name: "DescribeSubnets", NewInput: func() any { return new(DescribeSubnetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSubnetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSubnets", in)
-			}
-			return api.Result(impl.DescribeSubnets(ctx, v))
-		}},
-		"DescribeTags": {Name: "DescribeTags", NewInput: func() any { return new(DescribeTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTags", in)
-			}
-			return api.Result(impl.DescribeTags(ctx, v))
-		}},
-		"DescribeTrafficMirrorFilterRules": {Name: "DescribeTrafficMirrorFilterRules", NewInput: func() any { return new(DescribeTrafficMirrorFilterRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTrafficMirrorFilterRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorFilterRules", in)
-			}
-			return api.Result(impl.DescribeTrafficMirrorFilterRules(ctx, v))
-		}},
-		"DescribeTrafficMirrorFilters": {Name: "DescribeTrafficMirrorFilters", NewInput: func() any { return new(DescribeTrafficMirrorFiltersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTrafficMirrorFiltersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorFilters", in)
-			}
-			return api.Result(impl.DescribeTrafficMirrorFilters(ctx, v))
-		}},
-		"DescribeTrafficMirrorSessions": {Name: "DescribeTrafficMirrorSessions", NewInput: func() any { return new(DescribeTrafficMirrorSessionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTrafficMirrorSessionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorSessions", in)
-			}
-			return api.Result(impl.DescribeTrafficMirrorSessions(ctx, v))
-		}},
-		"DescribeTrafficMirrorTargets": {Name: "DescribeTrafficMirrorTargets", NewInput: func() any { return new(DescribeTrafficMirrorTargetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTrafficMirrorTargetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTrafficMirrorTargets", in)
-			}
-			return api.Result(impl.DescribeTrafficMirrorTargets(ctx, v))
-		}},
-		"DescribeTransitGatewayAttachments": {Name: "DescribeTransitGatewayAttachments", NewInput: func() any { return new(DescribeTransitGatewayAttachmentsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayAttachmentsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayAttachments", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayAttachments(ctx, v))
-		}},
-		"DescribeTransitGatewayConnectPeers": {Name: "DescribeTransitGatewayConnectPeers", NewInput: func() any { return new(DescribeTransitGatewayConnectPeersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayConnectPeersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayConnectPeers", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayConnectPeers(ctx, v))
-		}},
-		"DescribeTransitGatewayConnects": {Name: "DescribeTransitGatewayConnects", NewInput: func() any { return new(DescribeTransitGatewayConnectsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayConnectsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayConnects", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayConnects(ctx, v))
-		}},
-		"DescribeTransitGatewayMeteringPolicies": {Name: "DescribeTransitGatewayMeteringPolicies", NewInput: func() any { return new(DescribeTransitGatewayMeteringPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayMeteringPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayMeteringPolicies", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayMeteringPolicies(ctx, v))
-		}},
-		"DescribeTransitGatewayMulticastDomains": {Name: "DescribeTransitGatewayMulticastDomains", NewInput: func() any { return new(DescribeTransitGatewayMulticastDomainsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayMulticastDomainsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayMulticastDomains", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayMulticastDomains(ctx, v))
-		}},
-		"DescribeTransitGatewayPeeringAttachments": {Name: "DescribeTransitGatewayPeeringAttachments", NewInput: func() any { return new(DescribeTransitGatewayPeeringAttachmentsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayPeeringAttachmentsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayPeeringAttachments", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayPeeringAttachments(ctx, v))
-		}},
-		"DescribeTransitGatewayPolicyTables": {Name: "DescribeTransitGatewayPolicyTables", NewInput: func() any { return new(DescribeTransitGatewayPolicyTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayPolicyTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayPolicyTables", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayPolicyTables(ctx, v))
-		}},
-		"DescribeTransitGatewayRouteTableAnnouncements": {Name: "DescribeTransitGatewayRouteTableAnnouncements", NewInput: func() any { return new(DescribeTransitGatewayRouteTableAnnouncementsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayRouteTableAnnouncementsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayRouteTableAnnouncements", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayRouteTableAnnouncements(ctx, v))
-		}},
-		"DescribeTransitGatewayRouteTables": {Name: "DescribeTransitGatewayRouteTables", NewInput: func() any { return new(DescribeTransitGatewayRouteTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayRouteTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayRouteTables", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayRouteTables(ctx, v))
-		}},
-		"DescribeTransitGatewayVpcAttachments": {Name: "DescribeTransitGatewayVpcAttachments", NewInput: func() any { return new(DescribeTransitGatewayVpcAttachmentsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewayVpcAttachmentsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGatewayVpcAttachments", in)
-			}
-			return api.Result(impl.DescribeTransitGatewayVpcAttachments(ctx, v))
-		}},
-		"DescribeTransitGateways": {Name: "DescribeTransitGateways", NewInput: func() any { return new(DescribeTransitGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTransitGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTransitGateways", in)
-			}
-			return api.Result(impl.DescribeTransitGateways(ctx, v))
-		}},
-		"DescribeTrunkInterfaceAssociations": {Name: "DescribeTrunkInterfaceAssociations", NewInput: func() any { return new(DescribeTrunkInterfaceAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeTrunkInterfaceAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeTrunkInterfaceAssociations", in)
-			}
-			return api.Result(impl.DescribeTrunkInterfaceAssociations(ctx, v))
-		}},
-		"DescribeVerifiedAccessEndpoints": {Name: "DescribeVerifiedAccessEndpoints", NewInput: func() any { return new(DescribeVerifiedAccessEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVerifiedAccessEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessEndpoints", in)
-			}
-			return api.Result(impl.DescribeVerifiedAccessEndpoints(ctx, v))
-		}},
-		"DescribeVerifiedAccessGroups": {Name: "DescribeVerifiedAccessGroups", NewInput: func() any { return new(DescribeVerifiedAccessGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVerifiedAccessGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessGroups", in)
-			}
-			return api.Result(impl.DescribeVerifiedAccessGroups(ctx, v))
-		}},
-		"DescribeVerifiedAccessInstanceLoggingConfigurations": {Name: "DescribeVerifiedAccessInstanceLoggingConfigurations", NewInput: func() any { return new(DescribeVerifiedAccessInstanceLoggingConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVerifiedAccessInstanceLoggingConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessInstanceLoggingConfigurations", in)
-			}
-			return api.Result(impl.DescribeVerifiedAccessInstanceLoggingConfigurations(ctx, v))
-		}},
-		"DescribeVerifiedAccessInstances": {Name: "DescribeVerifiedAccessInstances", NewInput: func() any { return new(DescribeVerifiedAccessInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVerifiedAccessInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessInstances", in)
-			}
-			return api.Result(impl.DescribeVerifiedAccessInstances(ctx, v))
-		}},
-		"DescribeVerifiedAccessTrustProviders": {Name: "DescribeVerifiedAccessTrustProviders", NewInput: func() any { return new(DescribeVerifiedAccessTrustProvidersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVerifiedAccessTrustProvidersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVerifiedAccessTrustProviders", in)
-			}
-			return api.Result(impl.DescribeVerifiedAccessTrustProviders(ctx, v))
-		}},
-		"DescribeVolumeAttribute": {Name: "DescribeVolumeAttribute", NewInput: func() any { return new(DescribeVolumeAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVolumeAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVolumeAttribute", in)
-			}
-			return api.Result(impl.DescribeVolumeAttribute(ctx, v))
-		}},
-		"DescribeVolumeStatus": {Name: "DescribeVolumeStatus", NewInput: func() any { return new(DescribeVolumeStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVolumeStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVolumeStatus", in)
-			}
-			return api.Result(impl.DescribeVolumeStatus(ctx, v))
-		}},
-		"DescribeVolumes": {Name: "DescribeVolumes", NewInput: func() any { return new(DescribeVolumesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVolumesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVolumes", in)
-			}
-			return api.Result(impl.DescribeVolumes(ctx, v))
-		}},
-		"DescribeVolumesModifications": {Name: "DescribeVolumesModifications", NewInput: func() any { return new(DescribeVolumesModificationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVolumesModificationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVolumesModifications", in)
-			}
-			return api.Result(impl.DescribeVolumesModifications(ctx, v))
-		}},
-		"DescribeVpcAttribute": {Name: "DescribeVpcAttribute", NewInput: func() any { return new(DescribeVpcAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcAttribute", in)
-			}
-			return api.Result(impl.DescribeVpcAttribute(ctx, v))
-		}},
-		"DescribeVpcBlockPublicAccessExclusions": {Name: "DescribeVpcBlockPublicAccessExclusions", NewInput: func() any { return new(DescribeVpcBlockPublicAccessExclusionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcBlockPublicAccessExclusionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcBlockPublicAccessExclusions", in)
-			}
-			return api.Result(impl.DescribeVpcBlockPublicAccessExclusions(ctx, v))
-		}},
-		"DescribeVpcBlockPublicAccessOptions": {Name: "DescribeVpcBlockPublicAccessOptions", NewInput: func() any { return new(DescribeVpcBlockPublicAccessOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcBlockPublicAccessOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcBlockPublicAccessOptions", in)
-			}
-			return api.Result(impl.DescribeVpcBlockPublicAccessOptions(ctx, v))
-		}},
-		"DescribeVpcClassicLink": {Name: "DescribeVpcClassicLink", NewInput: func() any { return new(DescribeVpcClassicLinkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcClassicLinkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcClassicLink", in)
-			}
-			return api.Result(impl.DescribeVpcClassicLink(ctx, v))
-		}},
-		"DescribeVpcClassicLinkDnsSupport": {Name: "DescribeVpcClassicLinkDnsSupport", NewInput: func() any { return new(DescribeVpcClassicLinkDnsSupportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcClassicLinkDnsSupportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcClassicLinkDnsSupport", in)
-			}
-			return api.Result(impl.DescribeVpcClassicLinkDnsSupport(ctx, v))
-		}},
-		"DescribeVpcEncryptionControls": {Name: "DescribeVpcEncryptionControls", NewInput: func() any { return new(DescribeVpcEncryptionControlsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEncryptionControlsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEncryptionControls", in)
-			}
-			return api.Result(impl.DescribeVpcEncryptionControls(ctx, v))
-		}},
-		"DescribeVpcEndpointAssociations": {Name: "DescribeVpcEndpointAssociations", NewInput: func() any { return new(DescribeVpcEndpointAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointAssociations", in)
-			}
-			return api.Result(impl.DescribeVpcEndpointAssociations(ctx, v))
-		}},
-		"DescribeVpcEndpointConnectionNotifications": {Name: "DescribeVpcEndpointConnectionNotifications", NewInput: func() any { return new(DescribeVpcEndpointConnectionNotificationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointConnectionNotificationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointConnectionNotifications", in)
-			}
-			return api.Result(impl.DescribeVpcEndpointConnectionNotifications(ctx, v))
-		}},
-		"DescribeVpcEndpointConnections": {Name: "DescribeVpcEndpointConnections", NewInput: func() any { return new(DescribeVpcEndpointConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointConnections", in)
-			}
-			return api.Result(impl.DescribeVpcEndpointConnections(ctx, v))
-		}},
-		"DescribeVpcEndpointServiceConfigurations": {Name: "DescribeVpcEndpointServiceConfigurations", NewInput: func() any { return new(DescribeVpcEndpointServiceConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointServiceConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointServiceConfigurations", in)
-			}
-			return api.Result(impl.DescribeVpcEndpointServiceConfigurations(ctx, v))
-		}},
-		"DescribeVpcEndpointServicePermissions": {Name: "DescribeVpcEndpointServicePermissions", NewInput: func() any { return new(DescribeVpcEndpointServicePermissionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointServicePermissionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointServicePermissions", in)
-			}
-			return api.Result(impl.DescribeVpcEndpointServicePermissions(ctx, v))
-		}},
-		"DescribeVpcEndpointServices": {Name: "DescribeVpcEndpointServices", NewInput: func() any { return new(DescribeVpcEndpointServicesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointServicesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpointServices", in)
-			}
-			return api.Result(impl.DescribeVpcEndpointServices(ctx, v))
-		}},
-		"DescribeVpcEndpoints": {Name: "DescribeVpcEndpoints", NewInput: func() any { return new(DescribeVpcEndpointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcEndpointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcEndpoints", in)
-			}
-			return api.Result(impl.DescribeVpcEndpoints(ctx, v))
-		}},
-		"DescribeVpcPeeringConnections": {Name: "DescribeVpcPeeringConnections", NewInput: func() any { return new(DescribeVpcPeeringConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcPeeringConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcPeeringConnections", in)
-			}
-			return api.Result(impl.DescribeVpcPeeringConnections(ctx, v))
-		}},
-		"DescribeVpcs": {Name: "DescribeVpcs", NewInput: func() any { return new(DescribeVpcsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpcsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpcs", in)
-			}
-			return api.Result(impl.DescribeVpcs(ctx, v))
-		}},
-		"DescribeVpnConcentrators": {Name: "DescribeVpnConcentrators", NewInput: func() any { return new(DescribeVpnConcentratorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpnConcentratorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpnConcentrators", in)
-			}
-			return api.Result(impl.DescribeVpnConcentrators(ctx, v))
-		}},
-		"DescribeVpnConnections": {Name: "DescribeVpnConnections", NewInput: func() any { return new(DescribeVpnConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpnConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpnConnections", in)
-			}
-			return api.Result(impl.DescribeVpnConnections(ctx, v))
-		}},
-		"DescribeVpnGateways": {Name: "DescribeVpnGateways", NewInput: func() any { return new(DescribeVpnGatewaysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeVpnGatewaysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeVpnGateways", in)
-			}
-			return api.Result(impl.DescribeVpnGateways(ctx, v))
-		}},
-		"DetachClassicLinkVpc": {Name: "DetachClassicLinkVpc", NewInput: func() any { return new(DetachClassicLinkVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachClassicLinkVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachClassicLinkVpc", in)
-			}
-			return api.Result(impl.DetachClassicLinkVpc(ctx, v))
-		}},
-		"DetachInternetGateway": {Name: "DetachInternetGateway", NewInput: func() any { return new(DetachInternetGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachInternetGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachInternetGateway", in)
-			}
-			return api.Result(impl.DetachInternetGateway(ctx, v))
-		}},
-		"DetachNetworkInterface": {Name: "DetachNetworkInterface", NewInput: func() any { return new(DetachNetworkInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachNetworkInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachNetworkInterface", in)
-			}
-			return api.Result(impl.DetachNetworkInterface(ctx, v))
-		}},
-		"DetachVerifiedAccessTrustProvider": {Name: "DetachVerifiedAccessTrustProvider", NewInput: func() any { return new(DetachVerifiedAccessTrustProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachVerifiedAccessTrustProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachVerifiedAccessTrustProvider", in)
-			}
-			return api.Result(impl.DetachVerifiedAccessTrustProvider(ctx, v))
-		}},
-		"DetachVolume": {Name: "DetachVolume", NewInput: func() any { return new(DetachVolumeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachVolumeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachVolume", in)
-			}
-			return api.Result(impl.DetachVolume(ctx, v))
-		}},
-		"DetachVpnGateway": {Name: "DetachVpnGateway", NewInput: func() any { return new(DetachVpnGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachVpnGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachVpnGateway", in)
-			}
-			return api.Result(impl.DetachVpnGateway(ctx, v))
-		}},
-		"DisableAddressTransfer": {Name: "DisableAddressTransfer", NewInput: func() any { return new(DisableAddressTransferInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableAddressTransferInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableAddressTransfer", in)
-			}
-			return api.Result(impl.DisableAddressTransfer(ctx, v))
-		}},
-		"DisableAllowedImagesSettings": {Name: "DisableAllowedImagesSettings", NewInput: func() any { return new(DisableAllowedImagesSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableAllowedImagesSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableAllowedImagesSettings", in)
-			}
-			return api.Result(impl.DisableAllowedImagesSettings(ctx, v))
-		}},
-		"DisableAwsNetworkPerformanceMetricSubscription": {Name: "DisableAwsNetworkPerformanceMetricSubscription", NewInput: func() any { return new(DisableAwsNetworkPerformanceMetricSubscriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableAwsNetworkPerformanceMetricSubscriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableAwsNetworkPerformanceMetricSubscription", in)
-			}
-			return api.Result(impl.DisableAwsNetworkPerformanceMetricSubscription(ctx, v))
-		}},
-		"DisableCapacityManager": {Name: "DisableCapacityManager", NewInput: func() any { return new(DisableCapacityManagerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableCapacityManagerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableCapacityManager", in)
-			}
-			return api.Result(impl.DisableCapacityManager(ctx, v))
-		}},
-		"DisableEbsEncryptionByDefault": {Name: "DisableEbsEncryptionByDefault", NewInput: func() any { return new(DisableEbsEncryptionByDefaultInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableEbsEncryptionByDefaultInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableEbsEncryptionByDefault", in)
-			}
-			return api.Result(impl.DisableEbsEncryptionByDefault(ctx, v))
-		}},
-		"DisableFastLaunch": {Name: "DisableFastLaunch", NewInput: func() any { return new(DisableFastLaunchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableFastLaunchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableFastLaunch", in)
-			}
-			return api.Result(impl.DisableFastLaunch(ctx, v))
-		}},
-		"DisableFastSnapshotRestores": {Name: "DisableFastSnapshotRestores", NewInput: func() any { return new(DisableFastSnapshotRestoresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableFastSnapshotRestoresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableFastSnapshotRestores", in)
-			}
-			return api.Result(impl.DisableFastSnapshotRestores(ctx, v))
-		}},
-		"DisableImage": {Name: "DisableImage", NewInput: func() any { return new(DisableImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableImage", in)
-			}
-			return api.Result(impl.DisableImage(ctx, v))
-		}},
-		"DisableImageBlockPublicAccess": {Name: "DisableImageBlockPublicAccess", NewInput: func() any { return new(DisableImageBlockPublicAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableImageBlockPublicAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableImageBlockPublicAccess", in)
-			}
-			return api.Result(impl.DisableImageBlockPublicAccess(ctx, v))
-		}},
-		"DisableImageDeprecation": {Name: "DisableImageDeprecation", NewInput: func() any { return new(DisableImageDeprecationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableImageDeprecationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableImageDeprecation", in)
-			}
-			return api.Result(impl.DisableImageDeprecation(ctx, v))
-		}},
-		"DisableImageDeregistrationProtection": {Name: "DisableImageDeregistrationProtection", NewInput: func() any { return new(DisableImageDeregistrationProtectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableImageDeregistrationProtectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableImageDeregistrationProtection", in)
-			}
-			return api.Result(impl.DisableImageDeregistrationProtection(ctx, v))
-		}},
-		"DisableInstanceSqlHaStandbyDetections": {Name: "DisableInstanceSqlHaStandbyDetections", NewInput: func() any { return new(DisableInstanceSqlHaStandbyDetectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableInstanceSqlHaStandbyDetectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableInstanceSqlHaStandbyDetections", in)
-			}
-			return api.Result(impl.DisableInstanceSqlHaStandbyDetections(ctx, v))
-		}},
-		"DisableIpamOrganizationAdminAccount": {Name: "DisableIpamOrganizationAdminAccount", NewInput: func() any { return new(DisableIpamOrganizationAdminAccountInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableIpamOrganizationAdminAccountInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableIpamOrganizationAdminAccount", in)
-			}
-			return api.Result(impl.DisableIpamOrganizationAdminAccount(ctx, v))
-		}},
-		"DisableIpamPolicy": {Name: "DisableIpamPolicy", NewInput: func() any { return new(DisableIpamPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableIpamPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableIpamPolicy", in)
-			}
-			return api.Result(impl.DisableIpamPolicy(ctx, v))
-		}},
-		"DisableRouteServerPropagation": {Name: "DisableRouteServerPropagation", NewInput: func() any { return new(DisableRouteServerPropagationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableRouteServerPropagationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableRouteServerPropagation", in)
-			}
-			return api.Result(impl.DisableRouteServerPropagation(ctx, v))
-		}},
-		"DisableSerialConsoleAccess": {Name: "DisableSerialConsoleAccess", NewInput: func() any { return new(DisableSerialConsoleAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableSerialConsoleAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableSerialConsoleAccess", in)
-			}
-			return api.Result(impl.DisableSerialConsoleAccess(ctx, v))
-		}},
-		"DisableSnapshotBlockPublicAccess": {Name: "DisableSnapshotBlockPublicAccess", NewInput: func() any { return new(DisableSnapshotBlockPublicAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableSnapshotBlockPublicAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableSnapshotBlockPublicAccess", in)
-			}
-			return api.Result(impl.DisableSnapshotBlockPublicAccess(ctx, v))
-		}},
-		"DisableTransitGatewayRouteTablePropagation": {Name: "DisableTransitGatewayRouteTablePropagation", NewInput: func() any { return new(DisableTransitGatewayRouteTablePropagationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableTransitGatewayRouteTablePropagationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableTransitGatewayRouteTablePropagation", in)
-			}
-			return api.Result(impl.DisableTransitGatewayRouteTablePropagation(ctx, v))
-		}},
-		"DisableVgwRoutePropagation": {Name: "DisableVgwRoutePropagation", NewInput: func() any { return new(DisableVgwRoutePropagationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableVgwRoutePropagationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableVgwRoutePropagation", in)
-			}
-			return api.Result(impl.DisableVgwRoutePropagation(ctx, v))
-		}},
-		"DisableVpcClassicLink": {Name: "DisableVpcClassicLink", NewInput: func() any { return new(DisableVpcClassicLinkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableVpcClassicLinkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableVpcClassicLink", in)
-			}
-			return api.Result(impl.DisableVpcClassicLink(ctx, v))
-		}},
-		"DisableVpcClassicLinkDnsSupport": {Name: "DisableVpcClassicLinkDnsSupport", NewInput: func() any { return new(DisableVpcClassicLinkDnsSupportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableVpcClassicLinkDnsSupportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableVpcClassicLinkDnsSupport", in)
-			}
-			return api.Result(impl.DisableVpcClassicLinkDnsSupport(ctx, v))
-		}},
-		"DisassociateAddress": {Name: "DisassociateAddress", NewInput: func() any { return new(DisassociateAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateAddress", in)
-			}
-			return api.Result(impl.DisassociateAddress(ctx, v))
-		}},
-		"DisassociateCapacityReservationBillingOwner": {Name: "DisassociateCapacityReservationBillingOwner", NewInput: func() any { return new(DisassociateCapacityReservationBillingOwnerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateCapacityReservationBillingOwnerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateCapacityReservationBillingOwner", in)
-			}
-			return api.Result(impl.DisassociateCapacityReservationBillingOwner(ctx, v))
-		}},
-		"DisassociateClientVpnTargetNetwork": {Name: "DisassociateClientVpnTargetNetwork", NewInput: func() any { return new(DisassociateClientVpnTargetNetworkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateClientVpnTargetNetworkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateClientVpnTargetNetwork", in)
-			}
-			return api.Result(impl.DisassociateClientVpnTargetNetwork(ctx, v))
-		}},
-		"DisassociateEnclaveCertificateIamRole": {Name: "DisassociateEnclaveCertificateIamRole", NewInput: func() any { return new(DisassociateEnclaveCertificateIamRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateEnclaveCertificateIamRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateEnclaveCertificateIamRole", in)
-			}
-			return api.Result(impl.DisassociateEnclaveCertificateIamRole(ctx, v))
-		}},
-		"DisassociateIamInstanceProfile": {Name: "DisassociateIamInstanceProfile", NewInput: func() any { return new(DisassociateIamInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateIamInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateIamInstanceProfile", in)
-			}
-			return api.Result(impl.DisassociateIamInstanceProfile(ctx, v))
-		}},
-		"DisassociateInstanceEventWindow": {Name: "DisassociateInstanceEventWindow", NewInput: func() any { return new(DisassociateInstanceEventWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateInstanceEventWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateInstanceEventWindow", in)
-			}
-			return api.Result(impl.DisassociateInstanceEventWindow(ctx, v))
-		}},
-		"DisassociateIpamByoasn": {Name: "DisassociateIpamByoasn", NewInput: func() any { return new(DisassociateIpamByoasnInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateIpamByoasnInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateIpamByoasn", in)
-			}
-			return api.Result(impl.DisassociateIpamByoasn(ctx, v))
-		}},
-		"DisassociateIpamResourceDiscovery": {Name: "DisassociateIpamResourceDiscovery", NewInput: func() any { return new(DisassociateIpamResourceDiscoveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateIpamResourceDiscoveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateIpamResourceDiscovery", in)
-			}
-			return api.Result(impl.DisassociateIpamResourceDiscovery(ctx, v))
-		}},
-		"DisassociateNatGatewayAddress": {Name: "DisassociateNatGatewayAddress", NewInput: func() any { return new(DisassociateNatGatewayAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateNatGatewayAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateNatGatewayAddress", in)
-			}
-			return api.Result(impl.DisassociateNatGatewayAddress(ctx, v))
-		}},
-		"DisassociateRouteServer": {Name: "DisassociateRouteServer", NewInput: func() any { return new(DisassociateRouteServerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateRouteServerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateRouteServer", in)
-			}
-			return api.Result(impl.DisassociateRouteServer(ctx, v))
-		}},
-		"DisassociateRouteTable": {Name: "DisassociateRouteTable", NewInput: func() any { return new(DisassociateRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateRouteTable", in)
-			}
-			return api.Result(impl.DisassociateRouteTable(ctx, v))
-		}},
-		"DisassociateSecurityGroupVpc": {Name: "DisassociateSecurityGroupVpc", NewInput: func() any { return new(DisassociateSecurityGroupVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateSecurityGroupVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateSecurityGroupVpc", in)
-			}
-			return api.Result(impl.DisassociateSecurityGroupVpc(ctx, v))
-		}},
-		"DisassociateSubnetCidrBlock": {Name: "DisassociateSubnetCidrBlock", NewInput: func() any { return new(DisassociateSubnetCidrBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateSubnetCidrBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateSubnetCidrBlock", in)
-			}
-			return api.Result(impl.DisassociateSubnetCidrBlock(ctx, v))
-		}},
-		"DisassociateTransitGatewayMulticastDomain": {Name: "DisassociateTransitGatewayMulticastDomain", NewInput: func() any { return new(DisassociateTransitGatewayMulticastDomainInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateTransitGatewayMulticastDomainInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateTransitGatewayMulticastDomain", in)
-			}
-			return api.Result(impl.DisassociateTransitGatewayMulticastDomain(ctx, v))
-		}},
-		"DisassociateTransitGatewayPolicyTable": {Name: "DisassociateTransitGatewayPolicyTable", NewInput: func() any { return new(DisassociateTransitGatewayPolicyTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateTransitGatewayPolicyTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateTransitGatewayPolicyTable", in)
-			}
-			return api.Result(impl.DisassociateTransitGatewayPolicyTable(ctx, v))
-		}},
-		"DisassociateTransitGatewayRouteTable": {Name: "DisassociateTransitGatewayRouteTable", NewInput: func() any { return new(DisassociateTransitGatewayRouteTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateTransitGatewayRouteTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateTransitGatewayRouteTable", in)
-			}
-			return api.Result(impl.DisassociateTransitGatewayRouteTable(ctx, v))
-		}},
-		"DisassociateTrunkInterface": {Name: "DisassociateTrunkInterface", NewInput: func() any { return new(DisassociateTrunkInterfaceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateTrunkInterfaceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateTrunkInterface", in)
-			}
-			return api.Result(impl.DisassociateTrunkInterface(ctx, v))
-		}},
-		"DisassociateVpcCidrBlock": {Name: "DisassociateVpcCidrBlock", NewInput: func() any { return new(DisassociateVpcCidrBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateVpcCidrBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateVpcCidrBlock", in)
-			}
-			return api.Result(impl.DisassociateVpcCidrBlock(ctx, v))
-		}},
-		"EnableAddressTransfer": {Name: "EnableAddressTransfer", NewInput: func() any { return new(EnableAddressTransferInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableAddressTransferInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableAddressTransfer", in)
-			}
-			return api.Result(impl.EnableAddressTransfer(ctx, v))
-		}},
-		"EnableAllowedImagesSettings": {Name: "EnableAllowedImagesSettings", NewInput: func() any { return new(EnableAllowedImagesSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableAllowedImagesSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableAllowedImagesSettings", in)
-			}
-			return api.Result(impl.EnableAllowedImagesSettings(ctx, v))
-		}},
-		"EnableAwsNetworkPerformanceMetricSubscription": {Name: "EnableAwsNetworkPerformanceMetricSubscription", NewInput: func() any { return new(EnableAwsNetworkPerformanceMetricSubscriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableAwsNetworkPerformanceMetricSubscriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableAwsNetworkPerformanceMetricSubscription", in)
-			}
-			return api.Result(impl.EnableAwsNetworkPerformanceMetricSubscription(ctx, v))
-		}},
-		"EnableCapacityManager": {Name: "EnableCapacityManager", NewInput: func() any { return new(EnableCapacityManagerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableCapacityManagerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableCapacityManager", in)
-			}
-			return api.Result(impl.EnableCapacityManager(ctx, v))
-		}},
-		"EnableEbsEncryptionByDefault": {Name: "EnableEbsEncryptionByDefault", NewInput: func() any { return new(EnableEbsEncryptionByDefaultInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableEbsEncryptionByDefaultInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableEbsEncryptionByDefault", in)
-			}
-			return api.Result(impl.EnableEbsEncryptionByDefault(ctx, v))
-		}},
-		"EnableFastLaunch": {Name: "EnableFastLaunch", NewInput: func() any { return new(EnableFastLaunchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableFastLaunchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableFastLaunch", in)
-			}
-			return api.Result(impl.EnableFastLaunch(ctx, v))
-		}},
-		"EnableFastSnapshotRestores": {Name: "EnableFastSnapshotRestores", NewInput: func() any { return new(EnableFastSnapshotRestoresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableFastSnapshotRestoresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableFastSnapshotRestores", in)
-			}
-			return api.Result(impl.EnableFastSnapshotRestores(ctx, v))
-		}},
-		"EnableImage": {Name: "EnableImage", NewInput: func() any { return new(EnableImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableImage", in)
-			}
-			return api.Result(impl.EnableImage(ctx, v))
-		}},
-		"EnableImageBlockPublicAccess": {Name: "EnableImageBlockPublicAccess", NewInput: func() any { return new(EnableImageBlockPublicAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableImageBlockPublicAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableImageBlockPublicAccess", in)
-			}
-			return api.Result(impl.EnableImageBlockPublicAccess(ctx, v))
-		}},
-		"EnableImageDeprecation": {Name: "EnableImageDeprecation", NewInput: func() any { return new(EnableImageDeprecationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableImageDeprecationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableImageDeprecation", in)
-			}
-			return api.Result(impl.EnableImageDeprecation(ctx, v))
-		}},
-		"EnableImageDeregistrationProtection": {Name: "EnableImageDeregistrationProtection", NewInput: func() any { return new(EnableImageDeregistrationProtectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableImageDeregistrationProtectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableImageDeregistrationProtection", in)
-			}
-			return api.Result(impl.EnableImageDeregistrationProtection(ctx, v))
-		}},
-		"EnableInstanceSqlHaStandbyDetections": {Name: "EnableInstanceSqlHaStandbyDetections", NewInput: func() any { return new(EnableInstanceSqlHaStandbyDetectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableInstanceSqlHaStandbyDetectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableInstanceSqlHaStandbyDetections", in)
-			}
-			return api.Result(impl.EnableInstanceSqlHaStandbyDetections(ctx, v))
-		}},
-		"EnableIpamOrganizationAdminAccount": {Name: "EnableIpamOrganizationAdminAccount", NewInput: func() any { return new(EnableIpamOrganizationAdminAccountInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableIpamOrganizationAdminAccountInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableIpamOrganizationAdminAccount", in)
-			}
-			return api.Result(impl.EnableIpamOrganizationAdminAccount(ctx, v))
-		}},
-		"EnableIpamPolicy": {Name: "EnableIpamPolicy", NewInput: func() any { return new(EnableIpamPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableIpamPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableIpamPolicy", in)
-			}
-			return api.Result(impl.EnableIpamPolicy(ctx, v))
-		}},
-		"EnableReachabilityAnalyzerOrganizationSharing": {Name: "EnableReachabilityAnalyzerOrganizationSharing", NewInput: func() any { return new(EnableReachabilityAnalyzerOrganizationSharingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableReachabilityAnalyzerOrganizationSharingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableReachabilityAnalyzerOrganizationSharing", in)
-			}
-			return api.Result(impl.EnableReachabilityAnalyzerOrganizationSharing(ctx, v))
-		}},
-		"EnableRouteServerPropagation": {Name: "EnableRouteServerPropagation", NewInput: func() any { return new(EnableRouteServerPropagationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableRouteServerPropagationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableRouteServerPropagation", in)
-			}
-			return api.Result(impl.EnableRouteServerPropagation(ctx, v))
-		}},
-		"EnableSerialConsoleAccess": {Name: "EnableSerialConsoleAccess", NewInput: func() any { return new(EnableSerialConsoleAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableSerialConsoleAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableSerialConsoleAccess", in)
-			}
-			return api.Result(impl.EnableSerialConsoleAccess(ctx, v))
-		}},
-		"EnableSnapshotBlockPublicAccess": {Name: "EnableSnapshotBlockPublicAccess", NewInput: func() any { return new(EnableSnapshotBlockPublicAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableSnapshotBlockPublicAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableSnapshotBlockPublicAccess", in)
-			}
-			return api.Result(impl.EnableSnapshotBlockPublicAccess(ctx, v))
-		}},
-		"EnableTransitGatewayRouteTablePropagation": {Name: "EnableTransitGatewayRouteTablePropagation", NewInput: func() any { return new(EnableTransitGatewayRouteTablePropagationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableTransitGatewayRouteTablePropagationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableTransitGatewayRouteTablePropagation", in)
-			}
-			return api.Result(impl.EnableTransitGatewayRouteTablePropagation(ctx, v))
-		}},
-		"EnableVgwRoutePropagation": {Name: "EnableVgwRoutePropagation", NewInput: func() any { return new(EnableVgwRoutePropagationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableVgwRoutePropagationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableVgwRoutePropagation", in)
-			}
-			return api.Result(impl.EnableVgwRoutePropagation(ctx, v))
-		}},
-		"EnableVolumeIO": {Name: "EnableVolumeIO", NewInput: func() any { return new(EnableVolumeIOInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableVolumeIOInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableVolumeIO", in)
-			}
-			return api.Result(impl.EnableVolumeIO(ctx, v))
-		}},
-		"EnableVpcClassicLink": {Name: "EnableVpcClassicLink", NewInput: func() any { return new(EnableVpcClassicLinkInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableVpcClassicLinkInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableVpcClassicLink", in)
-			}
-			return api.Result(impl.EnableVpcClassicLink(ctx, v))
-		}},
-		"EnableVpcClassicLinkDnsSupport": {Name: "EnableVpcClassicLinkDnsSupport", NewInput: func() any { return new(EnableVpcClassicLinkDnsSupportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableVpcClassicLinkDnsSupportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableVpcClassicLinkDnsSupport", in)
-			}
-			return api.Result(impl.EnableVpcClassicLinkDnsSupport(ctx, v))
-		}},
-		"ExportClientVpnClientCertificateRevocationList": {Name: "ExportClientVpnClientCertificateRevocationList", NewInput: func() any { return new(ExportClientVpnClientCertificateRevocationListInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExportClientVpnClientCertificateRevocationListInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExportClientVpnClientCertificateRevocationList", in)
-			}
-			return api.Result(impl.ExportClientVpnClientCertificateRevocationList(ctx, v))
-		}},
-		"ExportClientVpnClientConfiguration": {Name: "ExportClientVpnClientConfiguration", NewInput: func() any { return new(ExportClientVpnClientConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExportClientVpnClientConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExportClientVpnClientConfiguration", in)
-			}
-			return api.Result(impl.ExportClientVpnClientConfiguration(ctx, v))
-		}},
-		"ExportImage": {Name: "ExportImage", NewInput: func() any { return new(ExportImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExportImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExportImage", in)
-			}
-			return api.Result(impl.ExportImage(ctx, v))
-		}},
-		"ExportTransitGatewayRoutes": {Name: "ExportTransitGatewayRoutes", NewInput: func() any { return new(ExportTransitGatewayRoutesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExportTransitGatewayRoutesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExportTransitGatewayRoutes", in)
-			}
-			return api.Result(impl.ExportTransitGatewayRoutes(ctx, v))
-		}},
-		"ExportVerifiedAccessInstanceClientConfiguration": {Name: "ExportVerifiedAccessInstanceClientConfiguration", NewInput: func() any { return new(ExportVerifiedAccessInstanceClientConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ExportVerifiedAccessInstanceClientConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ExportVerifiedAccessInstanceClientConfiguration", in)
-			}
-			return api.Result(impl.ExportVerifiedAccessInstanceClientConfiguration(ctx, v))
-		}},
-		"GetActiveVpnTunnelStatus": {Name: "GetActiveVpnTunnelStatus", NewInput: func() any { return new(GetActiveVpnTunnelStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetActiveVpnTunnelStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetActiveVpnTunnelStatus", in)
-			}
-			return api.Result(impl.GetActiveVpnTunnelStatus(ctx, v))
-		}},
-		"GetAllowedImagesSettings": {Name: "GetAllowedImagesSettings", NewInput: func() any { return new(GetAllowedImagesSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAllowedImagesSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAllowedImagesSettings", in)
-			}
-			return api.Result(impl.GetAllowedImagesSettings(ctx, v))
-		}},
-		"GetAssociatedEnclaveCertificateIamRoles": {Name: "GetAssociatedEnclaveCertificateIamRoles", NewInput: func() any { return new(GetAssociatedEnclaveCertificateIamRolesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAssociatedEnclaveCertificateIamRolesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAssociatedEnclaveCertificateIamRoles", in)
-			}
-			return api.Result(impl.GetAssociatedEnclaveCertificateIamRoles(ctx, v))
-		}},
-		"GetAssociatedIpv6PoolCidrs": {Name: "GetAssociatedIpv6PoolCidrs", NewInput: func() any { return new(GetAssociatedIpv6PoolCidrsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAssociatedIpv6PoolCidrsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAssociatedIpv6PoolCidrs", in)
-			}
-			return api.Result(impl.GetAssociatedIpv6PoolCidrs(ctx, v))
-		}},
-		"GetAwsNetworkPerformanceData": {Name: "GetAwsNetworkPerformanceData", NewInput: func() any { return new(GetAwsNetworkPerformanceDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAwsNetworkPerformanceDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAwsNetworkPerformanceData", in)
-			}
-			return api.Result(impl.GetAwsNetworkPerformanceData(ctx, v))
-		}},
-		"GetCapacityManagerAttributes": {Name: "GetCapacityManagerAttributes", NewInput: func() any { return new(GetCapacityManagerAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCapacityManagerAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCapacityManagerAttributes", in)
-			}
-			return api.Result(impl.GetCapacityManagerAttributes(ctx, v))
-		}},
-		"GetCapacityManagerMetricData": {Name: "GetCapacityManagerMetricData", NewInput: func() any { return new(GetCapacityManagerMetricDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCapacityManagerMetricDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCapacityManagerMetricData", in)
-			}
-			return api.Result(impl.GetCapacityManagerMetricData(ctx, v))
-		}},
-		"GetCapacityManagerMetricDimensions": {Name: "GetCapacityManagerMetricDimensions", NewInput: func() any { return new(GetCapacityManagerMetricDimensionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCapacityManagerMetricDimensionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCapacityManagerMetricDimensions", in)
-			}
-			return api.Result(impl.GetCapacityManagerMetricDimensions(ctx, v))
-		}},
-		"GetCapacityManagerMonitoredTagKeys": {Name: "GetCapacityManagerMonitoredTagKeys", NewInput: func() any { return new(GetCapacityManagerMonitoredTagKeysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCapacityManagerMonitoredTagKeysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCapacityManagerMonitoredTagKeys", in)
-			}
-			return api.Result(impl.GetCapacityManagerMonitoredTagKeys(ctx, v))
-		}},
-		"GetCapacityReservationUsage": {Name: "GetCapacityReservationUsage", NewInput: func() any { return new(GetCapacityReservationUsageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCapacityReservationUsageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCapacityReservationUsage", in)
-			}
-			return api.Result(impl.GetCapacityReservationUsage(ctx, v))
-		}},
-		"GetCoipPoolUsage": {Name: "GetCoipPoolUsage", NewInput: func() any { return new(GetCoipPoolUsageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCoipPoolUsageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCoipPoolUsage", in)
-			}
-			return api.Result(impl.GetCoipPoolUsage(ctx, v))
-		}},
-		"GetConsoleOutput": {Name: "GetConsoleOutput", NewInput: func() any { return new(GetConsoleOutputInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetConsoleOutputInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetConsoleOutput", in)
-			}
-			return api.Result(impl.GetConsoleOutput(ctx, v))
-		}},
-		"GetConsoleScreenshot": {Name: "GetConsoleScreenshot", NewInput: func() any { return new(GetConsoleScreenshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetConsoleScreenshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetConsoleScreenshot", in)
-			}
-			return api.Result(impl.GetConsoleScreenshot(ctx, v))
-		}},
-		"GetDeclarativePoliciesReportSummary": {Name: "GetDeclarativePoliciesReportSummary", NewInput: func() any { return new(GetDeclarativePoliciesReportSummaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDeclarativePoliciesReportSummaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDeclarativePoliciesReportSummary", in)
-			}
-			return api.Result(impl.GetDeclarativePoliciesReportSummary(ctx, v))
-		}},
-		"GetDefaultCreditSpecification": {Name: "GetDefaultCreditSpecification", NewInput: func() any { return new(GetDefaultCreditSpecificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDefaultCreditSpecificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDefaultCreditSpecification", in)
-			}
-			return api.Result(impl.GetDefaultCreditSpecification(ctx, v))
-		}},
-		"GetEbsDefaultKmsKeyId": {Name: "GetEbsDefaultKmsKeyId", NewInput: func() any { return new(GetEbsDefaultKmsKeyIdInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEbsDefaultKmsKeyIdInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEbsDefaultKmsKeyId", in)
-			}
-			return api.Result(impl.GetEbsDefaultKmsKeyId(ctx, v))
-		}},
-		"GetEbsEncryptionByDefault": {Name: "GetEbsEncryptionByDefault", NewInput: func() any { return new(GetEbsEncryptionByDefaultInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEbsEncryptionByDefaultInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEbsEncryptionByDefault", in)
-			}
-			return api.Result(impl.GetEbsEncryptionByDefault(ctx, v))
-		}},
-		"GetEnabledIpamPolicy": {Name: "GetEnabledIpamPolicy", NewInput: func() any { return new(GetEnabledIpamPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEnabledIpamPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEnabledIpamPolicy", in)
-			}
-			return api.Result(impl.GetEnabledIpamPolicy(ctx, v))
-		}},
-		"GetFlowLogsIntegrationTemplate": {Name: "GetFlowLogsIntegrationTemplate", NewInput: func() any { return new(GetFlowLogsIntegrationTemplateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFlowLogsIntegrationTemplateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFlowLogsIntegrationTemplate", in)
-			}
-			return api.Result(impl.GetFlowLogsIntegrationTemplate(ctx, v))
-		}},
-		"GetGroupsForCapacityReservation": {Name: "GetGroupsForCapacityReservation", NewInput: func() any { return new(GetGroupsForCapacityReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetGroupsForCapacityReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetGroupsForCapacityReservation", in)
-			}
-			return api.Result(impl.GetGroupsForCapacityReservation(ctx, v))
-		}},
-		"GetHostReservationPurchasePreview": {Name: "GetHostReservationPurchasePreview", NewInput: func() any { return new(GetHostReservationPurchasePreviewInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHostReservationPurchasePreviewInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHostReservationPurchasePreview", in)
-			}
-			return api.Result(impl.GetHostReservationPurchasePreview(ctx, v))
-		}},
-		"GetImageAncestry": {Name: "GetImageAncestry", NewInput: func() any { return new(GetImageAncestryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetImageAncestryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetImageAncestry", in)
-			}
-			return api.Result(impl.GetImageAncestry(ctx, v))
-		}},
-		"GetImageBlockPublicAccessState": {Name: "GetImageBlockPublicAccessState", NewInput: func() any { return new(GetImageBlockPublicAccessStateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetImageBlockPublicAccessStateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetImageBlockPublicAccessState", in)
-			}
-			return api.Result(impl.GetImageBlockPublicAccessState(ctx, v))
-		}},
-		"GetInstanceMetadataDefaults": {Name: "GetInstanceMetadataDefaults", NewInput: func() any { return new(GetInstanceMetadataDefaultsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInstanceMetadataDefaultsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInstanceMetadataDefaults", in)
-			}
-			return api.Result(impl.GetInstanceMetadataDefaults(ctx, v))
-		}},
-		"GetInstanceTpmEkPub": {Name: "GetInstanceTpmEkPub", NewInput: func() any { return new(GetInstanceTpmEkPubInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInstanceTpmEkPubInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInstanceTpmEkPub", in)
-			}
-			return api.Result(impl.GetInstanceTpmEkPub(ctx, v))
-		}},
-		"GetInstanceTypesFromInstanceRequirements": {Name: "GetInstanceTypesFromInstanceRequirements", NewInput: func() any { return new(GetInstanceTypesFromInstanceRequirementsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInstanceTypesFromInstanceRequirementsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInstanceTypesFromInstanceRequirements", in)
-			}
-			return api.Result(impl.GetInstanceTypesFromInstanceRequirements(ctx, v))
-		}},
-		"GetInstanceUefiData": {Name: "GetInstanceUefiData", NewInput: func() any { return new(GetInstanceUefiDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInstanceUefiDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInstanceUefiData", in)
-			}
-			return api.Result(impl.GetInstanceUefiData(ctx, v))
-		}},
-		"GetIpamAddressHistory": {Name: "GetIpamAddressHistory", NewInput: func() any { return new(GetIpamAddressHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamAddressHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamAddressHistory", in)
-			}
-			return api.Result(impl.GetIpamAddressHistory(ctx, v))
-		}},
-		"GetIpamDiscoveredAccounts": {Name: "GetIpamDiscoveredAccounts", NewInput: func() any { return new(GetIpamDiscoveredAccountsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamDiscoveredAccountsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamDiscoveredAccounts", in)
-			}
-			return api.Result(impl.GetIpamDiscoveredAccounts(ctx, v))
-		}},
-		"GetIpamDiscoveredPublicAddresses": {Name: "GetIpamDiscoveredPublicAddresses", NewInput: func() any { return new(GetIpamDiscoveredPublicAddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamDiscoveredPublicAddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamDiscoveredPublicAddresses", in)
-			}
-			return api.Result(impl.GetIpamDiscoveredPublicAddresses(ctx, v))
-		}},
-		"GetIpamDiscoveredResourceCidrs": {Name: "GetIpamDiscoveredResourceCidrs", NewInput: func() any { return new(GetIpamDiscoveredResourceCidrsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamDiscoveredResourceCidrsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamDiscoveredResourceCidrs", in)
-			}
-			return api.Result(impl.GetIpamDiscoveredResourceCidrs(ctx, v))
-		}},
-		"GetIpamPolicyAllocationRules": {Name: "GetIpamPolicyAllocationRules", NewInput: func() any { return new(GetIpamPolicyAllocationRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPolicyAllocationRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPolicyAllocationRules", in)
-			}
-			return api.Result(impl.GetIpamPolicyAllocationRules(ctx, v))
-		}},
-		"GetIpamPolicyOrganizationTargets": {Name: "GetIpamPolicyOrganizationTargets", NewInput: func() any { return new(GetIpamPolicyOrganizationTargetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPolicyOrganizationTargetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPolicyOrganizationTargets", in)
-			}
-			return api.Result(impl.GetIpamPolicyOrganizationTargets(ctx, v))
-		}},
-		"GetIpamPoolAllocations": {Name: "GetIpamPoolAllocations", NewInput: func() any { return new(GetIpamPoolAllocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPoolAllocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPoolAllocations", in)
-			}
-			return api.Result(impl.GetIpamPoolAllocations(ctx, v))
-		}},
-		"GetIpamPoolCidrs": {Name: "GetIpamPoolCidrs", NewInput: func() any { return new(GetIpamPoolCidrsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPoolCidrsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPoolCidrs", in)
-			}
-			return api.Result(impl.GetIpamPoolCidrs(ctx, v))
-		}},
-		"GetIpamPrefixListResolverRules": {Name: "GetIpamPrefixListResolverRules", NewInput: func() any { return new(GetIpamPrefixListResolverRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPrefixListResolverRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPrefixListResolverRules", in)
-			}
-			return api.Result(impl.GetIpamPrefixListResolverRules(ctx, v))
-		}},
-		"GetIpamPrefixListResolverVersionEntries": {Name: "GetIpamPrefixListResolverVersionEntries", NewInput: func() any { return new(GetIpamPrefixListResolverVersionEntriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPrefixListResolverVersionEntriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPrefixListResolverVersionEntries", in)
-			}
-			return api.Result(impl.GetIpamPrefixListResolverVersionEntries(ctx, v))
-		}},
-		"GetIpamPrefixListResolverVersions": {Name: "GetIpamPrefixListResolverVersions", NewInput: func() any { return new(GetIpamPrefixListResolverVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamPrefixListResolverVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamPrefixListResolverVersions", in)
-			}
-			return api.Result(impl.GetIpamPrefixListResolverVersions(ctx, v))
-		}},
-		"GetIpamResourceCidrs": {Name: "GetIpamResourceCidrs", NewInput: func() any { return new(GetIpamResourceCidrsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIpamResourceCidrsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIpamResourceCidrs", in)
-			}
-			return api.Result(impl.GetIpamResourceCidrs(ctx, v))
-		}},
-		"GetLaunchTemplateData": {Name: "GetLaunchTemplateData", NewInput: func() any { return new(GetLaunchTemplateDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLaunchTemplateDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLaunchTemplateData", in)
-			}
-			return api.Result(impl.GetLaunchTemplateData(ctx, v))
-		}},
-		"GetManagedPrefixListAssociations": {Name: "GetManagedPrefixListAssociations", NewInput: func() any { return new(GetManagedPrefixListAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetManagedPrefixListAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetManagedPrefixListAssociations", in)
-			}
-			return api.Result(impl.GetManagedPrefixListAssociations(ctx, v))
-		}},
-		"GetManagedPrefixListEntries": {Name: "GetManagedPrefixListEntries", NewInput: func() any { return new(GetManagedPrefixListEntriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetManagedPrefixListEntriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetManagedPrefixListEntries", in)
-			}
-			return api.Result(impl.GetManagedPrefixListEntries(ctx, v))
-		}},
-		"GetManagedResourceVisibility": {Name: "GetManagedResourceVisibility", NewInput: func() any { return new(GetManagedResourceVisibilityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetManagedResourceVisibilityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetManagedResourceVisibility", in)
-			}
-			return api.Result(impl.GetManagedResourceVisibility(ctx, v))
-		}},
-		"GetNetworkInsightsAccessScopeAnalysisFindings": {Name: "GetNetworkInsightsAccessScopeAnalysisFindings", NewInput: func() any { return new(GetNetworkInsightsAccessScopeAnalysisFindingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetNetworkInsightsAccessScopeAnalysisFindingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetNetworkInsightsAccessScopeAnalysisFindings", in)
-			}
-			return api.Result(impl.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, v))
-		}},
-		"GetNetworkInsightsAccessScopeContent": {Name: "GetNetworkInsightsAccessScopeContent", NewInput: func() any { return new(GetNetworkInsightsAccessScopeContentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetNetworkInsightsAccessScopeContentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetNetworkInsightsAccessScopeContent", in)
-			}
-			return api.Result(impl.GetNetworkInsightsAccessScopeContent(ctx, v))
-		}},
-		"GetPasswordData": {Name: "GetPasswordData", NewInput: func() any { return new(GetPasswordDataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPasswordDataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPasswordData", in)
-			}
-			return api.Result(impl.GetPasswordData(ctx, v))
-		}},
-		"GetReservedInstancesExchangeQuote": {Name: "GetReservedInstancesExchangeQuote", NewInput: func() any { return new(GetReservedInstancesExchangeQuoteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetReservedInstancesExchangeQuoteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetReservedInstancesExchangeQuote", in)
-			}
-			return api.Result(impl.GetReservedInstancesExchangeQuote(ctx, v))
-		}},
-		"GetRouteServerAssociations": {Name: "GetRouteServerAssociations", NewInput: func() any { return new(GetRouteServerAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetRouteServerAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetRouteServerAssociations", in)
-			}
-			return api.Result(impl.GetRouteServerAssociations(ctx, v))
-		}},
-		"GetRouteServerPropagations": {Name: "GetRouteServerPropagations", NewInput: func() any { return new(GetRouteServerPropagationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetRouteServerPropagationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetRouteServerPropagations", in)
-			}
-			return api.Result(impl.GetRouteServerPropagations(ctx, v))
-		}},
-		"GetRouteServerRoutingDatabase": {Name: "GetRouteServerRoutingDatabase", NewInput: func() any { return new(GetRouteServerRoutingDatabaseInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetRouteServerRoutingDatabaseInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetRouteServerRoutingDatabase", in)
-			}
-			return api.Result(impl.GetRouteServerRoutingDatabase(ctx, v))
-		}},
-		"GetSecurityGroupsForVpc": {Name: "GetSecurityGroupsForVpc", NewInput: func() any { return new(GetSecurityGroupsForVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSecurityGroupsForVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSecurityGroupsForVpc", in)
-			}
-			return api.Result(impl.GetSecurityGroupsForVpc(ctx, v))
-		}},
-		"GetSerialConsoleAccessStatus": {Name: "GetSerialConsoleAccessStatus", NewInput: func() any { return new(GetSerialConsoleAccessStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSerialConsoleAccessStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSerialConsoleAccessStatus", in)
-			}
-			return api.Result(impl.GetSerialConsoleAccessStatus(ctx, v))
-		}},
-		"GetSnapshotBlockPublicAccessState": {Name: "GetSnapshotBlockPublicAccessState", NewInput: func() any { return new(GetSnapshotBlockPublicAccessStateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSnapshotBlockPublicAccessStateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSnapshotBlockPublicAccessState", in)
-			}
-			return api.Result(impl.GetSnapshotBlockPublicAccessState(ctx, v))
-		}},
-		"GetSpotPlacementScores": {Name: "GetSpotPlacementScores", NewInput: func() any { return new(GetSpotPlacementScoresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSpotPlacementScoresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSpotPlacementScores", in)
-			}
-			return api.Result(impl.GetSpotPlacementScores(ctx, v))
-		}},
-		"GetSubnetCidrReservations": {Name: "GetSubnetCidrReservations", NewInput: func() any { return new(GetSubnetCidrReservationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSubnetCidrReservationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSubnetCidrReservations", in)
-			}
-			return api.Result(impl.GetSubnetCidrReservations(ctx, v))
-		}},
-		"GetTransitGatewayAttachmentPropagations": {Name: "GetTransitGatewayAttachmentPropagations", NewInput: func() any { return new(GetTransitGatewayAttachmentPropagationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayAttachmentPropagationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayAttachmentPropagations", in)
-			}
-			return api.Result(impl.GetTransitGatewayAttachmentPropagations(ctx, v))
-		}},
-		"GetTransitGatewayMeteringPolicyEntries": {Name: "GetTransitGatewayMeteringPolicyEntries", NewInput: func() any { return new(GetTransitGatewayMeteringPolicyEntriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayMeteringPolicyEntriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayMeteringPolicyEntries", in)
-			}
-			return api.Result(impl.GetTransitGatewayMeteringPolicyEntries(ctx, v))
-		}},
-		"GetTransitGatewayMulticastDomainAssociations": {Name: "GetTransitGatewayMulticastDomainAssociations", NewInput: func() any { return new(GetTransitGatewayMulticastDomainAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayMulticastDomainAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayMulticastDomainAssociations", in)
-			}
-			return api.Result(impl.GetTransitGatewayMulticastDomainAssociations(ctx, v))
-		}},
-		"GetTransitGatewayPolicyTableAssociations": {Name: "GetTransitGatewayPolicyTableAssociations", NewInput: func() any { return new(GetTransitGatewayPolicyTableAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayPolicyTableAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayPolicyTableAssociations", in)
-			}
-			return api.Result(impl.GetTransitGatewayPolicyTableAssociations(ctx, v))
-		}},
-		"GetTransitGatewayPolicyTableEntries": {Name: "GetTransitGatewayPolicyTableEntries", NewInput: func() any { return new(GetTransitGatewayPolicyTableEntriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayPolicyTableEntriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayPolicyTableEntries", in)
-			}
-			return api.Result(impl.GetTransitGatewayPolicyTableEntries(ctx, v))
-		}},
-		"GetTransitGatewayPrefixListReferences": {Name: "GetTransitGatewayPrefixListReferences", NewInput: func() any { return new(GetTransitGatewayPrefixListReferencesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayPrefixListReferencesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayPrefixListReferences", in)
-			}
-			return api.Result(impl.GetTransitGatewayPrefixListReferences(ctx, v))
-		}},
-		"GetTransitGatewayRouteTableAssociations": {Name: "GetTransitGatewayRouteTableAssociations", NewInput: func() any { return new(GetTransitGatewayRouteTableAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayRouteTableAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayRouteTableAssociations", in)
-			}
-			return api.Result(impl.GetTransitGatewayRouteTableAssociations(ctx, v))
-		}},
-		"GetTransitGatewayRouteTablePropagations": {Name: "GetTransitGatewayRouteTablePropagations", NewInput: func() any { return new(GetTransitGatewayRouteTablePropagationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransitGatewayRouteTablePropagationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransitGatewayRouteTablePropagations", in)
-			}
-			return api.Result(impl.GetTransitGatewayRouteTablePropagations(ctx, v))
-		}},
-		"GetVerifiedAccessEndpointPolicy": {Name: "GetVerifiedAccessEndpointPolicy", NewInput: func() any { return new(GetVerifiedAccessEndpointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVerifiedAccessEndpointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVerifiedAccessEndpointPolicy", in)
-			}
-			return api.Result(impl.GetVerifiedAccessEndpointPolicy(ctx, v))
-		}},
-		"GetVerifiedAccessEndpointTargets": {Name: "GetVerifiedAccessEndpointTargets", NewInput: func() any { return new(GetVerifiedAccessEndpointTargetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVerifiedAccessEndpointTargetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVerifiedAccessEndpointTargets", in)
-			}
-			return api.Result(impl.GetVerifiedAccessEndpointTargets(ctx, v))
-		}},
-		"GetVerifiedAccessGroupPolicy": {Name: "GetVerifiedAccessGroupPolicy", NewInput: func() any { return new(GetVerifiedAccessGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVerifiedAccessGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVerifiedAccessGroupPolicy", in)
-			}
-			return api.Result(impl.GetVerifiedAccessGroupPolicy(ctx, v))
-		}},
-		"GetVpcResourcesBlockingEncryptionEnforcement": {Name: "GetVpcResourcesBlockingEncryptionEnforcement", NewInput: func() any { return new(GetVpcResourcesBlockingEncryptionEnforcementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVpcResourcesBlockingEncryptionEnforcementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVpcResourcesBlockingEncryptionEnforcement", in)
-			}
-			return api.Result(impl.GetVpcResourcesBlockingEncryptionEnforcement(ctx, v))
-		}},
-		"GetVpnConnectionDeviceSampleConfiguration": {Name: "GetVpnConnectionDeviceSampleConfiguration", NewInput: func() any { return new(GetVpnConnectionDeviceSampleConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVpnConnectionDeviceSampleConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVpnConnectionDeviceSampleConfiguration", in)
-			}
-			return api.Result(impl.GetVpnConnectionDeviceSampleConfiguration(ctx, v))
-		}},
-		"GetVpnConnectionDeviceTypes": {Name: "GetVpnConnectionDeviceTypes", NewInput: func() any { return new(GetVpnConnectionDeviceTypesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVpnConnectionDeviceTypesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVpnConnectionDeviceTypes", in)
-			}
-			return api.Result(impl.GetVpnConnectionDeviceTypes(ctx, v))
-		}},
-		"GetVpnTunnelReplacementStatus": {Name: "GetVpnTunnelReplacementStatus", NewInput: func() any { return new(GetVpnTunnelReplacementStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetVpnTunnelReplacementStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetVpnTunnelReplacementStatus", in)
-			}
-			return api.Result(impl.GetVpnTunnelReplacementStatus(ctx, v))
-		}},
-		"ImportClientVpnClientCertificateRevocationList": {Name: "ImportClientVpnClientCertificateRevocationList", NewInput: func() any { return new(ImportClientVpnClientCertificateRevocationListInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportClientVpnClientCertificateRevocationListInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportClientVpnClientCertificateRevocationList", in)
-			}
-			return api.Result(impl.ImportClientVpnClientCertificateRevocationList(ctx, v))
-		}},
-		"ImportImage": {Name: "ImportImage", NewInput: func() any { return new(ImportImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportImage", in)
-			}
-			return api.Result(impl.ImportImage(ctx, v))
-		}},
-		"ImportInstance": {Name: "ImportInstance", NewInput: func() any { return new(ImportInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportInstance", in)
-			}
-			return api.Result(impl.ImportInstance(ctx, v))
-		}},
-		"ImportKeyPair": {Name: "ImportKeyPair", NewInput: func() any { return new(ImportKeyPairInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportKeyPairInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportKeyPair", in)
-			}
-			return api.Result(impl.ImportKeyPair(ctx, v))
-		}},
-		"ImportSnapshot": {Name: "ImportSnapshot", NewInput: func() any { return new(ImportSnapshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportSnapshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportSnapshot", in)
-			}
-			return api.Result(impl.ImportSnapshot(ctx, v))
-		}},
-		"ImportVolume": {Name: "ImportVolume", NewInput: func() any { return new(ImportVolumeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportVolumeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportVolume", in)
-			}
-			return api.Result(impl.ImportVolume(ctx, v))
-		}},
-		"ListImagesInRecycleBin": {Name: "ListImagesInRecycleBin", NewInput: func() any { return new(ListImagesInRecycleBinInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListImagesInRecycleBinInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListImagesInRecycleBin", in)
-			}
-			return api.Result(impl.ListImagesInRecycleBin(ctx, v))
-		}},
-		"ListSnapshotsInRecycleBin": {Name: "ListSnapshotsInRecycleBin", NewInput: func() any { return new(ListSnapshotsInRecycleBinInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSnapshotsInRecycleBinInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSnapshotsInRecycleBin", in)
-			}
-			return api.Result(impl.ListSnapshotsInRecycleBin(ctx, v))
-		}},
-		"ListVolumesInRecycleBin": {Name: "ListVolumesInRecycleBin", NewInput: func() any { return new(ListVolumesInRecycleBinInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListVolumesInRecycleBinInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListVolumesInRecycleBin", in)
-			}
-			return api.Result(impl.ListVolumesInRecycleBin(ctx, v))
-		}},
-		"LockSnapshot": {Name: "LockSnapshot", NewInput: func() any { return new(LockSnapshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*LockSnapshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "LockSnapshot", in)
-			}
-			return api.Result(impl.LockSnapshot(ctx, v))
-		}},
-		"ModifyAddressAttribute": {Name: "ModifyAddressAttribute", NewInput: func() any { return new(ModifyAddressAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyAddressAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyAddressAttribute", in)
-			}
-			return api.Result(impl.ModifyAddressAttribute(ctx, v))
-		}},
-		"ModifyAvailabilityZoneGroup": {Name: "ModifyAvailabilityZoneGroup", NewInput: func() any { return new(ModifyAvailabilityZoneGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyAvailabilityZoneGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyAvailabilityZoneGroup", in)
-			}
-			return api.Result(impl.ModifyAvailabilityZoneGroup(ctx, v))
-		}},
-		"ModifyCapacityReservation": {Name: "ModifyCapacityReservation", NewInput: func() any { return new(ModifyCapacityReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyCapacityReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyCapacityReservation", in)
-			}
-			return api.Result(impl.ModifyCapacityReservation(ctx, v))
-		}},
-		"ModifyCapacityReservationFleet": {Name: "ModifyCapacityReservationFleet", NewInput: func() any { return new(ModifyCapacityReservationFleetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyCapacityReservationFleetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyCapacityReservationFleet", in)
-			}
-			return api.Result(impl.ModifyCapacityReservationFleet(ctx, v))
-		}},
-		"ModifyClientVpnEndpoint": {Name: "ModifyClientVpnEndpoint", NewInput: func() any { return new(ModifyClientVpnEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyClientVpnEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyClientVpnEndpoint", in)
-			}
-			return api.Result(impl.ModifyClientVpnEndpoint(ctx, v))
-		}},
-		"ModifyDefaultCreditSpecification": {Name: "ModifyDefaultCreditSpecification", NewInput: func() any { return new(ModifyDefaultCreditSpecificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyDefaultCreditSpecificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyDefaultCreditSpecification", in)
-			}
-			return api.Result(impl.ModifyDefaultCreditSpecification(ctx, v))
-		}},
-		"ModifyEbsDefaultKmsKeyId": {Name: "ModifyEbsDefaultKmsKeyId", NewInput: func() any { return new(ModifyEbsDefaultKmsKeyIdInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyEbsDefaultKmsKeyIdInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyEbsDefaultKmsKeyId", in)
-			}
-			return api.Result(impl.ModifyEbsDefaultKmsKeyId(ctx, v))
-		}},
-		"ModifyFleet": {Name: "ModifyFleet", NewInput: func() any { return new(ModifyFleetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyFleetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyFleet", in)
-			}
-			return api.Result(impl.ModifyFleet(ctx, v))
-		}},
-		"ModifyFpgaImageAttribute": {Name: "ModifyFpgaImageAttribute", NewInput: func() any { return new(ModifyFpgaImageAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyFpgaImageAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyFpgaImageAttribute", in)
-			}
-			return api.Result(impl.ModifyFpgaImageAttribute(ctx, v))
-		}},
-		"ModifyHosts": {Name: "ModifyHosts", NewInput: func() any { return new(ModifyHostsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyHostsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyHosts", in)
-			}
-			return api.Result(impl.ModifyHosts(ctx, v))
-		}},
-		"ModifyIdFormat": {Name: "ModifyIdFormat", NewInput: func() any { return new(ModifyIdFormatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIdFormatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIdFormat", in)
-			}
-			return api.Result(impl.ModifyIdFormat(ctx, v))
-		}},
-		"ModifyIdentityIdFormat": {Name: "ModifyIdentityIdFormat", NewInput: func() any { return new(ModifyIdentityIdFormatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIdentityIdFormatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIdentityIdFormat", in)
-			}
-			return api.Result(impl.ModifyIdentityIdFormat(ctx, v))
-		}},
-		"ModifyImageAttribute": {Name: "ModifyImageAttribute", NewInput: func() any { return new(ModifyImageAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyImageAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyImageAttribute", in)
-			}
-			return api.Result(impl.ModifyImageAttribute(ctx, v))
-		}},
-		"ModifyInstanceAttribute": {Name: "ModifyInstanceAttribute", NewInput: func() any { return new(ModifyInstanceAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceAttribute", in)
-			}
-			return api.Result(impl.ModifyInstanceAttribute(ctx, v))
-		}},
-		"ModifyInstanceCapacityReservationAttributes": {Name: "ModifyInstanceCapacityReservationAttributes", NewInput: func() any { return new(ModifyInstanceCapacityReservationAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceCapacityReservationAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceCapacityReservationAttributes", in)
-			}
-			return api.Result(impl.ModifyInstanceCapacityReservationAttributes(ctx, v))
-		}},
-		"ModifyInstanceConnectEndpoint": {Name: "ModifyInstanceConnectEndpoint", NewInput: func() any { return new(ModifyInstanceConnectEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceConnectEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceConnectEndpoint", in)
-			}
-			return api.Result(impl.ModifyInstanceConnectEndpoint(ctx, v))
-		}},
-		"ModifyInstanceCpuOptions": {Name: "ModifyInstanceCpuOptions", NewInput: func() any { return new(ModifyInstanceCpuOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceCpuOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceCpuOptions", in)
-			}
-			return api.Result(impl.ModifyInstanceCpuOptions(ctx, v))
-		}},
-		"ModifyInstanceCreditSpecification": {Name: "ModifyInstanceCreditSpecification", NewInput: func() any { return new(ModifyInstanceCreditSpecificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceCreditSpecificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceCreditSpecification", in)
-			}
-			return api.Result(impl.ModifyInstanceCreditSpecification(ctx, v))
-		}},
-		"ModifyInstanceEventStartTime": {Name: "ModifyInstanceEventStartTime", NewInput: func() any { return new(ModifyInstanceEventStartTimeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceEventStartTimeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceEventStartTime", in)
-			}
-			return api.Result(impl.ModifyInstanceEventStartTime(ctx, v))
-		}},
-		"ModifyInstanceEventWindow": {Name: "ModifyInstanceEventWindow", NewInput: func() any { return new(ModifyInstanceEventWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceEventWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceEventWindow", in)
-			}
-			return api.Result(impl.ModifyInstanceEventWindow(ctx, v))
-		}},
-		"ModifyInstanceMaintenanceOptions": {Name: "ModifyInstanceMaintenanceOptions", NewInput: func() any { return new(ModifyInstanceMaintenanceOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceMaintenanceOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceMaintenanceOptions", in)
-			}
-			return api.Result(impl.ModifyInstanceMaintenanceOptions(ctx, v))
-		}},
-		"ModifyInstanceMetadataDefaults": {Name: "ModifyInstanceMetadataDefaults", NewInput: func() any { return new(ModifyInstanceMetadataDefaultsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceMetadataDefaultsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceMetadataDefaults", in)
-			}
-			return api.Result(impl.ModifyInstanceMetadataDefaults(ctx, v))
-		}},
-		"ModifyInstanceMetadataOptions": {Name: "ModifyInstanceMetadataOptions", NewInput: func() any { return new(ModifyInstanceMetadataOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceMetadataOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceMetadataOptions", in)
-			}
-			return api.Result(impl.ModifyInstanceMetadataOptions(ctx, v))
-		}},
-		"ModifyInstanceNetworkPerformanceOptions": {Name: "ModifyInstanceNetworkPerformanceOptions", NewInput: func() any { return new(ModifyInstanceNetworkPerformanceOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstanceNetworkPerformanceOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstanceNetworkPerformanceOptions", in)
-			}
-			return api.Result(impl.ModifyInstanceNetworkPerformanceOptions(ctx, v))
-		}},
-		"ModifyInstancePlacement": {Name: "ModifyInstancePlacement", NewInput: func() any { return new(ModifyInstancePlacementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyInstancePlacementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyInstancePlacement", in)
-			}
-			return api.Result(impl.ModifyInstancePlacement(ctx, v))
-		}},
-		"ModifyIpam": {Name: "ModifyIpam", NewInput: func() any { return new(ModifyIpamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpam", in)
-			}
-			return api.Result(impl.ModifyIpam(ctx, v))
-		}},
-		"ModifyIpamPolicyAllocationRules": {Name: "ModifyIpamPolicyAllocationRules", NewInput: func() any { return new(ModifyIpamPolicyAllocationRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamPolicyAllocationRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamPolicyAllocationRules", in)
-			}
-			return api.Result(impl.ModifyIpamPolicyAllocationRules(ctx, v))
-		}},
-		"ModifyIpamPool": {Name: "ModifyIpamPool", NewInput: func() any { return new(ModifyIpamPoolInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamPoolInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamPool", in)
-			}
-			return api.Result(impl.ModifyIpamPool(ctx, v))
-		}},
-		"ModifyIpamPoolAllocation": {Name: "ModifyIpamPoolAllocation", NewInput: func() any { return new(ModifyIpamPoolAllocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamPoolAllocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamPoolAllocation", in)
-			}
-			return api.Result(impl.ModifyIpamPoolAllocation(ctx, v))
-		}},
-		"ModifyIpamPrefixListResolver": {Name: "ModifyIpamPrefixListResolver", NewInput: func() any { return new(ModifyIpamPrefixListResolverInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamPrefixListResolverInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamPrefixListResolver", in)
-			}
-			return api.Result(impl.ModifyIpamPrefixListResolver(ctx, v))
-		}},
-		"ModifyIpamPrefixListResolverTarget": {Name: "ModifyIpamPrefixListResolverTarget", NewInput: func() any { return new(ModifyIpamPrefixListResolverTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamPrefixListResolverTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamPrefixListResolverTarget", in)
-			}
-			return api.Result(impl.ModifyIpamPrefixListResolverTarget(ctx, v))
-		}},
-		"ModifyIpamResourceCidr": {Name: "ModifyIpamResourceCidr", NewInput: func() any { return new(ModifyIpamResourceCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamResourceCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamResourceCidr", in)
-			}
-			return api.Result(impl.ModifyIpamResourceCidr(ctx, v))
-		}},
-		"ModifyIpamResourceDiscovery": {Name: "ModifyIpamResourceDiscovery", NewInput: func() any { return new(ModifyIpamResourceDiscoveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamResourceDiscoveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamResourceDiscovery", in)
-			}
-			return api.Result(impl.ModifyIpamResourceDiscovery(ctx, v))
-		}},
-		"ModifyIpamScope": {Name: "ModifyIpamScope", NewInput: func() any { return new(ModifyIpamScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyIpamScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyIpamScope", in)
-			}
-			return api.Result(impl.ModifyIpamScope(ctx, v))
-		}},
-		"ModifyLaunchTemplate": {Name: "ModifyLaunchTemplate", NewInput: func() any { return new(ModifyLaunchTemplateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyLaunchTemplateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyLaunchTemplate", in)
-			}
-			return api.Result(impl.ModifyLaunchTemplate(ctx, v))
-		}},
-		"ModifyLocalGatewayRoute": {Name: "ModifyLocalGatewayRoute", NewInput: func() any { return new(ModifyLocalGatewayRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyLocalGatewayRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyLocalGatewayRoute", in)
-			}
-			return api.Result(impl.ModifyLocalGatewayRoute(ctx, v))
-		}},
-		"ModifyManagedPrefixList": {Name: "ModifyManagedPrefixList", NewInput: func() any { return new(ModifyManagedPrefixListInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyManagedPrefixListInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyManagedPrefixList", in)
-			}
-			return api.Result(impl.ModifyManagedPrefixList(ctx, v))
-		}},
-		"ModifyManagedResourceVisibility": {Name: "ModifyManagedResourceVisibility", NewInput: func() any { return new(ModifyManagedResourceVisibilityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyManagedResourceVisibilityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyManagedResourceVisibility", in)
-			}
-			return api.Result(impl.ModifyManagedResourceVisibility(ctx, v))
-		}},
-		"ModifyNetworkInterfaceAttribute": {Name: "ModifyNetworkInterfaceAttribute", NewInput: func() any { return new(ModifyNetworkInterfaceAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyNetworkInterfaceAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyNetworkInterfaceAttribute", in)
-			}
-			return api.Result(impl.ModifyNetworkInterfaceAttribute(ctx, v))
-		}},
-		"ModifyPrivateDnsNameOptions": {Name: "ModifyPrivateDnsNameOptions", NewInput: func() any { return new(ModifyPrivateDnsNameOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyPrivateDnsNameOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyPrivateDnsNameOptions", in)
-			}
-			return api.Result(impl.ModifyPrivateDnsNameOptions(ctx, v))
-		}},
-		"ModifyPublicIpDnsNameOptions": {Name: "ModifyPublicIpDnsNameOptions", NewInput: func() any { return new(ModifyPublicIpDnsNameOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyPublicIpDnsNameOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyPublicIpDnsNameOptions", in)
-			}
-			return api.Result(impl.ModifyPublicIpDnsNameOptions(ctx, v))
-		}},
-		"ModifyReservedInstances": {Name: "ModifyReservedInstances", NewInput: func() any { return new(ModifyReservedInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyReservedInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyReservedInstances", in)
-			}
-			return api.Result(impl.ModifyReservedInstances(ctx, v))
-		}},
-		"ModifyRouteServer": {Name: "ModifyRouteServer", NewInput: func() any { return new(ModifyRouteServerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyRouteServerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyRouteServer", in)
-			}
-			return api.Result(impl.ModifyRouteServer(ctx, v))
-		}},
-		"ModifySecurityGroupRules": {Name: "ModifySecurityGroupRules", NewInput: func() any { return new(ModifySecurityGroupRulesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifySecurityGroupRulesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifySecurityGroupRules", in)
-			}
-			return api.Result(impl.ModifySecurityGroupRules(ctx, v))
-		}},
-		"ModifySnapshotAttribute": {Name: "ModifySnapshotAttribute", NewInput: func() any { return new(ModifySnapshotAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifySnapshotAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifySnapshotAttribute", in)
-			}
-			return api.Result(impl.ModifySnapshotAttribute(ctx, v))
-		}},
-		"ModifySnapshotTier": {Name: "ModifySnapshotTier", NewInput: func() any { return new(ModifySnapshotTierInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifySnapshotTierInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifySnapshotTier", in)
-			}
-			return api.Result(impl.ModifySnapshotTier(ctx, v))
-		}},
-		"ModifySpotFleetRequest": {Name: "ModifySpotFleetRequest", NewInput: func() any { return new(ModifySpotFleetRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifySpotFleetRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifySpotFleetRequest", in)
-			}
-			return api.Result(impl.ModifySpotFleetRequest(ctx, v))
-		}},
-		"ModifySubnetAttribute": {Name: "ModifySubnetAttribute", NewInput: func() any { return new(ModifySubnetAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifySubnetAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifySubnetAttribute", in)
-			}
-			return api.Result(impl.ModifySubnetAttribute(ctx, v))
-		}},
-		"ModifyTrafficMirrorFilterNetworkServices": {Name: "ModifyTrafficMirrorFilterNetworkServices", NewInput: func() any { return new(ModifyTrafficMirrorFilterNetworkServicesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTrafficMirrorFilterNetworkServicesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTrafficMirrorFilterNetworkServices", in)
-			}
-			return api.Result(impl.ModifyTrafficMirrorFilterNetworkServices(ctx, v))
-		}},
-		"ModifyTrafficMirrorFilterRule": {Name: "ModifyTrafficMirrorFilterRule", NewInput: func() any { return new(ModifyTrafficMirrorFilterRuleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTrafficMirrorFilterRuleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTrafficMirrorFilterRule", in)
-			}
-			return api.Result(impl.ModifyTrafficMirrorFilterRule(ctx, v))
-		}},
-		"ModifyTrafficMirrorSession": {Name: "ModifyTrafficMirrorSession", NewInput: func() any { return new(ModifyTrafficMirrorSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTrafficMirrorSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTrafficMirrorSession", in)
-			}
-			return api.Result(impl.ModifyTrafficMirrorSession(ctx, v))
-		}},
-		"ModifyTransitGateway": {Name: "ModifyTransitGateway", NewInput: func() any { return new(ModifyTransitGatewayInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTransitGatewayInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTransitGateway", in)
-			}
-			return api.Result(impl.ModifyTransitGateway(ctx, v))
-		}},
-		"ModifyTransitGatewayMeteringPolicy": {Name: "ModifyTransitGatewayMeteringPolicy", NewInput: func() any { return new(ModifyTransitGatewayMeteringPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTransitGatewayMeteringPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTransitGatewayMeteringPolicy", in)
-			}
-			return api.Result(impl.ModifyTransitGatewayMeteringPolicy(ctx, v))
-		}},
-		"ModifyTransitGatewayPrefixListReference": {Name: "ModifyTransitGatewayPrefixListReference", NewInput: func() any { return new(ModifyTransitGatewayPrefixListReferenceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTransitGatewayPrefixListReferenceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTransitGatewayPrefixListReference", in)
-			}
-			return api.Result(impl.ModifyTransitGatewayPrefixListReference(ctx, v))
-		}},
-		"ModifyTransitGatewayVpcAttachment": {Name: "ModifyTransitGatewayVpcAttachment", NewInput: func() any { return new(ModifyTransitGatewayVpcAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyTransitGatewayVpcAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyTransitGatewayVpcAttachment", in)
-			}
-			return api.Result(impl.ModifyTransitGatewayVpcAttachment(ctx, v))
-		}},
-		"ModifyVerifiedAccessEndpoint": {Name: "ModifyVerifiedAccessEndpoint", NewInput: func() any { return new(ModifyVerifiedAccessEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessEndpoint", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessEndpoint(ctx, v))
-		}},
-		"ModifyVerifiedAccessEndpointPolicy": {Name: "ModifyVerifiedAccessEndpointPolicy", NewInput: func() any { return new(ModifyVerifiedAccessEndpointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessEndpointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessEndpointPolicy", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessEndpointPolicy(ctx, v))
-		}},
-		"ModifyVerifiedAccessGroup": {Name: "ModifyVerifiedAccessGroup", NewInput: func() any { return new(ModifyVerifiedAccessGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessGroup", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessGroup(ctx, v))
-		}},
-		"ModifyVerifiedAccessGroupPolicy": {Name: "ModifyVerifiedAccessGroupPolicy", NewInput: func() any { return new(ModifyVerifiedAccessGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessGroupPolicy", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessGroupPolicy(ctx, v))
-		}},
-		"ModifyVerifiedAccessInstance": {Name: "ModifyVerifiedAccessInstance", NewInput: func() any { return new(ModifyVerifiedAccessInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessInstance", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessInstance(ctx, v))
-		}},
-		"ModifyVerifiedAccessInstanceLoggingConfiguration": {Name: "ModifyVerifiedAccessInstanceLoggingConfiguration", NewInput: func() any { return new(ModifyVerifiedAccessInstanceLoggingConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessInstanceLoggingConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessInstanceLoggingConfiguration", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessInstanceLoggingConfiguration(ctx, v))
-		}},
-		"ModifyVerifiedAccessTrustProvider": {Name: "ModifyVerifiedAccessTrustProvider", NewInput: func() any { return new(ModifyVerifiedAccessTrustProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVerifiedAccessTrustProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVerifiedAccessTrustProvider", in)
-			}
-			return api.Result(impl.ModifyVerifiedAccessTrustProvider(ctx, v))
-		}},
-		"ModifyVolume": {Name: "ModifyVolume", NewInput: func() any { return new(ModifyVolumeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVolumeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVolume", in)
-			}
-			return api.Result(impl.ModifyVolume(ctx, v))
-		}},
-		"ModifyVolumeAttribute": {Name: "ModifyVolumeAttribute", NewInput: func() any { return new(ModifyVolumeAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVolumeAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVolumeAttribute", in)
-			}
-			return api.Result(impl.ModifyVolumeAttribute(ctx, v))
-		}},
-		"ModifyVpcAttribute": {Name: "ModifyVpcAttribute", NewInput: func() any { return new(ModifyVpcAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcAttribute", in)
-			}
-			return api.Result(impl.ModifyVpcAttribute(ctx, v))
-		}},
-		"ModifyVpcBlockPublicAccessExclusion": {Name: "ModifyVpcBlockPublicAccessExclusion", NewInput: func() any { return new(ModifyVpcBlockPublicAccessExclusionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcBlockPublicAccessExclusionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcBlockPublicAccessExclusion", in)
-			}
-			return api.Result(impl.ModifyVpcBlockPublicAccessExclusion(ctx, v))
-		}},
-		"ModifyVpcBlockPublicAccessOptions": {Name: "ModifyVpcBlockPublicAccessOptions", NewInput: func() any { return new(ModifyVpcBlockPublicAccessOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcBlockPublicAccessOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcBlockPublicAccessOptions", in)
-			}
-			return api.Result(impl.ModifyVpcBlockPublicAccessOptions(ctx, v))
-		}},
-		"ModifyVpcEncryptionControl": {Name: "ModifyVpcEncryptionControl", NewInput: func() any { return new(ModifyVpcEncryptionControlInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcEncryptionControlInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcEncryptionControl", in)
-			}
-			return api.Result(impl.ModifyVpcEncryptionControl(ctx, v))
-		}},
-		"ModifyVpcEndpoint": {Name: "ModifyVpcEndpoint", NewInput: func() any { return new(ModifyVpcEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpoint", in)
-			}
-			return api.Result(impl.ModifyVpcEndpoint(ctx, v))
-		}},
-		"ModifyVpcEndpointConnectionNotification": {Name: "ModifyVpcEndpointConnectionNotification", NewInput: func() any { return new(ModifyVpcEndpointConnectionNotificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcEndpointConnectionNotificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointConnectionNotification", in)
-			}
-			return api.Result(impl.ModifyVpcEndpointConnectionNotification(ctx, v))
-		}},
-		"ModifyVpcEndpointServiceConfiguration": {Name: "ModifyVpcEndpointServiceConfiguration", NewInput: func() any { return new(ModifyVpcEndpointServiceConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcEndpointServiceConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointServiceConfiguration", in)
-			}
-			return api.Result(impl.ModifyVpcEndpointServiceConfiguration(ctx, v))
-		}},
-		"ModifyVpcEndpointServicePayerResponsibility": {Name: "ModifyVpcEndpointServicePayerResponsibility", NewInput: func() any { return new(ModifyVpcEndpointServicePayerResponsibilityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcEndpointServicePayerResponsibilityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointServicePayerResponsibility", in)
-			}
-			return api.Result(impl.ModifyVpcEndpointServicePayerResponsibility(ctx, v))
-		}},
-		"ModifyVpcEndpointServicePermissions": {Name: "ModifyVpcEndpointServicePermissions", NewInput: func() any { return new(ModifyVpcEndpointServicePermissionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcEndpointServicePermissionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcEndpointServicePermissions", in)
-			}
-			return api.Result(impl.ModifyVpcEndpointServicePermissions(ctx, v))
-		}},
-		"ModifyVpcPeeringConnectionOptions": {Name: "ModifyVpcPeeringConnectionOptions", NewInput: func() any { return new(ModifyVpcPeeringConnectionOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcPeeringConnectionOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcPeeringConnectionOptions", in)
-			}
-			return api.Result(impl.ModifyVpcPeeringConnectionOptions(ctx, v))
-		}},
-		"ModifyVpcTenancy": {Name: "ModifyVpcTenancy", NewInput: func() any { return new(ModifyVpcTenancyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpcTenancyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpcTenancy", in)
-			}
-			return api.Result(impl.ModifyVpcTenancy(ctx, v))
-		}},
-		"ModifyVpnConnection": {Name: "ModifyVpnConnection", NewInput: func() any { return new(ModifyVpnConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpnConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpnConnection", in)
-			}
-			return api.Result(impl.ModifyVpnConnection(ctx, v))
-		}},
-		"ModifyVpnConnectionOptions": {Name: "ModifyVpnConnectionOptions", NewInput: func() any { return new(ModifyVpnConnectionOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpnConnectionOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpnConnectionOptions", in)
-			}
-			return api.Result(impl.ModifyVpnConnectionOptions(ctx, v))
-		}},
-		"ModifyVpnTunnelCertificate": {Name: "ModifyVpnTunnelCertificate", NewInput: func() any { return new(ModifyVpnTunnelCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpnTunnelCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpnTunnelCertificate", in)
-			}
-			return api.Result(impl.ModifyVpnTunnelCertificate(ctx, v))
-		}},
-		"ModifyVpnTunnelOptions": {Name: "ModifyVpnTunnelOptions", NewInput: func() any { return new(ModifyVpnTunnelOptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyVpnTunnelOptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyVpnTunnelOptions", in)
-			}
-			return api.Result(impl.ModifyVpnTunnelOptions(ctx, v))
-		}},
-		"MonitorInstances": {Name: "MonitorInstances", NewInput: func() any { return new(MonitorInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*MonitorInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "MonitorInstances", in)
-			}
-			return api.Result(impl.MonitorInstances(ctx, v))
-		}},
-		"MoveAddressToVpc": {Name: "MoveAddressToVpc", NewInput: func() any { return new(MoveAddressToVpcInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*MoveAddressToVpcInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "MoveAddressToVpc", in)
-			}
-			return api.Result(impl.MoveAddressToVpc(ctx, v))
-		}},
-		"MoveByoipCidrToIpam": {Name: "MoveByoipCidrToIpam", NewInput: func() any { return new(MoveByoipCidrToIpamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*MoveByoipCidrToIpamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "MoveByoipCidrToIpam", in)
-			}
-			return api.Result(impl.MoveByoipCidrToIpam(ctx, v))
-		}},
-		"MoveCapacityReservationInstances": {Name: "MoveCapacityReservationInstances", NewInput: func() any { return new(MoveCapacityReservationInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*MoveCapacityReservationInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "MoveCapacityReservationInstances", in)
-			}
-			return api.Result(impl.MoveCapacityReservationInstances(ctx, v))
-		}},
-		"ProvisionByoipCidr": {Name: "ProvisionByoipCidr", NewInput: func() any { return new(ProvisionByoipCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ProvisionByoipCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ProvisionByoipCidr", in)
-			}
-			return api.Result(impl.ProvisionByoipCidr(ctx, v))
-		}},
-		"ProvisionIpamByoasn": {Name: "ProvisionIpamByoasn", NewInput: func() any { return new(ProvisionIpamByoasnInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ProvisionIpamByoasnInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ProvisionIpamByoasn", in)
-			}
-			return api.Result(impl.ProvisionIpamByoasn(ctx, v))
-		}},
-		"ProvisionIpamPoolCidr": {Name: "ProvisionIpamPoolCidr", NewInput: func() any { return new(ProvisionIpamPoolCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ProvisionIpamPoolCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ProvisionIpamPoolCidr", in)
-			}
-			return api.Result(impl.ProvisionIpamPoolCidr(ctx, v))
-		}},
-		"ProvisionPublicIpv4PoolCidr": {Name: "ProvisionPublicIpv4PoolCidr", NewInput: func() any { return new(ProvisionPublicIpv4PoolCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ProvisionPublicIpv4PoolCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ProvisionPublicIpv4PoolCidr", in)
-			}
-			return api.Result(impl.ProvisionPublicIpv4PoolCidr(ctx, v))
-		}},
-		"PurchaseCapacityBlock": {Name: "PurchaseCapacityBlock", NewInput: func() any { return new(PurchaseCapacityBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PurchaseCapacityBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PurchaseCapacityBlock", in)
-			}
-			return api.Result(impl.PurchaseCapacityBlock(ctx, v))
-		}},
-		"PurchaseCapacityBlockExtension": {Name: "PurchaseCapacityBlockExtension", NewInput: func() any { return new(PurchaseCapacityBlockExtensionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PurchaseCapacityBlockExtensionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PurchaseCapacityBlockExtension", in)
-			}
-			return api.Result(impl.PurchaseCapacityBlockExtension(ctx, v))
-		}},
-		"PurchaseHostReservation": {Name: "PurchaseHostReservation", NewInput: func() any { return new(PurchaseHostReservationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PurchaseHostReservationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PurchaseHostReservation", in)
-			}
-			return api.Result(impl.PurchaseHostReservation(ctx, v))
-		}},
-		"PurchaseReservedInstancesOffering": {Name: "PurchaseReservedInstancesOffering", NewInput: func() any { return new(PurchaseReservedInstancesOfferingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PurchaseReservedInstancesOfferingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PurchaseReservedInstancesOffering", in)
-			}
-			return api.Result(impl.PurchaseReservedInstancesOffering(ctx, v))
-		}},
-		"PurchaseScheduledInstances": {Name: "PurchaseScheduledInstances", NewInput: func() any { return new(PurchaseScheduledInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PurchaseScheduledInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PurchaseScheduledInstances", in)
-			}
-			return api.Result(impl.PurchaseScheduledInstances(ctx, v))
-		}},
-		"RebootInstances": {Name: "RebootInstances", NewInput: func() any { return new(RebootInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RebootInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RebootInstances", in)
-			}
-			return api.Result(impl.RebootInstances(ctx, v))
-		}},
-		"RegisterImage": {Name: "RegisterImage", NewInput: func() any { return new(RegisterImageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterImageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterImage", in)
-			}
-			return api.Result(impl.RegisterImage(ctx, v))
-		}},
-		"RegisterInstanceEventNotificationAttributes": {Name: "RegisterInstanceEventNotificationAttributes", NewInput: func() any { return new(RegisterInstanceEventNotificationAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterInstanceEventNotificationAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterInstanceEventNotificationAttributes", in)
-			}
-			return api.Result(impl.RegisterInstanceEventNotificationAttributes(ctx, v))
-		}},
-		"RegisterTransitGatewayMulticastGroupMembers": {Name: "RegisterTransitGatewayMulticastGroupMembers", NewInput: func() any { return new(RegisterTransitGatewayMulticastGroupMembersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterTransitGatewayMulticastGroupMembersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterTransitGatewayMulticastGroupMembers", in)
-			}
-			return api.Result(impl.RegisterTransitGatewayMulticastGroupMembers(ctx, v))
-		}},
-		"RegisterTransitGatewayMulticastGroupSources": {Name: "RegisterTransitGatewayMulticastGroupSources", NewInput: func() any { return new(RegisterTransitGatewayMulticastGroupSourcesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterTransitGatewayMulticastGroupSourcesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterTransitGatewayMulticastGroupSources", in)
-			}
-			return api.Result(impl.RegisterTransitGatewayMulticastGroupSources(ctx, v))
-		}},
-		"RejectCapacityReservationBillingOwnership": {Name: "RejectCapacityReservationBillingOwnership", NewInput: func() any { return new(RejectCapacityReservationBillingOwnershipInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectCapacityReservationBillingOwnershipInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectCapacityReservationBillingOwnership", in)
-			}
-			return api.Result(impl.RejectCapacityReservationBillingOwnership(ctx, v))
-		}},
-		"RejectTransitGatewayClientVpnAttachment": {Name: "RejectTransitGatewayClientVpnAttachment", NewInput: func() any { return new(RejectTransitGatewayClientVpnAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectTransitGatewayClientVpnAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayClientVpnAttachment", in)
-			}
-			return api.Result(impl.RejectTransitGatewayClientVpnAttachment(ctx, v))
-		}},
-		"RejectTransitGatewayMulticastDomainAssociations": {Name: "RejectTransitGatewayMulticastDomainAssociations", NewInput: func() any { return new(RejectTransitGatewayMulticastDomainAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectTransitGatewayMulticastDomainAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayMulticastDomainAssociations", in)
-			}
-			return api.Result(impl.RejectTransitGatewayMulticastDomainAssociations(ctx, v))
-		}},
-		"RejectTransitGatewayPeeringAttachment": {Name: "RejectTransitGatewayPeeringAttachment", NewInput: func() any { return new(RejectTransitGatewayPeeringAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectTransitGatewayPeeringAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayPeeringAttachment", in)
-			}
-			return api.Result(impl.RejectTransitGatewayPeeringAttachment(ctx, v))
-		}},
-		"RejectTransitGatewayVpcAttachment": {Name: "RejectTransitGatewayVpcAttachment", NewInput: func() any { return new(RejectTransitGatewayVpcAttachmentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectTransitGatewayVpcAttachmentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectTransitGatewayVpcAttachment", in)
-			}
-			return api.Result(impl.RejectTransitGatewayVpcAttachment(ctx, v))
-		}},
-		"RejectVpcEndpointConnections": {Name: "RejectVpcEndpointConnections", NewInput: func() any { return new(RejectVpcEndpointConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectVpcEndpointConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectVpcEndpointConnections", in)
-			}
-			return api.Result(impl.RejectVpcEndpointConnections(ctx, v))
-		}},
-		"RejectVpcPeeringConnection": {Name: "RejectVpcPeeringConnection", NewInput: func() any { return new(RejectVpcPeeringConnectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectVpcPeeringConnectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectVpcPeeringConnection", in)
-			}
-			return api.Result(impl.RejectVpcPeeringConnection(ctx, v))
-		}},
-		"ReleaseAddress": {Name: "ReleaseAddress", NewInput: func() any { return new(ReleaseAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReleaseAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReleaseAddress", in)
-			}
-			return api.Result(impl.ReleaseAddress(ctx, v))
-		}},
-		"ReleaseHosts": {Name: "ReleaseHosts", NewInput: func() any { return new(ReleaseHostsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReleaseHostsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReleaseHosts", in)
-			}
-			return api.Result(impl.ReleaseHosts(ctx, v))
-		}},
-		"ReleaseIpamPoolAllocation": {Name: "ReleaseIpamPoolAllocation", NewInput: func() any { return new(ReleaseIpamPoolAllocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReleaseIpamPoolAllocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReleaseIpamPoolAllocation", in)
-			}
-			return api.Result(impl.ReleaseIpamPoolAllocation(ctx, v))
-		}},
-		"ReplaceIamInstanceProfileAssociation": {Name: "ReplaceIamInstanceProfileAssociation", NewInput: func() any { return new(ReplaceIamInstanceProfileAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceIamInstanceProfileAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceIamInstanceProfileAssociation", in)
-			}
-			return api.Result(impl.ReplaceIamInstanceProfileAssociation(ctx, v))
-		}},
-		"ReplaceImageCriteriaInAllowedImagesSettings": {Name: "ReplaceImageCriteriaInAllowedImagesSettings", NewInput: func() any { return new(ReplaceImageCriteriaInAllowedImagesSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceImageCriteriaInAllowedImagesSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceImageCriteriaInAllowedImagesSettings", in)
-			}
-			return api.Result(impl.ReplaceImageCriteriaInAllowedImagesSettings(ctx, v))
-		}},
-		"ReplaceNetworkAclAssociation": {Name: "ReplaceNetworkAclAssociation", NewInput: func() any { return new(ReplaceNetworkAclAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceNetworkAclAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceNetworkAclAssociation", in)
-			}
-			return api.Result(impl.ReplaceNetworkAclAssociation(ctx, v))
-		}},
-		"ReplaceNetworkAclEntry": {Name: "ReplaceNetworkAclEntry", NewInput: func() any { return new(ReplaceNetworkAclEntryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceNetworkAclEntryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceNetworkAclEntry", in)
-			}
-			return api.Result(impl.ReplaceNetworkAclEntry(ctx, v))
-		}},
-		"ReplaceRoute": {Name: "ReplaceRoute", NewInput: func() any { return new(ReplaceRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceRoute", in)
-			}
-			return api.Result(impl.ReplaceRoute(ctx, v))
-		}},
-		"ReplaceRouteTableAssociation": {Name: "ReplaceRouteTableAssociation", NewInput: func() any { return new(ReplaceRouteTableAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceRouteTableAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceRouteTableAssociation", in)
-			}
-			return api.Result(impl.ReplaceRouteTableAssociation(ctx, v))
-		}},
-		"ReplaceTransitGatewayRoute": {Name: "ReplaceTransitGatewayRoute", NewInput: func() any { return new(ReplaceTransitGatewayRouteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceTransitGatewayRouteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceTransitGatewayRoute", in)
-			}
-			return api.Result(impl.ReplaceTransitGatewayRoute(ctx, v))
-		}},
-		"ReplaceVpnTunnel": {Name: "ReplaceVpnTunnel", NewInput: func() any { return new(ReplaceVpnTunnelInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplaceVpnTunnelInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplaceVpnTunnel", in)
-			}
-			return api.Result(impl.ReplaceVpnTunnel(ctx, v))
-		}},
-		"ReportInstanceStatus": {Name: "ReportInstanceStatus", NewInput: func() any { return new(ReportInstanceStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReportInstanceStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReportInstanceStatus", in)
-			}
-			return api.Result(impl.ReportInstanceStatus(ctx, v))
-		}},
-		"RequestSpotFleet": {Name: "RequestSpotFleet", NewInput: func() any { return new(RequestSpotFleetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RequestSpotFleetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RequestSpotFleet", in)
-			}
-			return api.Result(impl.RequestSpotFleet(ctx, v))
-		}},
-		"RequestSpotInstances": {Name: "RequestSpotInstances", NewInput: func() any { return new(RequestSpotInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RequestSpotInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RequestSpotInstances", in)
-			}
-			return api.Result(impl.RequestSpotInstances(ctx, v))
-		}},
-		"ResetAddressAttribute": {Name: "ResetAddressAttribute", NewInput: func() any { return new(ResetAddressAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetAddressAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetAddressAttribute", in)
-			}
-			return api.Result(impl.ResetAddressAttribute(ctx, v))
-		}},
-		"ResetEbsDefaultKmsKeyId": {Name: "ResetEbsDefaultKmsKeyId", NewInput: func() any { return new(ResetEbsDefaultKmsKeyIdInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetEbsDefaultKmsKeyIdInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetEbsDefaultKmsKeyId", in)
-			}
-			return api.Result(impl.ResetEbsDefaultKmsKeyId(ctx, v))
-		}},
-		"ResetFpgaImageAttribute": {Name: "ResetFpgaImageAttribute", NewInput: func() any { return new(ResetFpgaImageAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetFpgaImageAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetFpgaImageAttribute", in)
-			}
-			return api.Result(impl.ResetFpgaImageAttribute(ctx, v))
-		}},
-		"ResetImageAttribute": {Name: "ResetImageAttribute", NewInput: func() any { return new(ResetImageAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetImageAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetImageAttribute", in)
-			}
-			return api.Result(impl.ResetImageAttribute(ctx, v))
-		}},
-		"ResetInstanceAttribute": {Name: "ResetInstanceAttribute", NewInput: func() any { return new(ResetInstanceAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetInstanceAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetInstanceAttribute", in)
-			}
-			return api.Result(impl.ResetInstanceAttribute(ctx, v))
-		}},
-		"ResetNetworkInterfaceAttribute": {Name: "ResetNetworkInterfaceAttribute", NewInput: func() any { return new(ResetNetworkInterfaceAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetNetworkInterfaceAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetNetworkInterfaceAttribute", in)
-			}
-			return api.Result(impl.ResetNetworkInterfaceAttribute(ctx, v))
-		}},
-		"ResetSnapshotAttribute": {Name: "ResetSnapshotAttribute", NewInput: func() any { return new(ResetSnapshotAttributeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetSnapshotAttributeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetSnapshotAttribute", in)
-			}
-			return api.Result(impl.ResetSnapshotAttribute(ctx, v))
-		}},
-		"RestoreAddressToClassic": {Name: "RestoreAddressToClassic", NewInput: func() any { return new(RestoreAddressToClassicInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreAddressToClassicInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreAddressToClassic", in)
-			}
-			return api.Result(impl.RestoreAddressToClassic(ctx, v))
-		}},
-		"RestoreImageFromRecycleBin": {Name: "RestoreImageFromRecycleBin", NewInput: func() any { return new(RestoreImageFromRecycleBinInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreImageFromRecycleBinInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreImageFromRecycleBin", in)
-			}
-			return api.Result(impl.RestoreImageFromRecycleBin(ctx, v))
-		}},
-		"RestoreManagedPrefixListVersion": {Name: "RestoreManagedPrefixListVersion", NewInput: func() any { return new(RestoreManagedPrefixListVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreManagedPrefixListVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreManagedPrefixListVersion", in)
-			}
-			return api.Result(impl.RestoreManagedPrefixListVersion(ctx, v))
-		}},
-		"RestoreSnapshotFromRecycleBin": {Name: "RestoreSnapshotFromRecycleBin", NewInput: func() any { return new(RestoreSnapshotFromRecycleBinInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreSnapshotFromRecycleBinInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreSnapshotFromRecycleBin", in)
-			}
-			return api.Result(impl.RestoreSnapshotFromRecycleBin(ctx, v))
-		}},
-		"RestoreSnapshotTier": {Name: "RestoreSnapshotTier", NewInput: func() any { return new(RestoreSnapshotTierInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreSnapshotTierInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreSnapshotTier", in)
-			}
-			return api.Result(impl.RestoreSnapshotTier(ctx, v))
-		}},
-		"RestoreVolumeFromRecycleBin": {Name: "RestoreVolumeFromRecycleBin", NewInput: func() any { return new(RestoreVolumeFromRecycleBinInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreVolumeFromRecycleBinInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreVolumeFromRecycleBin", in)
-			}
-			return api.Result(impl.RestoreVolumeFromRecycleBin(ctx, v))
-		}},
-		"RevokeClientVpnIngress": {Name: "RevokeClientVpnIngress", NewInput: func() any { return new(RevokeClientVpnIngressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RevokeClientVpnIngressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RevokeClientVpnIngress", in)
-			}
-			return api.Result(impl.RevokeClientVpnIngress(ctx, v))
-		}},
-		"RevokeSecurityGroupEgress": {Name: "RevokeSecurityGroupEgress", NewInput: func() any { return new(RevokeSecurityGroupEgressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RevokeSecurityGroupEgressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RevokeSecurityGroupEgress", in)
-			}
-			return api.Result(impl.RevokeSecurityGroupEgress(ctx, v))
-		}},
-		"RevokeSecurityGroupIngress": {Name: "RevokeSecurityGroupIngress", NewInput: func() any { return new(RevokeSecurityGroupIngressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RevokeSecurityGroupIngressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RevokeSecurityGroupIngress", in)
-			}
-			return api.Result(impl.RevokeSecurityGroupIngress(ctx, v))
-		}},
-		"RunInstances": {Name: "RunInstances", NewInput: func() any { return new(RunInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RunInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RunInstances", in)
-			}
-			return api.Result(impl.RunInstances(ctx, v))
-		}},
-		"RunScheduledInstances": {Name: "RunScheduledInstances", NewInput: func() any { return new(RunScheduledInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RunScheduledInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RunScheduledInstances", in)
-			}
-			return api.Result(impl.RunScheduledInstances(ctx, v))
-		}},
-		"SearchLocalGatewayRoutes": {Name: "SearchLocalGatewayRoutes", NewInput: func() any { return new(SearchLocalGatewayRoutesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SearchLocalGatewayRoutesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SearchLocalGatewayRoutes", in)
-			}
-			return api.Result(impl.SearchLocalGatewayRoutes(ctx, v))
-		}},
-		"SearchTransitGatewayMulticastGroups": {Name: "SearchTransitGatewayMulticastGroups", NewInput: func() any { return new(SearchTransitGatewayMulticastGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SearchTransitGatewayMulticastGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SearchTransitGatewayMulticastGroups", in)
-			}
-			return api.Result(impl.SearchTransitGatewayMulticastGroups(ctx, v))
-		}},
-		"SearchTransitGatewayRoutes": {Name: "SearchTransitGatewayRoutes", NewInput: func() any { return new(SearchTransitGatewayRoutesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SearchTransitGatewayRoutesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SearchTransitGatewayRoutes", in)
-			}
-			return api.Result(impl.SearchTransitGatewayRoutes(ctx, v))
-		}},
-		"SendDiagnosticInterrupt": {Name: "SendDiagnosticInterrupt", NewInput: func() any { return new(SendDiagnosticInterruptInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendDiagnosticInterruptInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendDiagnosticInterrupt", in)
-			}
-			return api.Result(impl.SendDiagnosticInterrupt(ctx, v))
-		}},
-		"StartDeclarativePoliciesReport": {Name: "StartDeclarativePoliciesReport", NewInput: func() any { return new(StartDeclarativePoliciesReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartDeclarativePoliciesReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartDeclarativePoliciesReport", in)
-			}
-			return api.Result(impl.StartDeclarativePoliciesReport(ctx, v))
-		}},
-		"StartInstances": {Name: "StartInstances", NewInput: func() any { return new(StartInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartInstances", in)
-			}
-			return api.Result(impl.StartInstances(ctx, v))
-		}},
-		"StartNetworkInsightsAccessScopeAnalysis": {Name: "StartNetworkInsightsAccessScopeAnalysis", NewInput: func() any { return new(StartNetworkInsightsAccessScopeAnalysisInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartNetworkInsightsAccessScopeAnalysisInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartNetworkInsightsAccessScopeAnalysis", in)
-			}
-			return api.Result(impl.StartNetworkInsightsAccessScopeAnalysis(ctx, v))
-		}},
-		"StartNetworkInsightsAnalysis": {Name: "StartNetworkInsightsAnalysis", NewInput: func() any { return new(StartNetworkInsightsAnalysisInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartNetworkInsightsAnalysisInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartNetworkInsightsAnalysis", in)
-			}
-			return api.Result(impl.StartNetworkInsightsAnalysis(ctx, v))
-		}},
-		"StartVpcEndpointServicePrivateDnsVerification": {Name: "StartVpcEndpointServicePrivateDnsVerification", NewInput: func() any { return new(StartVpcEndpointServicePrivateDnsVerificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartVpcEndpointServicePrivateDnsVerificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartVpcEndpointServicePrivateDnsVerification", in)
-			}
-			return api.Result(impl.StartVpcEndpointServicePrivateDnsVerification(ctx, v))
-		}},
-		"StopInstances": {Name: "StopInstances", NewInput: func() any { return new(StopInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopInstances", in)
-			}
-			return api.Result(impl.StopInstances(ctx, v))
-		}},
-		"TerminateClientVpnConnections": {Name: "TerminateClientVpnConnections", NewInput: func() any { return new(TerminateClientVpnConnectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TerminateClientVpnConnectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TerminateClientVpnConnections", in)
-			}
-			return api.Result(impl.TerminateClientVpnConnections(ctx, v))
-		}},
-		"TerminateInstances": {Name: "TerminateInstances", NewInput: func() any { return new(TerminateInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TerminateInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TerminateInstances", in)
-			}
-			return api.Result(impl.TerminateInstances(ctx, v))
-		}},
-		"UnassignIpv6Addresses": {Name: "UnassignIpv6Addresses", NewInput: func() any { return new(UnassignIpv6AddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnassignIpv6AddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UnassignIpv6Addresses", in)
-			}
-			return api.Result(impl.UnassignIpv6Addresses(ctx, v))
-		}},
-		"UnassignPrivateIpAddresses": {Name: "UnassignPrivateIpAddresses", NewInput: func() any { return new(UnassignPrivateIpAddressesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnassignPrivateIpAddressesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UnassignPrivateIpAddresses", in)
-			}
-			return api.Result(impl.UnassignPrivateIpAddresses(ctx, v))
-		}},
-		"UnassignPrivateNatGatewayAddress": {Name: "UnassignPrivateNatGatewayAddress", NewInput: func() any { return new(UnassignPrivateNatGatewayAddressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnassignPrivateNatGatewayAddressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UnassignPrivateNatGatewayAddress", in)
-			}
-			return api.Result(impl.UnassignPrivateNatGatewayAddress(ctx, v))
-		}},
-		"UnlockSnapshot": {Name: "UnlockSnapshot", NewInput: func() any { return new(UnlockSnapshotInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnlockSnapshotInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UnlockSnapshot", in)
-			}
-			return api.Result(impl.UnlockSnapshot(ctx, v))
-		}},
-		"UnmonitorInstances": {Name: "UnmonitorInstances", NewInput: func() any { return new(UnmonitorInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnmonitorInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UnmonitorInstances", in)
-			}
-			return api.Result(impl.UnmonitorInstances(ctx, v))
-		}},
-		"UpdateCapacityManagerMonitoredTagKeys": {Name: "UpdateCapacityManagerMonitoredTagKeys", NewInput: func() any { return new(UpdateCapacityManagerMonitoredTagKeysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateCapacityManagerMonitoredTagKeysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateCapacityManagerMonitoredTagKeys", in)
-			}
-			return api.Result(impl.UpdateCapacityManagerMonitoredTagKeys(ctx, v))
-		}},
-		"UpdateCapacityManagerOrganizationsAccess": {Name: "UpdateCapacityManagerOrganizationsAccess", NewInput: func() any { return new(UpdateCapacityManagerOrganizationsAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateCapacityManagerOrganizationsAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateCapacityManagerOrganizationsAccess", in)
-			}
-			return api.Result(impl.UpdateCapacityManagerOrganizationsAccess(ctx, v))
-		}},
-		"UpdateInterruptibleCapacityReservationAllocation": {Name: "UpdateInterruptibleCapacityReservationAllocation", NewInput: func() any { return new(UpdateInterruptibleCapacityReservationAllocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateInterruptibleCapacityReservationAllocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateInterruptibleCapacityReservationAllocation", in)
-			}
-			return api.Result(impl.UpdateInterruptibleCapacityReservationAllocation(ctx, v))
-		}},
-		"UpdateSecurityGroupRuleDescriptionsEgress": {Name: "UpdateSecurityGroupRuleDescriptionsEgress", NewInput: func() any { return new(UpdateSecurityGroupRuleDescriptionsEgressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateSecurityGroupRuleDescriptionsEgressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateSecurityGroupRuleDescriptionsEgress", in)
-			}
-			return api.Result(impl.UpdateSecurityGroupRuleDescriptionsEgress(ctx, v))
-		}},
-		"UpdateSecurityGroupRuleDescriptionsIngress": {Name: "UpdateSecurityGroupRuleDescriptionsIngress", NewInput: func() any { return new(UpdateSecurityGroupRuleDescriptionsIngressInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateSecurityGroupRuleDescriptionsIngressInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateSecurityGroupRuleDescriptionsIngress", in)
-			}
-			return api.Result(impl.UpdateSecurityGroupRuleDescriptionsIngress(ctx, v))
-		}},
-		"WithdrawByoipCidr": {Name: "WithdrawByoipCidr", NewInput: func() any { return new(WithdrawByoipCidrInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*WithdrawByoipCidrInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "WithdrawByoipCidr", in)
-			}
-			return api.Result(impl.WithdrawByoipCidr(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -1372,1240 +1372,1244 @@ func (Unimplemented) UploadSigningCertificate(context.Context, *UploadSigningCer
 	return nil, awserr.NotImplemented(ServiceID, "UploadSigningCertificate")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AcceptDelegationRequest", NewInput: func() any { return new(AcceptDelegationRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AcceptDelegationRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AcceptDelegationRequest", in)
+		}
+		return api.Result(impl.(API).AcceptDelegationRequest(ctx, v))
+	}},
+	{Name: "AddClientIDToOpenIDConnectProvider", NewInput: func() any { return new(AddClientIDToOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddClientIDToOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddClientIDToOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).AddClientIDToOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "AddRoleToInstanceProfile", NewInput: func() any { return new(AddRoleToInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddRoleToInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddRoleToInstanceProfile", in)
+		}
+		return api.Result(impl.(API).AddRoleToInstanceProfile(ctx, v))
+	}},
+	{Name: "AddUserToGroup", NewInput: func() any { return new(AddUserToGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddUserToGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddUserToGroup", in)
+		}
+		return api.Result(impl.(API).AddUserToGroup(ctx, v))
+	}},
+	{Name: "AssociateDelegationRequest", NewInput: func() any { return new(AssociateDelegationRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateDelegationRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateDelegationRequest", in)
+		}
+		return api.Result(impl.(API).AssociateDelegationRequest(ctx, v))
+	}},
+	{Name: "AttachGroupPolicy", NewInput: func() any { return new(AttachGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachGroupPolicy", in)
+		}
+		return api.Result(impl.(API).AttachGroupPolicy(ctx, v))
+	}},
+	{Name: "AttachRolePolicy", NewInput: func() any { return new(AttachRolePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachRolePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachRolePolicy", in)
+		}
+		return api.Result(impl.(API).AttachRolePolicy(ctx, v))
+	}},
+	{Name: "AttachUserPolicy", NewInput: func() any { return new(AttachUserPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AttachUserPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AttachUserPolicy", in)
+		}
+		return api.Result(impl.(API).AttachUserPolicy(ctx, v))
+	}},
+	{Name: "ChangePassword", NewInput: func() any { return new(ChangePasswordInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ChangePasswordInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ChangePassword", in)
+		}
+		return api.Result(impl.(API).ChangePassword(ctx, v))
+	}},
+	{Name: "CreateAccessKey", NewInput: func() any { return new(CreateAccessKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccessKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccessKey", in)
+		}
+		return api.Result(impl.(API).CreateAccessKey(ctx, v))
+	}},
+	{Name: "CreateAccountAlias", NewInput: func() any { return new(CreateAccountAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccountAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccountAlias", in)
+		}
+		return api.Result(impl.(API).CreateAccountAlias(ctx, v))
+	}},
+	{Name: "CreateDelegationRequest", NewInput: func() any { return new(CreateDelegationRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDelegationRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDelegationRequest", in)
+		}
+		return api.Result(impl.(API).CreateDelegationRequest(ctx, v))
+	}},
+	{Name: "CreateGroup", NewInput: func() any { return new(CreateGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateGroup", in)
+		}
+		return api.Result(impl.(API).CreateGroup(ctx, v))
+	}},
+	{Name: "CreateInstanceProfile", NewInput: func() any { return new(CreateInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateInstanceProfile", in)
+		}
+		return api.Result(impl.(API).CreateInstanceProfile(ctx, v))
+	}},
+	{Name: "CreateLoginProfile", NewInput: func() any { return new(CreateLoginProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLoginProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLoginProfile", in)
+		}
+		return api.Result(impl.(API).CreateLoginProfile(ctx, v))
+	}},
+	{Name: "CreateOpenIDConnectProvider", NewInput: func() any { return new(CreateOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).CreateOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "CreatePolicy", NewInput: func() any { return new(CreatePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePolicy", in)
+		}
+		return api.Result(impl.(API).CreatePolicy(ctx, v))
+	}},
+	{Name: "CreatePolicyVersion", NewInput: func() any { return new(CreatePolicyVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePolicyVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePolicyVersion", in)
+		}
+		return api.Result(impl.(API).CreatePolicyVersion(ctx, v))
+	}},
+	{Name: "CreateRole", NewInput: func() any { return new(CreateRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateRole", in)
+		}
+		return api.Result(impl.(API).CreateRole(ctx, v))
+	}},
+	{Name: "CreateSAMLProvider", NewInput: func() any { return new(CreateSAMLProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSAMLProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSAMLProvider", in)
+		}
+		return api.Result(impl.(API).CreateSAMLProvider(ctx, v))
+	}},
+	{Name: "CreateServiceLinkedRole", NewInput: func() any { return new(CreateServiceLinkedRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateServiceLinkedRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateServiceLinkedRole", in)
+		}
+		return api.Result(impl.(API).CreateServiceLinkedRole(ctx, v))
+	}},
+	{Name: "CreateServiceSpecificCredential", NewInput: func() any { return new(CreateServiceSpecificCredentialInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateServiceSpecificCredentialInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateServiceSpecificCredential", in)
+		}
+		return api.Result(impl.(API).CreateServiceSpecificCredential(ctx, v))
+	}},
+	{Name: "CreateUser", NewInput: func() any { return new(CreateUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateUser", in)
+		}
+		return api.Result(impl.(API).CreateUser(ctx, v))
+	}},
+	{Name: "CreateVirtualMFADevice", NewInput: func() any { return new(CreateVirtualMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVirtualMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVirtualMFADevice", in)
+		}
+		return api.Result(impl.(API).CreateVirtualMFADevice(ctx, v))
+	}},
+	{Name: "DeactivateMFADevice", NewInput: func() any { return new(DeactivateMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeactivateMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeactivateMFADevice", in)
+		}
+		return api.Result(impl.(API).DeactivateMFADevice(ctx, v))
+	}},
+	{Name: "DeleteAccessKey", NewInput: func() any { return new(DeleteAccessKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessKey", in)
+		}
+		return api.Result(impl.(API).DeleteAccessKey(ctx, v))
+	}},
+	{Name: "DeleteAccountAlias", NewInput: func() any { return new(DeleteAccountAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccountAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccountAlias", in)
+		}
+		return api.Result(impl.(API).DeleteAccountAlias(ctx, v))
+	}},
+	{Name: "DeleteAccountPasswordPolicy", NewInput: func() any { return new(DeleteAccountPasswordPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccountPasswordPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccountPasswordPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteAccountPasswordPolicy(ctx, v))
+	}},
+	{Name: "DeleteGroup", NewInput: func() any { return new(DeleteGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteGroup", in)
+		}
+		return api.Result(impl.(API).DeleteGroup(ctx, v))
+	}},
+	{Name: "DeleteGroupPolicy", NewInput: func() any { return new(DeleteGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteGroupPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteGroupPolicy(ctx, v))
+	}},
+	{Name: "DeleteInstanceProfile", NewInput: func() any { return new(DeleteInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteInstanceProfile", in)
+		}
+		return api.Result(impl.(API).DeleteInstanceProfile(ctx, v))
+	}},
+	{Name: "DeleteLoginProfile", NewInput: func() any { return new(DeleteLoginProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLoginProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLoginProfile", in)
+		}
+		return api.Result(impl.(API).DeleteLoginProfile(ctx, v))
+	}},
+	{Name: "DeleteOpenIDConnectProvider", NewInput: func() any { return new(DeleteOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).DeleteOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "DeletePolicy", NewInput: func() any { return new(DeletePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePolicy", in)
+		}
+		return api.Result(impl.(API).DeletePolicy(ctx, v))
+	}},
+	{Name: "DeletePolicyVersion", NewInput: func() any { return new(DeletePolicyVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePolicyVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePolicyVersion", in)
+		}
+		return api.Result(impl.(API).DeletePolicyVersion(ctx, v))
+	}},
+	{Name: "DeleteRole", NewInput: func() any { return new(DeleteRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRole", in)
+		}
+		return api.Result(impl.(API).DeleteRole(ctx, v))
+	}},
+	{Name: "DeleteRolePermissionsBoundary", NewInput: func() any { return new(DeleteRolePermissionsBoundaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRolePermissionsBoundaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRolePermissionsBoundary", in)
+		}
+		return api.Result(impl.(API).DeleteRolePermissionsBoundary(ctx, v))
+	}},
+	{Name: "DeleteRolePolicy", NewInput: func() any { return new(DeleteRolePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRolePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRolePolicy", in)
+		}
+		return api.Result(impl.(API).DeleteRolePolicy(ctx, v))
+	}},
+	{Name: "DeleteSAMLProvider", NewInput: func() any { return new(DeleteSAMLProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSAMLProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSAMLProvider", in)
+		}
+		return api.Result(impl.(API).DeleteSAMLProvider(ctx, v))
+	}},
+	{Name: "DeleteSSHPublicKey", NewInput: func() any { return new(DeleteSSHPublicKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSSHPublicKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSSHPublicKey", in)
+		}
+		return api.Result(impl.(API).DeleteSSHPublicKey(ctx, v))
+	}},
+	{Name: "DeleteServerCertificate", NewInput: func() any { return new(DeleteServerCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteServerCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteServerCertificate", in)
+		}
+		return api.Result(impl.(API).DeleteServerCertificate(ctx, v))
+	}},
+	{Name: "DeleteServiceLinkedRole", NewInput: func() any { return new(DeleteServiceLinkedRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteServiceLinkedRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteServiceLinkedRole", in)
+		}
+		return api.Result(impl.(API).DeleteServiceLinkedRole(ctx, v))
+	}},
+	{Name: "DeleteServiceSpecificCredential", NewInput: func() any { return new(DeleteServiceSpecificCredentialInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteServiceSpecificCredentialInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteServiceSpecificCredential", in)
+		}
+		return api.Result(impl.(API).DeleteServiceSpecificCredential(ctx, v))
+	}},
+	{Name: "DeleteSigningCertificate", NewInput: func() any { return new(DeleteSigningCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSigningCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSigningCertificate", in)
+		}
+		return api.Result(impl.(API).DeleteSigningCertificate(ctx, v))
+	}},
+	{Name: "DeleteUser", NewInput: func() any { return new(DeleteUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteUser", in)
+		}
+		return api.Result(impl.(API).DeleteUser(ctx, v))
+	}},
+	{Name: "DeleteUserPermissionsBoundary", NewInput: func() any { return new(DeleteUserPermissionsBoundaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteUserPermissionsBoundaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteUserPermissionsBoundary", in)
+		}
+		return api.Result(impl.(API).DeleteUserPermissionsBoundary(ctx, v))
+	}},
+	{Name: "DeleteUserPolicy", NewInput: func() any { return new(DeleteUserPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteUserPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteUserPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteUserPolicy(ctx, v))
+	}},
+	{Name: "DeleteVirtualMFADevice", NewInput: func() any { return new(DeleteVirtualMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVirtualMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVirtualMFADevice", in)
+		}
+		return api.Result(impl.(API).DeleteVirtualMFADevice(ctx, v))
+	}},
+	{Name: "DetachGroupPolicy", NewInput: func() any { return new(DetachGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachGroupPolicy", in)
+		}
+		return api.Result(impl.(API).DetachGroupPolicy(ctx, v))
+	}},
+	{Name: "DetachRolePolicy", NewInput: func() any { return new(DetachRolePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachRolePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachRolePolicy", in)
+		}
+		return api.Result(impl.(API).DetachRolePolicy(ctx, v))
+	}},
+	{Name: "DetachUserPolicy", NewInput: func() any { return new(DetachUserPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DetachUserPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DetachUserPolicy", in)
+		}
+		return api.Result(impl.(API).DetachUserPolicy(ctx, v))
+	}},
+	{Name: "DisableOrganizationsRootCredentialsManagement", NewInput: func() any { return new(DisableOrganizationsRootCredentialsManagementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableOrganizationsRootCredentialsManagementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableOrganizationsRootCredentialsManagement", in)
+		}
+		return api.Result(impl.(API).DisableOrganizationsRootCredentialsManagement(ctx, v))
+	}},
+	{Name: "DisableOrganizationsRootSessions", NewInput: func() any { return new(DisableOrganizationsRootSessionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableOrganizationsRootSessionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableOrganizationsRootSessions", in)
+		}
+		return api.Result(impl.(API).DisableOrganizationsRootSessions(ctx, v))
+	}},
+	{Name: "DisableOutboundWebIdentityFederation", NewInput: func() any { return new(DisableOutboundWebIdentityFederationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableOutboundWebIdentityFederationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableOutboundWebIdentityFederation", in)
+		}
+		return api.Result(impl.(API).DisableOutboundWebIdentityFederation(ctx, v))
+	}},
+	{Name: "EnableMFADevice", NewInput: func() any { return new(EnableMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableMFADevice", in)
+		}
+		return api.Result(impl.(API).EnableMFADevice(ctx, v))
+	}},
+	{Name: "EnableOrganizationsRootCredentialsManagement", NewInput: func() any { return new(EnableOrganizationsRootCredentialsManagementInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableOrganizationsRootCredentialsManagementInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableOrganizationsRootCredentialsManagement", in)
+		}
+		return api.Result(impl.(API).EnableOrganizationsRootCredentialsManagement(ctx, v))
+	}},
+	{Name: "EnableOrganizationsRootSessions", NewInput: func() any { return new(EnableOrganizationsRootSessionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableOrganizationsRootSessionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableOrganizationsRootSessions", in)
+		}
+		return api.Result(impl.(API).EnableOrganizationsRootSessions(ctx, v))
+	}},
+	{Name: "EnableOutboundWebIdentityFederation", NewInput: func() any { return new(EnableOutboundWebIdentityFederationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableOutboundWebIdentityFederationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableOutboundWebIdentityFederation", in)
+		}
+		return api.Result(impl.(API).EnableOutboundWebIdentityFederation(ctx, v))
+	}},
+	{Name: "GenerateCredentialReport", NewInput: func() any { return new(GenerateCredentialReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateCredentialReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateCredentialReport", in)
+		}
+		return api.Result(impl.(API).GenerateCredentialReport(ctx, v))
+	}},
+	{Name: "GenerateOrganizationsAccessReport", NewInput: func() any { return new(GenerateOrganizationsAccessReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateOrganizationsAccessReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateOrganizationsAccessReport", in)
+		}
+		return api.Result(impl.(API).GenerateOrganizationsAccessReport(ctx, v))
+	}},
+	{Name: "GenerateServiceLastAccessedDetails", NewInput: func() any { return new(GenerateServiceLastAccessedDetailsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateServiceLastAccessedDetailsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateServiceLastAccessedDetails", in)
+		}
+		return api.Result(impl.(API).GenerateServiceLastAccessedDetails(ctx, v))
+	}},
+	{Name: "GetAccessKeyLastUsed", NewInput: func() any { return new(GetAccessKeyLastUsedInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessKeyLastUsedInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessKeyLastUsed", in)
+		}
+		return api.Result(impl.(API).GetAccessKeyLastUsed(ctx, v))
+	}},
+	{Name: "GetAccountAuthorizationDetails", NewInput: func() any { return new(GetAccountAuthorizationDetailsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccountAuthorizationDetailsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccountAuthorizationDetails", in)
+		}
+		return api.Result(impl.(API).GetAccountAuthorizationDetails(ctx, v))
+	}},
+	{Name: "GetAccountPasswordPolicy", NewInput: func() any { return new(GetAccountPasswordPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccountPasswordPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccountPasswordPolicy", in)
+		}
+		return api.Result(impl.(API).GetAccountPasswordPolicy(ctx, v))
+	}},
+	{Name: "GetAccountSummary", NewInput: func() any { return new(GetAccountSummaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccountSummaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccountSummary", in)
+		}
+		return api.Result(impl.(API).GetAccountSummary(ctx, v))
+	}},
+	{Name: "GetContextKeysForCustomPolicy", NewInput: func() any { return new(GetContextKeysForCustomPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetContextKeysForCustomPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetContextKeysForCustomPolicy", in)
+		}
+		return api.Result(impl.(API).GetContextKeysForCustomPolicy(ctx, v))
+	}},
+	{Name: "GetContextKeysForPrincipalPolicy", NewInput: func() any { return new(GetContextKeysForPrincipalPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetContextKeysForPrincipalPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetContextKeysForPrincipalPolicy", in)
+		}
+		return api.Result(impl.(API).GetContextKeysForPrincipalPolicy(ctx, v))
+	}},
+	{Name: "GetCredentialReport", NewInput: func() any { return new(GetCredentialReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCredentialReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCredentialReport", in)
+		}
+		return api.Result(impl.(API).GetCredentialReport(ctx, v))
+	}},
+	{Name: "GetDelegationRequest", NewInput: func() any { return new(GetDelegationRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDelegationRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDelegationRequest", in)
+		}
+		return api.Result(impl.(API).GetDelegationRequest(ctx, v))
+	}},
+	{Name: "GetGroup", NewInput: func() any { return new(GetGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetGroup", in)
+		}
+		return api.Result(impl.(API).GetGroup(ctx, v))
+	}},
+	{Name: "GetGroupPolicy", NewInput: func() any { return new(GetGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetGroupPolicy", in)
+		}
+		return api.Result(impl.(API).GetGroupPolicy(ctx, v))
+	}},
+	{Name: "GetHumanReadableSummary", NewInput: func() any { return new(GetHumanReadableSummaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHumanReadableSummaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHumanReadableSummary", in)
+		}
+		return api.Result(impl.(API).GetHumanReadableSummary(ctx, v))
+	}},
+	{Name: "GetInstanceProfile", NewInput: func() any { return new(GetInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInstanceProfile", in)
+		}
+		return api.Result(impl.(API).GetInstanceProfile(ctx, v))
+	}},
+	{Name: "GetLoginProfile", NewInput: func() any { return new(GetLoginProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLoginProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLoginProfile", in)
+		}
+		return api.Result(impl.(API).GetLoginProfile(ctx, v))
+	}},
+	{Name: "GetMFADevice", NewInput: func() any { return new(GetMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMFADevice", in)
+		}
+		return api.Result(impl.(API).GetMFADevice(ctx, v))
+	}},
+	{Name: "GetOpenIDConnectProvider", NewInput: func() any { return new(GetOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).GetOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "GetOrganizationsAccessReport", NewInput: func() any { return new(GetOrganizationsAccessReportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOrganizationsAccessReportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOrganizationsAccessReport", in)
+		}
+		return api.Result(impl.(API).GetOrganizationsAccessReport(ctx, v))
+	}},
+	{Name: "GetOutboundWebIdentityFederationInfo", NewInput: func() any { return new(GetOutboundWebIdentityFederationInfoInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOutboundWebIdentityFederationInfoInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOutboundWebIdentityFederationInfo", in)
+		}
+		return api.Result(impl.(API).GetOutboundWebIdentityFederationInfo(ctx, v))
+	}},
+	{Name: "GetPolicy", NewInput: func() any { return new(GetPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPolicy", in)
+		}
+		return api.Result(impl.(API).GetPolicy(ctx, v))
+	}},
+	{Name: "GetPolicyVersion", NewInput: func() any { return new(GetPolicyVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPolicyVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPolicyVersion", in)
+		}
+		return api.Result(impl.(API).GetPolicyVersion(ctx, v))
+	}},
+	{Name: "GetRole", NewInput: func() any { return new(GetRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetRole", in)
+		}
+		return api.Result(impl.(API).GetRole(ctx, v))
+	}},
+	{Name: "GetRolePolicy", NewInput: func() any { return new(GetRolePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetRolePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetRolePolicy", in)
+		}
+		return api.Result(impl.(API).GetRolePolicy(ctx, v))
+	}},
+	{Name: "GetSAMLProvider", NewInput: func() any { return new(GetSAMLProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSAMLProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSAMLProvider", in)
+		}
+		return api.Result(impl.(API).GetSAMLProvider(ctx, v))
+	}},
+	{Name: "GetSSHPublicKey", NewInput: func() any { return new(GetSSHPublicKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSSHPublicKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSSHPublicKey", in)
+		}
+		return api.Result(impl.(API).GetSSHPublicKey(ctx, v))
+	}},
+	{Name: "GetServerCertificate", NewInput: func() any { return new(GetServerCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetServerCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetServerCertificate", in)
+		}
+		return api.Result(impl.(API).GetServerCertificate(ctx, v))
+	}},
+	{Name: "GetServiceLastAccessedDetails", NewInput: func() any { return new(GetServiceLastAccessedDetailsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetServiceLastAccessedDetailsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetServiceLastAccessedDetails", in)
+		}
+		return api.Result(impl.(API).GetServiceLastAccessedDetails(ctx, v))
+	}},
+	{Name: "GetServiceLastAccessedDetailsWithEntities", NewInput: func() any { return new(GetServiceLastAccessedDetailsWithEntitiesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetServiceLastAccessedDetailsWithEntitiesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetServiceLastAccessedDetailsWithEntities", in)
+		}
+		return api.Result(impl.(API).GetServiceLastAccessedDetailsWithEntities(ctx, v))
+	}},
+	{Name: "GetServiceLinkedRoleDeletionStatus", NewInput: func() any { return new(GetServiceLinkedRoleDeletionStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetServiceLinkedRoleDeletionStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetServiceLinkedRoleDeletionStatus", in)
+		}
+		return api.Result(impl.(API).GetServiceLinkedRoleDeletionStatus(ctx, v))
+	}},
+	{Name: "GetUser", NewInput: func() any { return new(GetUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetUser", in)
+		}
+		return api.Result(impl.(API).GetUser(ctx, v))
+	}},
+	{Name: "GetUserPolicy", NewInput: func() any { return new(GetUserPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetUserPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetUserPolicy", in)
+		}
+		return api.Result(impl.(API).GetUserPolicy(ctx, v))
+	}},
+	{Name: "ListAccessKeys", NewInput: func() any { return new(ListAccessKeysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessKeysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessKeys", in)
+		}
+		return api.Result(impl.(API).ListAccessKeys(ctx, v))
+	}},
+	{Name: "ListAccountAliases", NewInput: func() any { return new(ListAccountAliasesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccountAliasesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccountAliases", in)
+		}
+		return api.Result(impl.(API).ListAccountAliases(ctx, v))
+	}},
+	{Name: "ListAttachedGroupPolicies", NewInput: func() any { return new(ListAttachedGroupPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAttachedGroupPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAttachedGroupPolicies", in)
+		}
+		return api.Result(impl.(API).ListAttachedGroupPolicies(ctx, v))
+	}},
+	{Name: "ListAttachedRolePolicies", NewInput: func() any { return new(ListAttachedRolePoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAttachedRolePoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAttachedRolePolicies", in)
+		}
+		return api.Result(impl.(API).ListAttachedRolePolicies(ctx, v))
+	}},
+	{Name: "ListAttachedUserPolicies", NewInput: func() any { return new(ListAttachedUserPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAttachedUserPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAttachedUserPolicies", in)
+		}
+		return api.Result(impl.(API).ListAttachedUserPolicies(ctx, v))
+	}},
+	{Name: "ListDelegationRequests", NewInput: func() any { return new(ListDelegationRequestsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDelegationRequestsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDelegationRequests", in)
+		}
+		return api.Result(impl.(API).ListDelegationRequests(ctx, v))
+	}},
+	{Name: "ListEntitiesForPolicy", NewInput: func() any { return new(ListEntitiesForPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListEntitiesForPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListEntitiesForPolicy", in)
+		}
+		return api.Result(impl.(API).ListEntitiesForPolicy(ctx, v))
+	}},
+	{Name: "ListGroupPolicies", NewInput: func() any { return new(ListGroupPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListGroupPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListGroupPolicies", in)
+		}
+		return api.Result(impl.(API).ListGroupPolicies(ctx, v))
+	}},
+	{Name: "ListGroups", NewInput: func() any { return new(ListGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListGroups", in)
+		}
+		return api.Result(impl.(API).ListGroups(ctx, v))
+	}},
+	{Name: "ListGroupsForUser", NewInput: func() any { return new(ListGroupsForUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListGroupsForUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListGroupsForUser", in)
+		}
+		return api.Result(impl.(API).ListGroupsForUser(ctx, v))
+	}},
+	{Name: "ListInstanceProfileTags", NewInput: func() any { return new(ListInstanceProfileTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListInstanceProfileTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListInstanceProfileTags", in)
+		}
+		return api.Result(impl.(API).ListInstanceProfileTags(ctx, v))
+	}},
+	{Name: "ListInstanceProfiles", NewInput: func() any { return new(ListInstanceProfilesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListInstanceProfilesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListInstanceProfiles", in)
+		}
+		return api.Result(impl.(API).ListInstanceProfiles(ctx, v))
+	}},
+	{Name: "ListInstanceProfilesForRole", NewInput: func() any { return new(ListInstanceProfilesForRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListInstanceProfilesForRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListInstanceProfilesForRole", in)
+		}
+		return api.Result(impl.(API).ListInstanceProfilesForRole(ctx, v))
+	}},
+	{Name: "ListMFADeviceTags", NewInput: func() any { return new(ListMFADeviceTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMFADeviceTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMFADeviceTags", in)
+		}
+		return api.Result(impl.(API).ListMFADeviceTags(ctx, v))
+	}},
+	{Name: "ListMFADevices", NewInput: func() any { return new(ListMFADevicesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMFADevicesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMFADevices", in)
+		}
+		return api.Result(impl.(API).ListMFADevices(ctx, v))
+	}},
+	{Name: "ListOpenIDConnectProviderTags", NewInput: func() any { return new(ListOpenIDConnectProviderTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOpenIDConnectProviderTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOpenIDConnectProviderTags", in)
+		}
+		return api.Result(impl.(API).ListOpenIDConnectProviderTags(ctx, v))
+	}},
+	{Name: "ListOpenIDConnectProviders", NewInput: func() any { return new(ListOpenIDConnectProvidersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOpenIDConnectProvidersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOpenIDConnectProviders", in)
+		}
+		return api.Result(impl.(API).ListOpenIDConnectProviders(ctx, v))
+	}},
+	{Name: "ListOrganizationsFeatures", NewInput: func() any { return new(ListOrganizationsFeaturesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOrganizationsFeaturesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOrganizationsFeatures", in)
+		}
+		return api.Result(impl.(API).ListOrganizationsFeatures(ctx, v))
+	}},
+	{Name: "ListPolicies", NewInput: func() any { return new(ListPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPolicies", in)
+		}
+		return api.Result(impl.(API).ListPolicies(ctx, v))
+	}},
+	{Name: "ListPoliciesGrantingServiceAccess", NewInput: func() any { return new(ListPoliciesGrantingServiceAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPoliciesGrantingServiceAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPoliciesGrantingServiceAccess", in)
+		}
+		return api.Result(impl.(API).ListPoliciesGrantingServiceAccess(ctx, v))
+	}},
+	{Name: "ListPolicyTags", NewInput: func() any { return new(ListPolicyTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPolicyTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPolicyTags", in)
+		}
+		return api.Result(impl.(API).ListPolicyTags(ctx, v))
+	}},
+	{Name: "ListPolicyVersions", NewInput: func() any { return new(ListPolicyVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPolicyVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPolicyVersions", in)
+		}
+		return api.Result(impl.(API).ListPolicyVersions(ctx, v))
+	}},
+	{Name: "ListRolePolicies", NewInput: func() any { return new(ListRolePoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListRolePoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListRolePolicies", in)
+		}
+		return api.Result(impl.(API).ListRolePolicies(ctx, v))
+	}},
+	{Name: "ListRoleTags", NewInput: func() any { return new(ListRoleTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListRoleTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListRoleTags", in)
+		}
+		return api.Result(impl.(API).ListRoleTags(ctx, v))
+	}},
+	{Name: "ListRoles", NewInput: func() any { return new(ListRolesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListRolesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListRoles", in)
+		}
+		return api.Result(impl.(API).ListRoles(ctx, v))
+	}},
+	{Name: "ListSAMLProviderTags", NewInput: func() any { return new(ListSAMLProviderTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSAMLProviderTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSAMLProviderTags", in)
+		}
+		return api.Result(impl.(API).ListSAMLProviderTags(ctx, v))
+	}},
+	{Name: "ListSAMLProviders", NewInput: func() any { return new(ListSAMLProvidersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSAMLProvidersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSAMLProviders", in)
+		}
+		return api.Result(impl.(API).ListSAMLProviders(ctx, v))
+	}},
+	{Name: "ListSSHPublicKeys", NewInput: func() any { return new(ListSSHPublicKeysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSSHPublicKeysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSSHPublicKeys", in)
+		}
+		return api.Result(impl.(API).ListSSHPublicKeys(ctx, v))
+	}},
+	{Name: "ListServerCertificateTags", NewInput: func() any { return new(ListServerCertificateTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListServerCertificateTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListServerCertificateTags", in)
+		}
+		return api.Result(impl.(API).ListServerCertificateTags(ctx, v))
+	}},
+	{Name: "ListServerCertificates", NewInput: func() any { return new(ListServerCertificatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListServerCertificatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListServerCertificates", in)
+		}
+		return api.Result(impl.(API).ListServerCertificates(ctx, v))
+	}},
+	{Name: "ListServiceSpecificCredentials", NewInput: func() any { return new(ListServiceSpecificCredentialsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListServiceSpecificCredentialsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListServiceSpecificCredentials", in)
+		}
+		return api.Result(impl.(API).ListServiceSpecificCredentials(ctx, v))
+	}},
+	{Name: "ListSigningCertificates", NewInput: func() any { return new(ListSigningCertificatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSigningCertificatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSigningCertificates", in)
+		}
+		return api.Result(impl.(API).ListSigningCertificates(ctx, v))
+	}},
+	{Name: "ListUserPolicies", NewInput: func() any { return new(ListUserPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListUserPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListUserPolicies", in)
+		}
+		return api.Result(impl.(API).ListUserPolicies(ctx, v))
+	}},
+	{Name: "ListUserTags", NewInput: func() any { return new(ListUserTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListUserTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListUserTags", in)
+		}
+		return api.Result(impl.(API).ListUserTags(ctx, v))
+	}},
+	{Name: "ListUsers", NewInput: func() any { return new(ListUsersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListUsersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListUsers", in)
+		}
+		return api.Result(impl.(API).ListUsers(ctx, v))
+	}},
+	{Name: "ListVirtualMFADevices", NewInput: func() any { return new(ListVirtualMFADevicesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListVirtualMFADevicesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListVirtualMFADevices", in)
+		}
+		return api.Result(impl.(API).ListVirtualMFADevices(ctx, v))
+	}},
+	{Name: "PutGroupPolicy", NewInput: func() any { return new(PutGroupPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutGroupPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutGroupPolicy", in)
+		}
+		return api.Result(impl.(API).PutGroupPolicy(ctx, v))
+	}},
+	{Name: "PutRolePermissionsBoundary", NewInput: func() any { return new(PutRolePermissionsBoundaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutRolePermissionsBoundaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutRolePermissionsBoundary", in)
+		}
+		return api.Result(impl.(API).PutRolePermissionsBoundary(ctx, v))
+	}},
+	{Name: "PutRolePolicy", NewInput: func() any { return new(PutRolePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutRolePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutRolePolicy", in)
+		}
+		return api.Result(impl.(API).PutRolePolicy(ctx, v))
+	}},
+	{Name: "PutUserPermissionsBoundary", NewInput: func() any { return new(PutUserPermissionsBoundaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutUserPermissionsBoundaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutUserPermissionsBoundary", in)
+		}
+		return api.Result(impl.(API).PutUserPermissionsBoundary(ctx, v))
+	}},
+	{Name: "PutUserPolicy", NewInput: func() any { return new(PutUserPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutUserPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutUserPolicy", in)
+		}
+		return api.Result(impl.(API).PutUserPolicy(ctx, v))
+	}},
+	{Name: "RejectDelegationRequest", NewInput: func() any { return new(RejectDelegationRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RejectDelegationRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RejectDelegationRequest", in)
+		}
+		return api.Result(impl.(API).RejectDelegationRequest(ctx, v))
+	}},
+	{Name: "RemoveClientIDFromOpenIDConnectProvider", NewInput: func() any { return new(RemoveClientIDFromOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemoveClientIDFromOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemoveClientIDFromOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).RemoveClientIDFromOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "RemoveRoleFromInstanceProfile", NewInput: func() any { return new(RemoveRoleFromInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemoveRoleFromInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemoveRoleFromInstanceProfile", in)
+		}
+		return api.Result(impl.(API).RemoveRoleFromInstanceProfile(ctx, v))
+	}},
+	{Name: "RemoveUserFromGroup", NewInput: func() any { return new(RemoveUserFromGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemoveUserFromGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemoveUserFromGroup", in)
+		}
+		return api.Result(impl.(API).RemoveUserFromGroup(ctx, v))
+	}},
+	{Name: "ResetServiceSpecificCredential", NewInput: func() any { return new(ResetServiceSpecificCredentialInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetServiceSpecificCredentialInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetServiceSpecificCredential", in)
+		}
+		return api.Result(impl.(API).ResetServiceSpecificCredential(ctx, v))
+	}},
+	{Name: "ResyncMFADevice", NewInput: func() any { return new(ResyncMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResyncMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResyncMFADevice", in)
+		}
+		return api.Result(impl.(API).ResyncMFADevice(ctx, v))
+	}},
+	{Name: "SendDelegationToken", NewInput: func() any { return new(SendDelegationTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendDelegationTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendDelegationToken", in)
+		}
+		return api.Result(impl.(API).SendDelegationToken(ctx, v))
+	}},
+	{Name: "SetDefaultPolicyVersion", NewInput: func() any { return new(SetDefaultPolicyVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetDefaultPolicyVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetDefaultPolicyVersion", in)
+		}
+		return api.Result(impl.(API).SetDefaultPolicyVersion(ctx, v))
+	}},
+	{Name: "SetSecurityTokenServicePreferences", NewInput: func() any { return new(SetSecurityTokenServicePreferencesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetSecurityTokenServicePreferencesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetSecurityTokenServicePreferences", in)
+		}
+		return api.Result(impl.(API).SetSecurityTokenServicePreferences(ctx, v))
+	}},
+	{Name: "SimulateCustomPolicy", NewInput: func() any { return new(SimulateCustomPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SimulateCustomPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SimulateCustomPolicy", in)
+		}
+		return api.Result(impl.(API).SimulateCustomPolicy(ctx, v))
+	}},
+	{Name: "SimulatePrincipalPolicy", NewInput: func() any { return new(SimulatePrincipalPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SimulatePrincipalPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SimulatePrincipalPolicy", in)
+		}
+		return api.Result(impl.(API).SimulatePrincipalPolicy(ctx, v))
+	}},
+	{Name: "TagInstanceProfile", NewInput: func() any { return new(TagInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagInstanceProfile", in)
+		}
+		return api.Result(impl.(API).TagInstanceProfile(ctx, v))
+	}},
+	{Name: "TagMFADevice", NewInput: func() any { return new(TagMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagMFADevice", in)
+		}
+		return api.Result(impl.(API).TagMFADevice(ctx, v))
+	}},
+	{Name: "TagOpenIDConnectProvider", NewInput: func() any { return new(TagOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).TagOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "TagPolicy", NewInput: func() any { return new(TagPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagPolicy", in)
+		}
+		return api.Result(impl.(API).TagPolicy(ctx, v))
+	}},
+	{Name: "TagRole", NewInput: func() any { return new(TagRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagRole", in)
+		}
+		return api.Result(impl.(API).TagRole(ctx, v))
+	}},
+	{Name: "TagSAMLProvider", NewInput: func() any { return new(TagSAMLProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagSAMLProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagSAMLProvider", in)
+		}
+		return api.Result(impl.(API).TagSAMLProvider(ctx, v))
+	}},
+	{Name: "TagServerCertificate", NewInput: func() any { return new(TagServerCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagServerCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagServerCertificate", in)
+		}
+		return api.Result(impl.(API).TagServerCertificate(ctx, v))
+	}},
+	{Name: "TagUser", NewInput: func() any { return new(TagUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagUser", in)
+		}
+		return api.Result(impl.(API).TagUser(ctx, v))
+	}},
+	{Name: "UntagInstanceProfile", NewInput: func() any { return new(UntagInstanceProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagInstanceProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagInstanceProfile", in)
+		}
+		return api.Result(impl.(API).UntagInstanceProfile(ctx, v))
+	}},
+	{Name: "UntagMFADevice", NewInput: func() any { return new(UntagMFADeviceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagMFADeviceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagMFADevice", in)
+		}
+		return api.Result(impl.(API).UntagMFADevice(ctx, v))
+	}},
+	{Name: "UntagOpenIDConnectProvider", NewInput: func() any { return new(UntagOpenIDConnectProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagOpenIDConnectProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagOpenIDConnectProvider", in)
+		}
+		return api.Result(impl.(API).UntagOpenIDConnectProvider(ctx, v))
+	}},
+	{Name: "UntagPolicy", NewInput: func() any { return new(UntagPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagPolicy", in)
+		}
+		return api.Result(impl.(API).UntagPolicy(ctx, v))
+	}},
+	{Name: "UntagRole", NewInput: func() any { return new(UntagRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagRole", in)
+		}
+		return api.Result(impl.(API).UntagRole(ctx, v))
+	}},
+	{Name: "UntagSAMLProvider", NewInput: func() any { return new(UntagSAMLProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagSAMLProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagSAMLProvider", in)
+		}
+		return api.Result(impl.(API).UntagSAMLProvider(ctx, v))
+	}},
+	{Name: "UntagServerCertificate", NewInput: func() any { return new(UntagServerCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagServerCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagServerCertificate", in)
+		}
+		return api.Result(impl.(API).UntagServerCertificate(ctx, v))
+	}},
+	{Name: "UntagUser", NewInput: func() any { return new(UntagUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagUser", in)
+		}
+		return api.Result(impl.(API).UntagUser(ctx, v))
+	}},
+	{Name: "UpdateAccessKey", NewInput: func() any { return new(UpdateAccessKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAccessKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAccessKey", in)
+		}
+		return api.Result(impl.(API).UpdateAccessKey(ctx, v))
+	}},
+	{Name: "UpdateAccountPasswordPolicy", NewInput: func() any { return new(UpdateAccountPasswordPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAccountPasswordPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAccountPasswordPolicy", in)
+		}
+		return api.Result(impl.(API).UpdateAccountPasswordPolicy(ctx, v))
+	}},
+	{Name: "UpdateAssumeRolePolicy", NewInput: func() any { return new(UpdateAssumeRolePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAssumeRolePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAssumeRolePolicy", in)
+		}
+		return api.Result(impl.(API).UpdateAssumeRolePolicy(ctx, v))
+	}},
+	{Name: "UpdateDelegationRequest", NewInput: func() any { return new(UpdateDelegationRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateDelegationRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateDelegationRequest", in)
+		}
+		return api.Result(impl.(API).UpdateDelegationRequest(ctx, v))
+	}},
+	{Name: "UpdateGroup", NewInput: func() any { return new(UpdateGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateGroup", in)
+		}
+		return api.Result(impl.(API).UpdateGroup(ctx, v))
+	}},
+	{Name: "UpdateLoginProfile", NewInput: func() any { return new(UpdateLoginProfileInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateLoginProfileInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateLoginProfile", in)
+		}
+		return api.Result(impl.(API).UpdateLoginProfile(ctx, v))
+	}},
+	{Name: "UpdateOpenIDConnectProviderThumbprint", NewInput: func() any { return new(UpdateOpenIDConnectProviderThumbprintInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateOpenIDConnectProviderThumbprintInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateOpenIDConnectProviderThumbprint", in)
+		}
+		return api.Result(impl.(API).UpdateOpenIDConnectProviderThumbprint(ctx, v))
+	}},
+	{Name: "UpdateRole", NewInput: func() any { return new(UpdateRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateRole", in)
+		}
+		return api.Result(impl.(API).UpdateRole(ctx, v))
+	}},
+	{Name: "UpdateRoleDescription", NewInput: func() any { return new(UpdateRoleDescriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateRoleDescriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateRoleDescription", in)
+		}
+		return api.Result(impl.(API).UpdateRoleDescription(ctx, v))
+	}},
+	{Name: "UpdateSAMLProvider", NewInput: func() any { return new(UpdateSAMLProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateSAMLProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateSAMLProvider", in)
+		}
+		return api.Result(impl.(API).UpdateSAMLProvider(ctx, v))
+	}},
+	{Name: "UpdateSSHPublicKey", NewInput: func() any { return new(UpdateSSHPublicKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateSSHPublicKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateSSHPublicKey", in)
+		}
+		return api.Result(impl.(API).UpdateSSHPublicKey(ctx, v))
+	}},
+	{Name: "UpdateServerCertificate", NewInput: func() any { return new(UpdateServerCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateServerCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateServerCertificate", in)
+		}
+		return api.Result(impl.(API).UpdateServerCertificate(ctx, v))
+	}},
+	{Name: "UpdateServiceSpecificCredential", NewInput: func() any { return new(UpdateServiceSpecificCredentialInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateServiceSpecificCredentialInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateServiceSpecificCredential", in)
+		}
+		return api.Result(impl.(API).UpdateServiceSpecificCredential(ctx, v))
+	}},
+	{Name: "UpdateSigningCertificate", NewInput: func() any { return new(UpdateSigningCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateSigningCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateSigningCertificate", in)
+		}
+		return api.Result(impl.(API).UpdateSigningCertificate(ctx, v))
+	}},
+	{Name: "UpdateUser", NewInput: func() any { return new(UpdateUserInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateUserInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateUser", in)
+		}
+		return api.Result(impl.(API).UpdateUser(ctx, v))
+	}},
+	{Name: "UploadSSHPublicKey", NewInput: func() any { return new(UploadSSHPublicKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UploadSSHPublicKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UploadSSHPublicKey", in)
+		}
+		return api.Result(impl.(API).UploadSSHPublicKey(ctx, v))
+	}},
+	{Name: "UploadServerCertificate", NewInput: func() any { return new(UploadServerCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UploadServerCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UploadServerCertificate", in)
+		}
+		return api.Result(impl.(API).UploadServerCertificate(ctx, v))
+	}},
+	{Name: "UploadSigningCertificate", NewInput: func() any { return new(UploadSigningCertificateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UploadSigningCertificateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UploadSigningCertificate", in)
+		}
+		return api.Result(impl.(API).UploadSigningCertificate(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AcceptDelegationRequest": {Name: "AcceptDelegationRequest", NewInput: func() any { return new(AcceptDelegationRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AcceptDelegationRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AcceptDelegationRequest", in)
-			}
-			return api.Result(impl.AcceptDelegationRequest(ctx, v))
-		}},
-		"AddClientIDToOpenIDConnectProvider": {Name: "AddClientIDToOpenIDConnectProvider", NewInput: func() any { return new(AddClientIDToOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddClientIDToOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddClientIDToOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.AddClientIDToOpenIDConnectProvider(ctx, v))
-		}},
-		"AddRoleToInstanceProfile": {Name: "AddRoleToInstanceProfile", NewInput: func() any { return new(AddRoleToInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddRoleToInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddRoleToInstanceProfile", in)
-			}
-			return api.Result(impl.AddRoleToInstanceProfile(ctx, v))
-		}},
-		"AddUserToGroup": {Name: "AddUserToGroup", NewInput: func() any { return new(AddUserToGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddUserToGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddUserToGroup", in)
-			}
-			return api.Result(impl.AddUserToGroup(ctx, v))
-		}},
-		"AssociateDelegationRequest": {Name: "AssociateDelegationRequest", NewInput: func() any { return new(AssociateDelegationRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateDelegationRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateDelegationRequest", in)
-			}
-			return api.Result(impl.AssociateDelegationRequest(ctx, v))
-		}},
-		"AttachGroupPolicy": {Name: "AttachGroupPolicy", NewInput: func() any { return new(AttachGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachGroupPolicy", in)
-			}
-			return api.Result(impl.AttachGroupPolicy(ctx, v))
-		}},
-		"AttachRolePolicy": {Name: "AttachRolePolicy", NewInput: func() any { return new(AttachRolePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachRolePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachRolePolicy", in)
-			}
-			return api.Result(impl.AttachRolePolicy(ctx, v))
-		}},
-		"AttachUserPolicy": {Name: "AttachUserPolicy", NewInput: func() any { return new(AttachUserPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AttachUserPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AttachUserPolicy", in)
-			}
-			return api.Result(impl.AttachUserPolicy(ctx, v))
-		}},
-		"ChangePassword": {Name: "ChangePassword", NewInput: func() any { return new(ChangePasswordInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ChangePasswordInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ChangePassword", in)
-			}
-			return api.Result(impl.ChangePassword(ctx, v))
-		}},
-		"CreateAccessKey": {Name: "CreateAccessKey", NewInput: func() any { return new(CreateAccessKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccessKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccessKey", in)
-			}
-			return api.Result(impl.CreateAccessKey(ctx, v))
-		}},
-		"CreateAccountAlias": {Name: "CreateAccountAlias", NewInput: func() any { return new(CreateAccountAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccountAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccountAlias", in)
-			}
-			return api.Result(impl.CreateAccountAlias(ctx, v))
-		}},
-		"CreateDelegationRequest": {Name: "CreateDelegationRequest", NewInput: func() any { return new(CreateDelegationRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDelegationRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDelegationRequest", in)
-			}
-			return api.Result(impl.CreateDelegationRequest(ctx, v))
-		}},
-		"CreateGroup": {Name: "CreateGroup", NewInput: func() any { return new(CreateGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateGroup", in)
-			}
-			return api.Result(impl.CreateGroup(ctx, v))
-		}},
-		"CreateInstanceProfile": {Name: "CreateInstanceProfile", NewInput: func() any { return new(CreateInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateInstanceProfile", in)
-			}
-			return api.Result(impl.CreateInstanceProfile(ctx, v))
-		}},
-		"CreateLoginProfile": {Name: "CreateLoginProfile", NewInput: func() any { return new(CreateLoginProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLoginProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLoginProfile", in)
-			}
-			return api.Result(impl.CreateLoginProfile(ctx, v))
-		}},
-		"CreateOpenIDConnectProvider": {Name: "CreateOpenIDConnectProvider", NewInput: func() any { return new(CreateOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.CreateOpenIDConnectProvider(ctx, v))
-		}},
-		"CreatePolicy": {Name: "CreatePolicy", NewInput: func() any { return new(CreatePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePolicy", in)
-			}
-			return api.Result(impl.CreatePolicy(ctx, v))
-		}},
-		"CreatePolicyVersion": {Name: "CreatePolicyVersion", NewInput: func() any { return new(CreatePolicyVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePolicyVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePolicyVersion", in)
-			}
-			return api.Result(impl.CreatePolicyVersion(ctx, v))
-		}},
-		"CreateRole": {Name: "CreateRole", NewInput: func() any { return new(CreateRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateRole", in)
-			}
-			return api.Result(impl.CreateRole(ctx, v))
-		}},
-		"CreateSAMLProvider": {Name: "CreateSAMLProvider", NewInput: func() any { return new(CreateSAMLProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSAMLProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSAMLProvider", in)
-			}
-			return api.Result(impl.CreateSAMLProvider(ctx, v))
-		}},
-		"CreateServiceLinkedRole": {Name: "CreateServiceLinkedRole", NewInput: func() any { return new(CreateServiceLinkedRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateServiceLinkedRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateServiceLinkedRole", in)
-			}
-			return api.Result(impl.CreateServiceLinkedRole(ctx, v))
-		}},
-		"CreateServiceSpecificCredential": {Name: "CreateServiceSpecificCredential", NewInput: func() any { return new(CreateServiceSpecificCredentialInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateServiceSpecificCredentialInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateServiceSpecificCredential", in)
-			}
-			return api.Result(impl.CreateServiceSpecificCredential(ctx, v))
-		}},
-		"CreateUser": {Name: "CreateUser", NewInput: func() any { return new(CreateUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateUser", in)
-			}
-			return api.Result(impl.CreateUser(ctx, v))
-		}},
-		"CreateVirtualMFADevice": {Name: "CreateVirtualMFADevice", NewInput: func() any { return new(CreateVirtualMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVirtualMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVirtualMFADevice", in)
-			}
-			return api.Result(impl.CreateVirtualMFADevice(ctx, v))
-		}},
-		"DeactivateMFADevice": {Name: "DeactivateMFADevice", NewInput: func() any { return new(DeactivateMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeactivateMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeactivateMFADevice", in)
-			}
-			return api.Result(impl.DeactivateMFADevice(ctx, v))
-		}},
-		"DeleteAccessKey": {Name: "DeleteAccessKey", NewInput: func() any { return new(DeleteAccessKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessKey", in)
-			}
-			return api.Result(impl.DeleteAccessKey(ctx, v))
-		}},
-		"DeleteAccountAlias": {Name: "DeleteAccountAlias", NewInput: func() any { return new(DeleteAccountAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccountAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccountAlias", in)
-			}
-			return api.Result(impl.DeleteAccountAlias(ctx, v))
-		}},
-		"DeleteAccountPasswordPolicy": {Name: "DeleteAccountPasswordPolicy", NewInput: func() any { return new(DeleteAccountPasswordPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccountPasswordPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccountPasswordPolicy", in)
-			}
-			return api.Result(impl.DeleteAccountPasswordPolicy(ctx, v))
-		}},
-		"DeleteGroup": {Name: "DeleteGroup", NewInput: func() any { return new(DeleteGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteGroup", in)
-			}
-			return api.Result(impl.DeleteGroup(ctx, v))
-		}},
-		"DeleteGroupPolicy": {Name: "DeleteGroupPolicy", NewInput: func() any { return new(DeleteGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteGroupPolicy", in)
-			}
-			return api.Result(impl.DeleteGroupPolicy(ctx, v))
-		}},
-		"DeleteInstanceProfile": {Name: "DeleteInstanceProfile", NewInput: func() any { return new(DeleteInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteInstanceProfile", in)
-			}
-			return api.Result(impl.DeleteInstanceProfile(ctx, v))
-		}},
-		"DeleteLoginProfile": {Name: "DeleteLoginProfile", NewInput: func() any { return new(DeleteLoginProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLoginProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLoginProfile", in)
-			}
-			return api.Result(impl.DeleteLoginProfile(ctx, v))
-		}},
-		"DeleteOpenIDConnectProvider": {Name: "DeleteOpenIDConnectProvider", NewInput: func() any { return new(DeleteOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.DeleteOpenIDConnectProvider(ctx, v))
-		}},
-		"DeletePolicy": {Name: "DeletePolicy", NewInput: func() any { return new(DeletePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePolicy", in)
-			}
-			return api.Result(impl.DeletePolicy(ctx, v))
-		}},
-		"DeletePolicyVersion": {Name: "DeletePolicyVersion", NewInput: func() any { return new(DeletePolicyVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePolicyVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePolicyVersion", in)
-			}
-			return api.Result(impl.DeletePolicyVersion(ctx, v))
-		}},
-		"DeleteRole": {Name: "DeleteRole", NewInput: func() any { return new(DeleteRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRole", in)
-			}
-			return api.Result(impl.DeleteRole(ctx, v))
-		}},
-		"DeleteRolePermissionsBoundary": {Name: "DeleteRolePermissionsBoundary", NewInput: func() any { return new(DeleteRolePermissionsBoundaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRolePermissionsBoundaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRolePermissionsBoundary", in)
-			}
-			return api.Result(impl.DeleteRolePermissionsBoundary(ctx, v))
-		}},
-		"DeleteRolePolicy": {Name: "DeleteRolePolicy", NewInput: func() any { return new(DeleteRolePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRolePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRolePolicy", in)
-			}
-			return api.Result(impl.DeleteRolePolicy(ctx, v))
-		}},
-		"DeleteSAMLProvider": {Name: "DeleteSAMLProvider", NewInput: func() any { return new(DeleteSAMLProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSAMLProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSAMLProvider", in)
-			}
-			return api.Result(impl.DeleteSAMLProvider(ctx, v))
-		}},
-		"DeleteSSHPublicKey": {Name: "DeleteSSHPublicKey", NewInput: func() any { return new(DeleteSSHPublicKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSSHPublicKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSSHPublicKey", in)
-			}
-			return api.Result(impl.DeleteSSHPublicKey(ctx, v))
-		}},
-		"DeleteServerCertificate": {Name: "DeleteServerCertificate", NewInput: func() any { return new(DeleteServerCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteServerCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteServerCertificate", in)
-			}
-			return api.Result(impl.DeleteServerCertificate(ctx, v))
-		}},
-		"DeleteServiceLinkedRole": {Name: "DeleteServiceLinkedRole", NewInput: func() any { return new(DeleteServiceLinkedRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteServiceLinkedRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteServiceLinkedRole", in)
-			}
-			return api.Result(impl.DeleteServiceLinkedRole(ctx, v))
-		}},
-		"DeleteServiceSpecificCredential": {Name: "DeleteServiceSpecificCredential", NewInput: func() any { return new(DeleteServiceSpecificCredentialInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteServiceSpecificCredentialInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteServiceSpecificCredential", in)
-			}
-			return api.Result(impl.DeleteServiceSpecificCredential(ctx, v))
-		}},
-		"DeleteSigningCertificate": {Name: "DeleteSigningCertificate", NewInput: func() any { return new(DeleteSigningCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSigningCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSigningCertificate", in)
-			}
-			return api.Result(impl.DeleteSigningCertificate(ctx, v))
-		}},
-		"DeleteUser": {Name: "DeleteUser", NewInput: func() any { return new(DeleteUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteUser", in)
-			}
-			return api.Result(impl.DeleteUser(ctx, v))
-		}},
-		"DeleteUserPermissionsBoundary": {Name: "DeleteUserPermissionsBoundary", NewInput: func() any { return new(DeleteUserPermissionsBoundaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteUserPermissionsBoundaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteUserPermissionsBoundary", in)
-			}
-			return api.Result(impl.DeleteUserPermissionsBoundary(ctx, v))
-		}},
-		"DeleteUserPolicy": {Name: "DeleteUserPolicy", NewInput: func() any { return new(DeleteUserPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteUserPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteUserPolicy", in)
-			}
-			return api.Result(impl.DeleteUserPolicy(ctx, v))
-		}},
-		"DeleteVirtualMFADevice": {Name: "DeleteVirtualMFADevice", NewInput: func() any { return new(DeleteVirtualMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVirtualMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVirtualMFADevice", in)
-			}
-			return api.Result(impl.DeleteVirtualMFADevice(ctx, v))
-		}},
-		"DetachGroupPolicy": {Name: "DetachGroupPolicy", NewInput: func() any { return new(DetachGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachGroupPolicy", in)
-			}
-			return api.Result(impl.DetachGroupPolicy(ctx, v))
-		}},
-		"DetachRolePolicy": {Name: "DetachRolePolicy", NewInput: func() any { return new(DetachRolePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachRolePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachRolePolicy", in)
-			}
-			return api.Result(impl.DetachRolePolicy(ctx, v))
-		}},
-		"DetachUserPolicy": {Name: "DetachUserPolicy", NewInput: func() any { return new(DetachUserPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DetachUserPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DetachUserPolicy", in)
-			}
-			return api.Result(impl.DetachUserPolicy(ctx, v))
-		}},
-		"DisableOrganizationsRootCredentialsManagement": {Name: "DisableOrganizationsRootCredentialsManagement", NewInput: func() any { return new(DisableOrganizationsRootCredentialsManagementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableOrganizationsRootCredentialsManagementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableOrganizationsRootCredentialsManagement", in)
-			}
-			return api.Result(impl.DisableOrganizationsRootCredentialsManagement(ctx, v))
-		}},
-		"DisableOrganizationsRootSessions": {Name: "DisableOrganizationsRootSessions", NewInput: func() any { return new(DisableOrganizationsRootSessionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableOrganizationsRootSessionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableOrganizationsRootSessions", in)
-			}
-			return api.Result(impl.DisableOrganizationsRootSessions(ctx, v))
-		}},
-		"DisableOutboundWebIdentityFederation": {Name: "DisableOutboundWebIdentityFederation", NewInput: func() any { return new(DisableOutboundWebIdentityFederationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableOutboundWebIdentityFederationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableOutboundWebIdentityFederation", in)
-			}
-			return api.Result(impl.DisableOutboundWebIdentityFederation(ctx, v))
-		}},
-		"EnableMFADevice": {Name: "EnableMFADevice", NewInput: func() any { return new(EnableMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableMFADevice", in)
-			}
-			return api.Result(impl.EnableMFADevice(ctx, v))
-		}},
-		"EnableOrganizationsRootCredentialsManagement": {Name: "EnableOrganizationsRootCredentialsManagement", NewInput: func() any { return new(EnableOrganizationsRootCredentialsManagementInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableOrganizationsRootCredentialsManagementInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableOrganizationsRootCredentialsManagement", in)
-			}
-			return api.Result(impl.EnableOrganizationsRootCredentialsManagement(ctx, v))
-		}},
-		"EnableOrganizationsRootSessions": {Name: "EnableOrganizationsRootSessions", NewInput: func() any { return new(EnableOrganizationsRootSessionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableOrganizationsRootSessionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableOrganizationsRootSessions", in)
-			}
-			return api.Result(impl.EnableOrganizationsRootSessions(ctx, v))
-		}},
-		"EnableOutboundWebIdentityFederation": {Name: "EnableOutboundWebIdentityFederation", NewInput: func() any { return new(EnableOutboundWebIdentityFederationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableOutboundWebIdentityFederationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableOutboundWebIdentityFederation", in)
-			}
-			return api.Result(impl.EnableOutboundWebIdentityFederation(ctx, v))
-		}},
-		"GenerateCredentialReport": {Name: "GenerateCredentialReport", NewInput: func() any { return new(GenerateCredentialReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateCredentialReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateCredentialReport", in)
-			}
-			return api.Result(impl.GenerateCredentialReport(ctx, v))
-		}},
-		"GenerateOrganizationsAccessReport": {Name: "GenerateOrganizationsAccessReport", NewInput: func() any { return new(GenerateOrganizationsAccessReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateOrganizationsAccessReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateOrganizationsAccessReport", in)
-			}
-			return api.Result(impl.GenerateOrganizationsAccessReport(ctx, v))
-		}},
-		"GenerateServiceLastAccessedDetails": {Name: "GenerateServiceLastAccessedDetails", NewInput: func() any { return new(GenerateServiceLastAccessedDetailsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateServiceLastAccessedDetailsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateServiceLastAccessedDetails", in)
-			}
-			return api.Result(impl.GenerateServiceLastAccessedDetails(ctx, v))
-		}},
-		"GetAccessKeyLastUsed": {Name: "GetAccessKeyLastUsed", NewInput: func() any { return new(GetAccessKeyLastUsedInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessKeyLastUsedInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessKeyLastUsed", in)
-			}
-			return api.Result(impl.GetAccessKeyLastUsed(ctx, v))
-		}},
-		"GetAccountAuthorizationDetails": {Name: "GetAccountAuthorizationDetails", NewInput: func() any { return new(GetAccountAuthorizationDetailsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccountAuthorizationDetailsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccountAuthorizationDetails", in)
-			}
-			return api.Result(impl.GetAccountAuthorizationDetails(ctx, v))
-		}},
-		"GetAccountPasswordPolicy": {Name: "GetAccountPasswordPolicy", NewInput: func() any { return new(GetAccountPasswordPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccountPasswordPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccountPasswordPolicy", in)
-			}
-			return api.Result(impl.GetAccountPasswordPolicy(ctx, v))
-		}},
-		"GetAccountSummary": {Name: "GetAccountSummary", NewInput: func() any { return new(GetAccountSummaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccountSummaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccountSummary", in)
-			}
-			return api.Result(impl.GetAccountSummary(ctx, v))
-		}},
-		"GetContextKeysForCustomPolicy": {Name: "GetContextKeysForCustomPolicy", NewInput: func() any { return new(GetContextKeysForCustomPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetContextKeysForCustomPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetContextKeysForCustomPolicy", in)
-			}
-			return api.Result(impl.GetContextKeysForCustomPolicy(ctx, v))
-		}},
-		"GetContextKeysForPrincipalPolicy": {Name: "GetContextKeysForPrincipalPolicy", NewInput: func() any { return new(GetContextKeysForPrincipalPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetContextKeysForPrincipalPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetContextKeysForPrincipalPolicy", in)
-			}
-			return api.Result(impl.GetContextKeysForPrincipalPolicy(ctx, v))
-		}},
-		"GetCredentialReport": {Name: "GetCredentialReport", NewInput: func() any { return new(GetCredentialReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCredentialReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCredentialReport", in)
-			}
-			return api.Result(impl.GetCredentialReport(ctx, v))
-		}},
-		"GetDelegationRequest": {Name: "GetDelegationRequest", NewInput: func() any { return new(GetDelegationRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDelegationRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDelegationRequest", in)
-			}
-			return api.Result(impl.GetDelegationRequest(ctx, v))
-		}},
-		"GetGroup": {Name: "GetGroup", NewInput: func() any { return new(GetGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetGroup", in)
-			}
-			return api.Result(impl.GetGroup(ctx, v))
-		}},
-		"GetGroupPolicy": {Name: "GetGroupPolicy", NewInput: func() any { return new(GetGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetGroupPolicy", in)
-			}
-			return api.Result(impl.GetGroupPolicy(ctx, v))
-		}},
-		"GetHumanReadableSummary": {Name: "GetHumanReadableSummary", NewInput: func() any { return new(GetHumanReadableSummaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHumanReadableSummaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHumanReadableSummary", in)
-			}
-			return api.Result(impl.GetHumanReadableSummary(ctx, v))
-		}},
-		"GetInstanceProfile": {Name: "GetInstanceProfile", NewInput: func() any { return new(GetInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInstanceProfile", in)
-			}
-			return api.Result(impl.GetInstanceProfile(ctx, v))
-		}},
-		"GetLoginProfile": {Name: "GetLoginProfile", NewInput: func() any { return new(GetLoginProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLoginProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLoginProfile", in)
-			}
-			return api.Result(impl.GetLoginProfile(ctx, v))
-		}},
-		"GetMFADevice": {Name: "GetMFADevice", NewInput: func() any { return new(GetMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMFADevice", in)
-			}
-			return api.Result(impl.GetMFADevice(ctx, v))
-		}},
-		"GetOpenIDConnectProvider": {Name: "GetOpenIDConnectProvider", NewInput: func() any { return new(GetOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.GetOpenIDConnectProvider(ctx, v))
-		}},
-		"GetOrganizationsAccessReport": {Name: "GetOrganizationsAccessReport", NewInput: func() any { return new(GetOrganizationsAccessReportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOrganizationsAccessReportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOrganizationsAccessReport", in)
-			}
-			return api.Result(impl.GetOrganizationsAccessReport(ctx, v))
-		}},
-		"GetOutboundWebIdentityFederationInfo": {Name: "GetOutboundWebIdentityFederationInfo", NewInput: func() any { return new(GetOutboundWebIdentityFederationInfoInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOutboundWebIdentityFederationInfoInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOutboundWebIdentityFederationInfo", in)
-			}
-			return api.Result(impl.GetOutboundWebIdentityFederationInfo(ctx, v))
-		}},
-		"GetPolicy": {Name: "GetPolicy", NewInput: func() any { return new(GetPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPolicy", in)
-			}
-			return api.Result(impl.GetPolicy(ctx, v))
-		}},
-		"GetPolicyVersion": {Name: "GetPolicyVersion", NewInput: func() any { return new(GetPolicyVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPolicyVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPolicyVersion", in)
-			}
-			return api.Result(impl.GetPolicyVersion(ctx, v))
-		}},
-		"GetRole": {Name: "GetRole", NewInput: func() any { return new(GetRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetRole", in)
-			}
-			return api.Result(impl.GetRole(ctx, v))
-		}},
-		"GetRolePolicy": {Name: "GetRolePolicy", NewInput: func() any { return new(GetRolePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetRolePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetRolePolicy", in)
-			}
-			return api.Result(impl.GetRolePolicy(ctx, v))
-		}},
-		"GetSAMLProvider": {Name: "GetSAMLProvider", NewInput: func() any { return new(GetSAMLProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSAMLProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSAMLProvider", in)
-			}
-			return api.Result(impl.GetSAMLProvider(ctx, v))
-		}},
-		"GetSSHPublicKey": {Name: "GetSSHPublicKey", NewInput: func() any { return new(GetSSHPublicKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSSHPublicKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSSHPublicKey", in)
-			}
-			return api.Result(impl.GetSSHPublicKey(ctx, v))
-		}},
-		"GetServerCertificate": {Name: "GetServerCertificate", NewInput: func() any { return new(GetServerCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetServerCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetServerCertificate", in)
-			}
-			return api.Result(impl.GetServerCertificate(ctx, v))
-		}},
-		"GetServiceLastAccessedDetails": {Name: "GetServiceLastAccessedDetails", NewInput: func() any { return new(GetServiceLastAccessedDetailsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetServiceLastAccessedDetailsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetServiceLastAccessedDetails", in)
-			}
-			return api.Result(impl.GetServiceLastAccessedDetails(ctx, v))
-		}},
-		"GetServiceLastAccessedDetailsWithEntities": {Name: "GetServiceLastAccessedDetailsWithEntities", NewInput: func() any { return new(GetServiceLastAccessedDetailsWithEntitiesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetServiceLastAccessedDetailsWithEntitiesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetServiceLastAccessedDetailsWithEntities", in)
-			}
-			return api.Result(impl.GetServiceLastAccessedDetailsWithEntities(ctx, v))
-		}},
-		"GetServiceLinkedRoleDeletionStatus": {Name: "GetServiceLinkedRoleDeletionStatus", NewInput: func() any { return new(GetServiceLinkedRoleDeletionStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetServiceLinkedRoleDeletionStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetServiceLinkedRoleDeletionStatus", in)
-			}
-			return api.Result(impl.GetServiceLinkedRoleDeletionStatus(ctx, v))
-		}},
-		"GetUser": {Name: "GetUser", NewInput: func() any { return new(GetUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetUser", in)
-			}
-			return api.Result(impl.GetUser(ctx, v))
-		}},
-		"GetUserPolicy": {Name: "GetUserPolicy", NewInput: func() any { return new(GetUserPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetUserPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetUserPolicy", in)
-			}
-			return api.Result(impl.GetUserPolicy(ctx, v))
-		}},
-		"ListAccessKeys": {Name: "ListAccessKeys", NewInput: func() any { return new(ListAccessKeysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessKeysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessKeys", in)
-			}
-			return api.Result(impl.ListAccessKeys(ctx, v))
-		}},
-		"ListAccountAliases": {Name: "ListAccountAliases", NewInput: func() any { return new(ListAccountAliasesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccountAliasesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccountAliases", in)
-			}
-			return api.Result(impl.ListAccountAliases(ctx, v))
-		}},
-		"ListAttachedGroupPolicies": {Name: "ListAttachedGroupPolicies", NewInput: func() any { return new(ListAttachedGroupPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAttachedGroupPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAttachedGroupPolicies", in)
-			}
-			return api.Result(impl.ListAttachedGroupPolicies(ctx, v))
-		}},
-		"ListAttachedRolePolicies": {Name: "ListAttachedRolePolicies", NewInput: func() any { return new(ListAttachedRolePoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAttachedRolePoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAttachedRolePolicies", in)
-			}
-			return api.Result(impl.ListAttachedRolePolicies(ctx, v))
-		}},
-		"ListAttachedUserPolicies": {Name: "ListAttachedUserPolicies", NewInput: func() any { return new(ListAttachedUserPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAttachedUserPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAttachedUserPolicies", in)
-			}
-			return api.Result(impl.ListAttachedUserPolicies(ctx, v))
-		}},
-		"ListDelegationRequests": {Name: "ListDelegationRequests", NewInput: func() any { return new(ListDelegationRequestsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDelegationRequestsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDelegationRequests", in)
-			}
-			return api.Result(impl.ListDelegationRequests(ctx, v))
-		}},
-		"ListEntitiesForPolicy": {Name: "ListEntitiesForPolicy", NewInput: func() any { return new(ListEntitiesForPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListEntitiesForPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListEntitiesForPolicy", in)
-			}
-			return api.Result(impl.ListEntitiesForPolicy(ctx, v))
-		}},
-		"ListGroupPolicies": {Name: "ListGroupPolicies", NewInput: func() any { return new(ListGroupPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListGroupPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListGroupPolicies", in)
-			}
-			return api.Result(impl.ListGroupPolicies(ctx, v))
-		}},
-		"ListGroups": {Name: "ListGroups", NewInput: func() any { return new(ListGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListGroups", in)
-			}
-			return api.Result(impl.ListGroups(ctx, v))
-		}},
-		"ListGroupsForUser": {Name: "ListGroupsForUser", NewInput: func() any { return new(ListGroupsForUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListGroupsForUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListGroupsForUser", in)
-			}
-			return api.Result(impl.ListGroupsForUser(ctx, v))
-		}},
-		"ListInstanceProfileTags": {Name: "ListInstanceProfileTags", NewInput: func() any { return new(ListInstanceProfileTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListInstanceProfileTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListInstanceProfileTags", in)
-			}
-			return api.Result(impl.ListInstanceProfileTags(ctx, v))
-		}},
-		"ListInstanceProfiles": {Name: "ListInstanceProfiles", NewInput: func() any { return new(ListInstanceProfilesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListInstanceProfilesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListInstanceProfiles", in)
-			}
-			return api.Result(impl.ListInstanceProfiles(ctx, v))
-		}},
-		"ListInstanceProfilesForRole": {Name: "ListInstanceProfilesForRole", NewInput: func() any { return new(ListInstanceProfilesForRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListInstanceProfilesForRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListInstanceProfilesForRole", in)
-			}
-			return api.Result(impl.ListInstanceProfilesForRole(ctx, v))
-		}},
-		"ListMFADeviceTags": {Name: "ListMFADeviceTags", NewInput: func() any { return new(ListMFADeviceTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMFADeviceTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMFADeviceTags", in)
-			}
-			return api.Result(impl.ListMFADeviceTags(ctx, v))
-		}},
-		"ListMFADevices": {Name: "ListMFADevices", NewInput: func() any { return new(ListMFADevicesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMFADevicesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMFADevices", in)
-			}
-			return api.Result(impl.ListMFADevices(ctx, v))
-		}},
-		"ListOpenIDConnectProviderTags": {Name: "ListOpenIDConnectProviderTags", NewInput: func() any { return new(ListOpenIDConnectProviderTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOpenIDConnectProviderTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOpenIDConnectProviderTags", in)
-			}
-			return api.Result(impl.ListOpenIDConnectProviderTags(ctx, v))
-		}},
-		"ListOpenIDConnectProviders": {Name: "ListOpenIDConnectProviders", NewInput: func() any { return new(ListOpenIDConnectProvidersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOpenIDConnectProvidersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOpenIDConnectProviders", in)
-			}
-			return api.Result(impl.ListOpenIDConnectProviders(ctx, v))
-		}},
-		"ListOrganizationsFeatures": {Name: "ListOrganizationsFeatures", NewInput: func() any { return new(ListOrganizationsFeaturesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOrganizationsFeaturesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOrganizationsFeatures", in)
-			}
-			return api.Result(impl.ListOrganizationsFeatures(ctx, v))
-		}},
-		"ListPolicies": {Name: "ListPolicies", NewInput: func() any { return new(ListPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPolicies", in)
-			}
-			return api.Result(impl.ListPolicies(ctx, v))
-		}},
-		"ListPoliciesGrantingServiceAccess": {Name: "ListPoliciesGrantingServiceAccess", NewInput: func() any { return new(ListPoliciesGrantingServiceAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPoliciesGrantingServiceAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPoliciesGrantingServiceAccess", in)
-			}
-			return api.Result(impl.ListPoliciesGrantingServiceAccess(ctx, v))
-		}},
-		"ListPolicyTags": {Name: "ListPolicyTags", NewInput: func() any { return new(ListPolicyTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPolicyTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPolicyTags", in)
-			}
-			return api.Result(impl.ListPolicyTags(ctx, v))
-		}},
-		"ListPolicyVersions": {Name: "ListPolicyVersions", NewInput: func() any { return new(ListPolicyVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPolicyVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPolicyVersions", in)
-			}
-			return api.Result(impl.ListPolicyVersions(ctx, v))
-		}},
-		"ListRolePolicies": {Name: "ListRolePolicies", NewInput: func() any { return new(ListRolePoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListRolePoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListRolePolicies", in)
-			}
-			return api.Result(impl.ListRolePolicies(ctx, v))
-		}},
-		"ListRoleTags": {Name: "ListRoleTags", NewInput: func() any { return new(ListRoleTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListRoleTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListRoleTags", in)
-			}
-			return api.Result(impl.ListRoleTags(ctx, v))
-		}},
-		"ListRoles": {Name: "ListRoles", NewInput: func() any { return new(ListRolesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListRolesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListRoles", in)
-			}
-			return api.Result(impl.ListRoles(ctx, v))
-		}},
-		"ListSAMLProviderTags": {Name: "ListSAMLProviderTags", NewInput: func() any { return new(ListSAMLProviderTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSAMLProviderTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSAMLProviderTags", in)
-			}
-			return api.Result(impl.ListSAMLProviderTags(ctx, v))
-		}},
-		"ListSAMLProviders": {Name: "ListSAMLProviders", NewInput: func() any { return new(ListSAMLProvidersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSAMLProvidersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSAMLProviders", in)
-			}
-			return api.Result(impl.ListSAMLProviders(ctx, v))
-		}},
-		"ListSSHPublicKeys": {Name: "ListSSHPublicKeys", NewInput: func() any { return new(ListSSHPublicKeysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSSHPublicKeysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSSHPublicKeys", in)
-			}
-			return api.Result(impl.ListSSHPublicKeys(ctx, v))
-		}},
-		"ListServerCertificateTags": {Name: "ListServerCertificateTags", NewInput: func() any { return new(ListServerCertificateTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListServerCertificateTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListServerCertificateTags", in)
-			}
-			return api.Result(impl.ListServerCertificateTags(ctx, v))
-		}},
-		"ListServerCertificates": {Name: "ListServerCertificates", NewInput: func() any { return new(ListServerCertificatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListServerCertificatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListServerCertificates", in)
-			}
-			return api.Result(impl.ListServerCertificates(ctx, v))
-		}},
-		"ListServiceSpecificCredentials": {Name: "ListServiceSpecificCredentials", NewInput: func() any { return new(ListServiceSpecificCredentialsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListServiceSpecificCredentialsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListServiceSpecificCredentials", in)
-			}
-			return api.Result(impl.ListServiceSpecificCredentials(ctx, v))
-		}},
-		"ListSigningCertificates": {Name: "ListSigningCertificates", NewInput: func() any { return new(ListSigningCertificatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSigningCertificatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSigningCertificates", in)
-			}
-			return api.Result(impl.ListSigningCertificates(ctx, v))
-		}},
-		"ListUserPolicies": {Name: "ListUserPolicies", NewInput: func() any { return new(ListUserPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListUserPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListUserPolicies", in)
-			}
-			return api.Result(impl.ListUserPolicies(ctx, v))
-		}},
-		"ListUserTags": {Name: "ListUserTags", NewInput: func() any { return new(ListUserTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListUserTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListUserTags", in)
-			}
-			return api.Result(impl.ListUserTags(ctx, v))
-		}},
-		"ListUsers": {Name: "ListUsers", NewInput: func() any { return new(ListUsersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListUsersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListUsers", in)
-			}
-			return api.Result(impl.ListUsers(ctx, v))
-		}},
-		"ListVirtualMFADevices": {Name: "ListVirtualMFADevices", NewInput: func() any { return new(ListVirtualMFADevicesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListVirtualMFADevicesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListVirtualMFADevices", in)
-			}
-			return api.Result(impl.ListVirtualMFADevices(ctx, v))
-		}},
-		"PutGroupPolicy": {Name: "PutGroupPolicy", NewInput: func() any { return new(PutGroupPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutGroupPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutGroupPolicy", in)
-			}
-			return api.Result(impl.PutGroupPolicy(ctx, v))
-		}},
-		"PutRolePermissionsBoundary": {Name: "PutRolePermissionsBoundary", NewInput: func() any { return new(PutRolePermissionsBoundaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutRolePermissionsBoundaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutRolePermissionsBoundary", in)
-			}
-			return api.Result(impl.PutRolePermissionsBoundary(ctx, v))
-		}},
-		"PutRolePolicy": {Name: "PutRolePolicy", NewInput: func() any { return new(PutRolePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutRolePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutRolePolicy", in)
-			}
-			return api.Result(impl.PutRolePolicy(ctx, v))
-		}},
-		"PutUserPermissionsBoundary": {Name: "PutUserPermissionsBoundary", NewInput: func() any { return new(PutUserPermissionsBoundaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutUserPermissionsBoundaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutUserPermissionsBoundary", in)
-			}
-			return api.Result(impl.PutUserPermissionsBoundary(ctx, v))
-		}},
-		"PutUserPolicy": {Name: "PutUserPolicy", NewInput: func() any { return new(PutUserPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutUserPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutUserPolicy", in)
-			}
-			return api.Result(impl.PutUserPolicy(ctx, v))
-		}},
-		"RejectDelegationRequest": {Name: "RejectDelegationRequest", NewInput: func() any { return new(RejectDelegationRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RejectDelegationRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RejectDelegationRequest", in)
-			}
-			return api.Result(impl.RejectDelegationRequest(ctx, v))
-		}},
-		"RemoveClientIDFromOpenIDConnectProvider": {Name: "RemoveClientIDFromOpenIDConnectProvider", NewInput: func() any { return new(RemoveClientIDFromOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemoveClientIDFromOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemoveClientIDFromOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.RemoveClientIDFromOpenIDConnectProvider(ctx, v))
-		}},
-		"RemoveRoleFromInstanceProfile": {Name: "RemoveRoleFromInstanceProfile", NewInput: func() any { return new(RemoveRoleFromInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemoveRoleFromInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemoveRoleFromInstanceProfile", in)
-			}
-			return api.Result(impl.RemoveRoleFromInstanceProfile(ctx, v))
-		}},
-		"RemoveUserFromGroup": {Name: "RemoveUserFromGroup", NewInput: func() any { return new(RemoveUserFromGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemoveUserFromGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemoveUserFromGroup", in)
-			}
-			return api.Result(impl.RemoveUserFromGroup(ctx, v))
-		}},
-		"ResetServiceSpecificCredential": {Name: "ResetServiceSpecificCredential", NewInput: func() any { return new(ResetServiceSpecificCredentialInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetServiceSpecificCredentialInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetServiceSpecificCredential", in)
-			}
-			return api.Result(impl.ResetServiceSpecificCredential(ctx, v))
-		}},
-		"ResyncMFADevice": {Name: "ResyncMFADevice", NewInput: func() any { return new(ResyncMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResyncMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResyncMFADevice", in)
-			}
-			return api.Result(impl.ResyncMFADevice(ctx, v))
-		}},
-		"SendDelegationToken": {Name: "SendDelegationToken", NewInput: func() any { return new(SendDelegationTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendDelegationTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendDelegationToken", in)
-			}
-			return api.Result(impl.SendDelegationToken(ctx, v))
-		}},
-		"SetDefaultPolicyVersion": {Name: "SetDefaultPolicyVersion", NewInput: func() any { return new(SetDefaultPolicyVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetDefaultPolicyVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetDefaultPolicyVersion", in)
-			}
-			return api.Result(impl.SetDefaultPolicyVersion(ctx, v))
-		}},
-		"SetSecurityTokenServicePreferences": {Name: "SetSecurityTokenServicePreferences", NewInput: func() any { return new(SetSecurityTokenServicePreferencesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetSecurityTokenServicePreferencesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetSecurityTokenServicePreferences", in)
-			}
-			return api.Result(impl.SetSecurityTokenServicePreferences(ctx, v))
-		}},
-		"SimulateCustomPolicy": {Name: "SimulateCustomPolicy", NewInput: func() any { return new(SimulateCustomPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SimulateCustomPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SimulateCustomPolicy", in)
-			}
-			return api.Result(impl.SimulateCustomPolicy(ctx, v))
-		}},
-		"SimulatePrincipalPolicy": {Name: "SimulatePrincipalPolicy", NewInput: func() any { return new(SimulatePrincipalPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SimulatePrincipalPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SimulatePrincipalPolicy", in)
-			}
-			return api.Result(impl.SimulatePrincipalPolicy(ctx, v))
-		}},
-		"TagInstanceProfile": {Name: "TagInstanceProfile", NewInput: func() any { return new(TagInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagInstanceProfile", in)
-			}
-			return api.Result(impl.TagInstanceProfile(ctx, v))
-		}},
-		"TagMFADevice": {Name: "TagMFADevice", NewInput: func() any { return new(TagMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagMFADevice", in)
-			}
-			return api.Result(impl.TagMFADevice(ctx, v))
-		}},
-		"TagOpenIDConnectProvider": {Name: "TagOpenIDConnectProvider", NewInput: func() any { return new(TagOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.TagOpenIDConnectProvider(ctx, v))
-		}},
-		"TagPolicy": {Name: "TagPolicy", NewInput: func() any { return new(TagPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagPolicy", in)
-			}
-			return api.Result(impl.TagPolicy(ctx, v))
-		}},
-		"TagRole": {Name: "TagRole", NewInput: func() any { return new(TagRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagRole", in)
-			}
-			return api.Result(impl.TagRole(ctx, v))
-		}},
-		"TagSAMLProvider": {Name: "TagSAMLProvider", NewInput: func() any { return new(TagSAMLProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagSAMLProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagSAMLProvider", in)
-			}
-			return api.Result(impl.TagSAMLProvider(ctx, v))
-		}},
-		"TagServerCertificate": {Name: "TagServerCertificate", NewInput: func() any { return new(TagServerCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagServerCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagServerCertificate", in)
-			}
-			return api.Result(impl.TagServerCertificate(ctx, v))
-		}},
-		"TagUser": {Name: "TagUser", NewInput: func() any { return new(TagUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagUser", in)
-			}
-			return api.Result(impl.TagUser(ctx, v))
-		}},
-		"UntagInstanceProfile": {Name: "UntagInstanceProfile", NewInput: func() any { return new(UntagInstanceProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagInstanceProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagInstanceProfile", in)
-			}
-			return api.Result(impl.UntagInstanceProfile(ctx, v))
-		}},
-		"UntagMFADevice": {Name: "UntagMFADevice", NewInput: func() any { return new(UntagMFADeviceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagMFADeviceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagMFADevice", in)
-			}
-			return api.Result(impl.UntagMFADevice(ctx, v))
-		}},
-		"UntagOpenIDConnectProvider": {Name: "UntagOpenIDConnectProvider", NewInput: func() any { return new(UntagOpenIDConnectProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagOpenIDConnectProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagOpenIDConnectProvider", in)
-			}
-			return api.Result(impl.UntagOpenIDConnectProvider(ctx, v))
-		}},
-		"UntagPolicy": {Name: "UntagPolicy", NewInput: func() any { return new(UntagPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagPolicy", in)
-			}
-			return api.Result(impl.UntagPolicy(ctx, v))
-		}},
-		"UntagRole": {Name: "UntagRole", NewInput: func() any { return new(UntagRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagRole", in)
-			}
-			return api.Result(impl.UntagRole(ctx, v))
-		}},
-		"UntagSAMLProvider": {Name: "UntagSAMLProvider", NewInput: func() any { return new(UntagSAMLProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagSAMLProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagSAMLProvider", in)
-			}
-			return api.Result(impl.UntagSAMLProvider(ctx, v))
-		}},
-		"UntagServerCertificate": {Name: "UntagServerCertificate", NewInput: func() any { return new(UntagServerCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagServerCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagServerCertificate", in)
-			}
-			return api.Result(impl.UntagServerCertificate(ctx, v))
-		}},
-		"UntagUser": {Name: "UntagUser", NewInput: func() any { return new(UntagUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagUser", in)
-			}
-			return api.Result(impl.UntagUser(ctx, v))
-		}},
-		"UpdateAccessKey": {Name: "UpdateAccessKey", NewInput: func() any { return new(UpdateAccessKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAccessKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAccessKey", in)
-			}
-			return api.Result(impl.UpdateAccessKey(ctx, v))
-		}},
-		"UpdateAccountPasswordPolicy": {Name: "UpdateAccountPasswordPolicy", NewInput: func() any { return new(UpdateAccountPasswordPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAccountPasswordPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAccountPasswordPolicy", in)
-			}
-			return api.Result(impl.UpdateAccountPasswordPolicy(ctx, v))
-		}},
-		"UpdateAssumeRolePolicy": {Name: "UpdateAssumeRolePolicy", NewInput: func() any { return new(UpdateAssumeRolePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAssumeRolePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAssumeRolePolicy", in)
-			}
-			return api.Result(impl.UpdateAssumeRolePolicy(ctx, v))
-		}},
-		"UpdateDelegationRequest": {Name: "UpdateDelegationRequest", NewInput: func() any { return new(UpdateDelegationRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateDelegationRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateDelegationRequest", in)
-			}
-			return api.Result(impl.UpdateDelegationRequest(ctx, v))
-		}},
-		"UpdateGroup": {Name: "UpdateGroup", NewInput: func() any { return new(UpdateGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateGroup", in)
-			}
-			return api.Result(impl.UpdateGroup(ctx, v))
-		}},
-		"UpdateLoginProfile": {Name: "UpdateLoginProfile", NewInput: func() any { return new(UpdateLoginProfileInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateLoginProfileInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateLoginProfile", in)
-			}
-			return api.Result(impl.UpdateLoginProfile(ctx, v))
-		}},
-		"UpdateOpenIDConnectProviderThumbprint": {Name: "UpdateOpenIDConnectProviderThumbprint", NewInput: func() any { return new(UpdateOpenIDConnectProviderThumbprintInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateOpenIDConnectProviderThumbprintInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateOpenIDConnectProviderThumbprint", in)
-			}
-			return api.Result(impl.UpdateOpenIDConnectProviderThumbprint(ctx, v))
-		}},
-		"UpdateRole": {Name: "UpdateRole", NewInput: func() any { return new(UpdateRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateRole", in)
-			}
-			return api.Result(impl.UpdateRole(ctx, v))
-		}},
-		"UpdateRoleDescription": {Name: "UpdateRoleDescription", NewInput: func() any { return new(UpdateRoleDescriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateRoleDescriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateRoleDescription", in)
-			}
-			return api.Result(impl.UpdateRoleDescription(ctx, v))
-		}},
-		"UpdateSAMLProvider": {Name: "UpdateSAMLProvider", NewInput: func() any { return new(UpdateSAMLProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateSAMLProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateSAMLProvider", in)
-			}
-			return api.Result(impl.UpdateSAMLProvider(ctx, v))
-		}},
-		"UpdateSSHPublicKey": {Name: "UpdateSSHPublicKey", NewInput: func() any { return new(UpdateSSHPublicKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateSSHPublicKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateSSHPublicKey", in)
-			}
-			return api.Result(impl.UpdateSSHPublicKey(ctx, v))
-		}},
-		"UpdateServerCertificate": {Name: "UpdateServerCertificate", NewInput: func() any { return new(UpdateServerCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateServerCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateServerCertificate", in)
-			}
-			return api.Result(impl.UpdateServerCertificate(ctx, v))
-		}},
-		"UpdateServiceSpecificCredential": {Name: "UpdateServiceSpecificCredential", NewInput: func() any { return new(UpdateServiceSpecificCredentialInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateServiceSpecificCredentialInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateServiceSpecificCredential", in)
-			}
-			return api.Result(impl.UpdateServiceSpecificCredential(ctx, v))
-		}},
-		"UpdateSigningCertificate": {Name: "UpdateSigningCertificate", NewInput: func() any { return new(UpdateSigningCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateSigningCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateSigningCertificate", in)
-			}
-			return api.Result(impl.UpdateSigningCertificate(ctx, v))
-		}},
-		"UpdateUser": {Name: "UpdateUser", NewInput: func() any { return new(UpdateUserInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateUserInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateUser", in)
-			}
-			return api.Result(impl.UpdateUser(ctx, v))
-		}},
-		"UploadSSHPublicKey": {Name: "UploadSSHPublicKey", NewInput: func() any { return new(UploadSSHPublicKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UploadSSHPublicKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UploadSSHPublicKey", in)
-			}
-			return api.Result(impl.UploadSSHPublicKey(ctx, v))
-		}},
-		"UploadServerCertificate": {Name: "UploadServerCertificate", NewInput: func() any { return new(UploadServerCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UploadServerCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UploadServerCertificate", in)
-			}
-			return api.Result(impl.UploadServerCertificate(ctx, v))
-		}},
-		"UploadSigningCertificate": {Name: "UploadSigningCertificate", NewInput: func() any { return new(UploadSigningCertificateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UploadSigningCertificateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UploadSigningCertificate", in)
-			}
-			return api.Result(impl.UploadSigningCertificate(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

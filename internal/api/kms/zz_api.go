@@ -445,386 +445,390 @@ func (Unimplemented) VerifyMac(context.Context, *VerifyMacInput) (*VerifyMacOutp
 	return nil, awserr.NotImplemented(ServiceID, "VerifyMac")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "CancelKeyDeletion", NewInput: func() any { return new(CancelKeyDeletionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelKeyDeletionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelKeyDeletion", in)
+		}
+		return api.Result(impl.(API).CancelKeyDeletion(ctx, v))
+	}},
+	{Name: "ConnectCustomKeyStore", NewInput: func() any { return new(ConnectCustomKeyStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ConnectCustomKeyStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ConnectCustomKeyStore", in)
+		}
+		return api.Result(impl.(API).ConnectCustomKeyStore(ctx, v))
+	}},
+	{Name: "CreateAlias", NewInput: func() any { return new(CreateAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAlias", in)
+		}
+		return api.Result(impl.(API).CreateAlias(ctx, v))
+	}},
+	{Name: "CreateCustomKeyStore", NewInput: func() any { return new(CreateCustomKeyStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCustomKeyStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCustomKeyStore", in)
+		}
+		return api.Result(impl.(API).CreateCustomKeyStore(ctx, v))
+	}},
+	{Name: "CreateGrant", NewInput: func() any { return new(CreateGrantInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateGrantInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateGrant", in)
+		}
+		return api.Result(impl.(API).CreateGrant(ctx, v))
+	}},
+	{Name: "CreateKey", NewInput: func() any { return new(CreateKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateKey", in)
+		}
+		return api.Result(impl.(API).CreateKey(ctx, v))
+	}},
+	{Name: "Decrypt", NewInput: func() any { return new(DecryptInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DecryptInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Decrypt", in)
+		}
+		return api.Result(impl.(API).Decrypt(ctx, v))
+	}},
+	{Name: "DeleteAlias", NewInput: func() any { return new(DeleteAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAlias", in)
+		}
+		return api.Result(impl.(API).DeleteAlias(ctx, v))
+	}},
+	{Name: "DeleteCustomKeyStore", NewInput: func() any { return new(DeleteCustomKeyStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCustomKeyStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCustomKeyStore", in)
+		}
+		return api.Result(impl.(API).DeleteCustomKeyStore(ctx, v))
+	}},
+	{Name: "DeleteImportedKeyMaterial", NewInput: func() any { return new(DeleteImportedKeyMaterialInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteImportedKeyMaterialInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteImportedKeyMaterial", in)
+		}
+		return api.Result(impl.(API).DeleteImportedKeyMaterial(ctx, v))
+	}},
+	{Name: "DeriveSharedSecret", NewInput: func() any { return new(DeriveSharedSecretInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeriveSharedSecretInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeriveSharedSecret", in)
+		}
+		return api.Result(impl.(API).DeriveSharedSecret(ctx, v))
+	}},
+	{Name: "DescribeCustomKeyStores", NewInput: func() any { return new(DescribeCustomKeyStoresInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeCustomKeyStoresInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeCustomKeyStores", in)
+		}
+		return api.Result(impl.(API).DescribeCustomKeyStores(ctx, v))
+	}},
+	{Name: "DescribeKey", NewInput: func() any { return new(DescribeKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeKey", in)
+		}
+		return api.Result(impl.(API).DescribeKey(ctx, v))
+	}},
+	{Name: "DisableKey", NewInput: func() any { return new(DisableKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableKey", in)
+		}
+		return api.Result(impl.(API).DisableKey(ctx, v))
+	}},
+	{Name: "DisableKeyRotation", NewInput: func() any { return new(DisableKeyRotationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableKeyRotationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableKeyRotation", in)
+		}
+		return api.Result(impl.(API).DisableKeyRotation(ctx, v))
+	}},
+	{Name: "DisconnectCustomKeyStore", NewInput: func() any { return new(DisconnectCustomKeyStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisconnectCustomKeyStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisconnectCustomKeyStore", in)
+		}
+		return api.Result(impl.(API).DisconnectCustomKeyStore(ctx, v))
+	}},
+	{Name: "EnableKey", NewInput: func() any { return new(EnableKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableKey", in)
+		}
+		return api.Result(impl.(API).EnableKey(ctx, v))
+	}},
+	{Name: "EnableKeyRotation", NewInput: func() any { return new(EnableKeyRotationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableKeyRotationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableKeyRotation", in)
+		}
+		return api.Result(impl.(API).EnableKeyRotation(ctx, v))
+	}},
+	{Name: "Encrypt", NewInput: func() any { return new(EncryptInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EncryptInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Encrypt", in)
+		}
+		return api.Result(impl.(API).Encrypt(ctx, v))
+	}},
+	{Name: "GenerateDataKey", NewInput: func() any { return new(GenerateDataKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateDataKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateDataKey", in)
+		}
+		return api.Result(impl.(API).GenerateDataKey(ctx, v))
+	}},
+	{Name: "GenerateDataKeyPair", NewInput: func() any { return new(GenerateDataKeyPairInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateDataKeyPairInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateDataKeyPair", in)
+		}
+		return api.Result(impl.(API).GenerateDataKeyPair(ctx, v))
+	}},
+	{Name: "GenerateDataKeyPairWithoutPlaintext", NewInput: func() any { return new(GenerateDataKeyPairWithoutPlaintextInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateDataKeyPairWithoutPlaintextInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateDataKeyPairWithoutPlaintext", in)
+		}
+		return api.Result(impl.(API).GenerateDataKeyPairWithoutPlaintext(ctx, v))
+	}},
+	{Name: "GenerateDataKeyWithoutPlaintext", NewInput: func() any { return new(GenerateDataKeyWithoutPlaintextInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateDataKeyWithoutPlaintextInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateDataKeyWithoutPlaintext", in)
+		}
+		return api.Result(impl.(API).GenerateDataKeyWithoutPlaintext(ctx, v))
+	}},
+	{Name: "GenerateMac", NewInput: func() any { return new(GenerateMacInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateMacInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateMac", in)
+		}
+		return api.Result(impl.(API).GenerateMac(ctx, v))
+	}},
+	{Name: "GenerateRandom", NewInput: func() any { return new(GenerateRandomInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GenerateRandomInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GenerateRandom", in)
+		}
+		return api.Result(impl.(API).GenerateRandom(ctx, v))
+	}},
+	{Name: "GetKeyLastUsage", NewInput: func() any { return new(GetKeyLastUsageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetKeyLastUsageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetKeyLastUsage", in)
+		}
+		return api.Result(impl.(API).GetKeyLastUsage(ctx, v))
+	}},
+	{Name: "GetKeyPolicy", NewInput: func() any { return new(GetKeyPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetKeyPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetKeyPolicy", in)
+		}
+		return api.Result(impl.(API).GetKeyPolicy(ctx, v))
+	}},
+	{Name: "GetKeyRotationStatus", NewInput: func() any { return new(GetKeyRotationStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetKeyRotationStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetKeyRotationStatus", in)
+		}
+		return api.Result(impl.(API).GetKeyRotationStatus(ctx, v))
+	}},
+	{Name: "GetParametersForImport", NewInput: func() any { return new(GetParametersForImportInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetParametersForImportInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetParametersForImport", in)
+		}
+		return api.Result(impl.(API).GetParametersForImport(ctx, v))
+	}},
+	{Name: "GetPublicKey", NewInput: func() any { return new(GetPublicKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPublicKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPublicKey", in)
+		}
+		return api.Result(impl.(API).GetPublicKey(ctx, v))
+	}},
+	{Name: "ImportKeyMaterial", NewInput: func() any { return new(ImportKeyMaterialInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ImportKeyMaterialInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ImportKeyMaterial", in)
+		}
+		return api.Result(impl.(API).ImportKeyMaterial(ctx, v))
+	}},
+	{Name: "ListAliases", NewInput: func() any { return new(ListAliasesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAliasesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAliases", in)
+		}
+		return api.Result(impl.(API).ListAliases(ctx, v))
+	}},
+	{Name: "ListGrants", NewInput: func() any { return new(ListGrantsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListGrantsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListGrants", in)
+		}
+		return api.Result(impl.(API).ListGrants(ctx, v))
+	}},
+	{Name: "ListKeyPolicies", NewInput: func() any { return new(ListKeyPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListKeyPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListKeyPolicies", in)
+		}
+		return api.Result(impl.(API).ListKeyPolicies(ctx, v))
+	}},
+	{Name: "ListKeyRotations", NewInput: func() any { return new(ListKeyRotationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListKeyRotationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListKeyRotations", in)
+		}
+		return api.Result(impl.(API).ListKeyRotations(ctx, v))
+	}},
+	{Name: "ListKeys", NewInput: func() any { return new(ListKeysInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListKeysInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListKeys", in)
+		}
+		return api.Result(impl.(API).ListKeys(ctx, v))
+	}},
+	{Name: "ListResourceTags", NewInput: func() any { return new(ListResourceTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListResourceTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListResourceTags", in)
+		}
+		return api.Result(impl.(API).ListResourceTags(ctx, v))
+	}},
+	{Name: "ListRetirableGrants", NewInput: func() any { return new(ListRetirableGrantsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListRetirableGrantsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListRetirableGrants", in)
+		}
+		return api.Result(impl.(API).ListRetirableGrants(ctx, v))
+	}},
+	{Name: "PutKeyPolicy", NewInput: func() any { return new(PutKeyPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutKeyPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutKeyPolicy", in)
+		}
+		return api.Result(impl.(API).PutKeyPolicy(ctx, v))
+	}},
+	{Name: "ReEncrypt", NewInput: func() any { return new(ReEncryptInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReEncryptInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReEncrypt", in)
+		}
+		return api.Result(impl.(API).ReEncrypt(ctx, v))
+	}},
+	{Name: "ReplicateKey", NewInput: func() any { return new(ReplicateKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReplicateKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReplicateKey", in)
+		}
+		return api.Result(impl.(API).ReplicateKey(ctx, v))
+	}},
+	{Name: "RetireGrant", NewInput: func() any { return new(RetireGrantInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RetireGrantInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RetireGrant", in)
+		}
+		return api.Result(impl.(API).RetireGrant(ctx, v))
+	}},
+	{Name: "RevokeGrant", NewInput: func() any { return new(RevokeGrantInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RevokeGrantInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RevokeGrant", in)
+		}
+		return api.Result(impl.(API).RevokeGrant(ctx, v))
+	}},
+	{Name: "RotateKeyOnDemand", NewInput: func() any { return new(RotateKeyOnDemandInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RotateKeyOnDemandInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RotateKeyOnDemand", in)
+		}
+		return api.Result(impl.(API).RotateKeyOnDemand(ctx, v))
+	}},
+	{Name: "ScheduleKeyDeletion", NewInput: func() any { return new(ScheduleKeyDeletionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ScheduleKeyDeletionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ScheduleKeyDeletion", in)
+		}
+		return api.Result(impl.(API).ScheduleKeyDeletion(ctx, v))
+	}},
+	{Name: "Sign", NewInput: func() any { return new(SignInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SignInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Sign", in)
+		}
+		return api.Result(impl.(API).Sign(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+	{Name: "UpdateAlias", NewInput: func() any { return new(UpdateAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAlias", in)
+		}
+		return api.Result(impl.(API).UpdateAlias(ctx, v))
+	}},
+	{Name: "UpdateCustomKeyStore", NewInput: func() any { return new(UpdateCustomKeyStoreInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateCustomKeyStoreInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateCustomKeyStore", in)
+		}
+		return api.Result(impl.(API).UpdateCustomKeyStore(ctx, v))
+	}},
+	{Name: "UpdateKeyDescription", NewInput: func() any { return new(UpdateKeyDescriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateKeyDescriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateKeyDescription", in)
+		}
+		return api.Result(impl.(API).UpdateKeyDescription(ctx, v))
+	}},
+	{Name: "UpdatePrimaryRegion", NewInput: func() any { return new(UpdatePrimaryRegionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdatePrimaryRegionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdatePrimaryRegion", in)
+		}
+		return api.Result(impl.(API).UpdatePrimaryRegion(ctx, v))
+	}},
+	{Name: "Verify", NewInput: func() any { return new(VerifyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*VerifyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Verify", in)
+		}
+		return api.Result(impl.(API).Verify(ctx, v))
+	}},
+	{Name: "VerifyMac", NewInput: func() any { return new(VerifyMacInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*VerifyMacInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "VerifyMac", in)
+		}
+		return api.Result(impl.(API).VerifyMac(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"CancelKeyDeletion": {Name: "CancelKeyDeletion", NewInput: func() any { return new(CancelKeyDeletionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelKeyDeletionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelKeyDeletion", in)
-			}
-			return api.Result(impl.CancelKeyDeletion(ctx, v))
-		}},
-		"ConnectCustomKeyStore": {Name: "ConnectCustomKeyStore", NewInput: func() any { return new(ConnectCustomKeyStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ConnectCustomKeyStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ConnectCustomKeyStore", in)
-			}
-			return api.Result(impl.ConnectCustomKeyStore(ctx, v))
-		}},
-		"CreateAlias": {Name: "CreateAlias", NewInput: func() any { return new(CreateAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAlias", in)
-			}
-			return api.Result(impl.CreateAlias(ctx, v))
-		}},
-		"CreateCustomKeyStore": {Name: "CreateCustomKeyStore", NewInput: func() any { return new(CreateCustomKeyStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCustomKeyStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCustomKeyStore", in)
-			}
-			return api.Result(impl.CreateCustomKeyStore(ctx, v))
-		}},
-		"CreateGrant": {Name: "CreateGrant", NewInput: func() any { return new(CreateGrantInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateGrantInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateGrant", in)
-			}
-			return api.Result(impl.CreateGrant(ctx, v))
-		}},
-		"CreateKey": {Name: "CreateKey", NewInput: func() any { return new(CreateKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateKey", in)
-			}
-			return api.Result(impl.CreateKey(ctx, v))
-		}},
-		"Decrypt": {Name: "Decrypt", NewInput: func() any { return new(DecryptInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DecryptInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Decrypt", in)
-			}
-			return api.Result(impl.Decrypt(ctx, v))
-		}},
-		"DeleteAlias": {Name: "DeleteAlias", NewInput: func() any { return new(DeleteAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAlias", in)
-			}
-			return api.Result(impl.DeleteAlias(ctx, v))
-		}},
-		"DeleteCustomKeyStore": {Name: "DeleteCustomKeyStore", NewInput: func() any { return new(DeleteCustomKeyStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCustomKeyStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCustomKeyStore", in)
-			}
-			return api.Result(impl.DeleteCustomKeyStore(ctx, v))
-		}},
-		"DeleteImportedKeyMaterial": {Name: "DeleteImportedKeyMaterial", NewInput: func() any { return new(DeleteImportedKeyMaterialInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteImportedKeyMaterialInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteImportedKeyMaterial", in)
-			}
-			return api.Result(impl.DeleteImportedKeyMaterial(ctx, v))
-		}},
-		"DeriveSharedSecret": {Name: "DeriveSharedSecret", NewInput: func() any { return new(DeriveSharedSecretInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeriveSharedSecretInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeriveSharedSecret", in)
-			}
-			return api.Result(impl.DeriveSharedSecret(ctx, v))
-		}},
-		"DescribeCustomKeyStores": {Name: "DescribeCustomKeyStores", NewInput: func() any { return new(DescribeCustomKeyStoresInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeCustomKeyStoresInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeCustomKeyStores", in)
-			}
-			return api.Result(impl.DescribeCustomKeyStores(ctx, v))
-		}},
-		"DescribeKey": {Name: "DescribeKey", NewInput: func() any { return new(DescribeKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeKey", in)
-			}
-			return api.Result(impl.DescribeKey(ctx, v))
-		}},
-		"DisableKey": {Name: "DisableKey", NewInput: func() any { return new(DisableKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableKey", in)
-			}
-			return api.Result(impl.DisableKey(ctx, v))
-		}},
-		"DisableKeyRotation": {Name: "DisableKeyRotation", NewInput: func() any { return new(DisableKeyRotationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableKeyRotationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableKeyRotation", in)
-			}
-			return api.Result(impl.DisableKeyRotation(ctx, v))
-		}},
-		"DisconnectCustomKeyStore": {Name: "DisconnectCustomKeyStore", NewInput: func() any { return new(DisconnectCustomKeyStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisconnectCustomKeyStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisconnectCustomKeyStore", in)
-			}
-			return api.Result(impl.DisconnectCustomKeyStore(ctx, v))
-		}},
-		"EnableKey": {Name: "EnableKey", NewInput: func() any { return new(EnableKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableKey", in)
-			}
-			return api.Result(impl.EnableKey(ctx, v))
-		}},
-		"EnableKeyRotation": {Name: "EnableKeyRotation", NewInput: func() any { return new(EnableKeyRotationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableKeyRotationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableKeyRotation", in)
-			}
-			return api.Result(impl.EnableKeyRotation(ctx, v))
-		}},
-		"Encrypt": {Name: "Encrypt", NewInput: func() any { return new(EncryptInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EncryptInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Encrypt", in)
-			}
-			return api.Result(impl.Encrypt(ctx, v))
-		}},
-		"GenerateDataKey": {Name: "GenerateDataKey", NewInput: func() any { return new(GenerateDataKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateDataKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateDataKey", in)
-			}
-			return api.Result(impl.GenerateDataKey(ctx, v))
-		}},
-		"GenerateDataKeyPair": {Name: "GenerateDataKeyPair", NewInput: func() any { return new(GenerateDataKeyPairInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateDataKeyPairInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateDataKeyPair", in)
-			}
-			return api.Result(impl.GenerateDataKeyPair(ctx, v))
-		}},
-		"GenerateDataKeyPairWithoutPlaintext": {Name: "GenerateDataKeyPairWithoutPlaintext", NewInput: func() any { return new(GenerateDataKeyPairWithoutPlaintextInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateDataKeyPairWithoutPlaintextInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateDataKeyPairWithoutPlaintext", in)
-			}
-			return api.Result(impl.GenerateDataKeyPairWithoutPlaintext(ctx, v))
-		}},
-		"GenerateDataKeyWithoutPlaintext": {Name: "GenerateDataKeyWithoutPlaintext", NewInput: func() any { return new(GenerateDataKeyWithoutPlaintextInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateDataKeyWithoutPlaintextInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateDataKeyWithoutPlaintext", in)
-			}
-			return api.Result(impl.GenerateDataKeyWithoutPlaintext(ctx, v))
-		}},
-		"GenerateMac": {Name: "GenerateMac", NewInput: func() any { return new(GenerateMacInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateMacInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateMac", in)
-			}
-			return api.Result(impl.GenerateMac(ctx, v))
-		}},
-		"GenerateRandom": {Name: "GenerateRandom", NewInput: func() any { return new(GenerateRandomInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GenerateRandomInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GenerateRandom", in)
-			}
-			return api.Result(impl.GenerateRandom(ctx, v))
-		}},
-		"GetKeyLastUsage": {Name: "GetKeyLastUsage", NewInput: func() any { return new(GetKeyLastUsageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetKeyLastUsageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetKeyLastUsage", in)
-			}
-			return api.Result(impl.GetKeyLastUsage(ctx, v))
-		}},
-		"GetKeyPolicy": {Name: "GetKeyPolicy", NewInput: func() any { return new(GetKeyPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetKeyPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetKeyPolicy", in)
-			}
-			return api.Result(impl.GetKeyPolicy(ctx, v))
-		}},
-		"GetKeyRotationStatus": {Name: "GetKeyRotationStatus", NewInput: func() any { return new(GetKeyRotationStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetKeyRotationStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetKeyRotationStatus", in)
-			}
-			return api.Result(impl.GetKeyRotationStatus(ctx, v))
-		}},
-		"GetParametersForImport": {Name: "GetParametersForImport", NewInput: func() any { return new(GetParametersForImportInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetParametersForImportInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetParametersForImport", in)
-			}
-			return api.Result(impl.GetParametersForImport(ctx, v))
-		}},
-		"GetPublicKey": {Name: "GetPublicKey", NewInput: func() any { return new(GetPublicKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPublicKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPublicKey", in)
-			}
-			return api.Result(impl.GetPublicKey(ctx, v))
-		}},
-		"ImportKeyMaterial": {Name: "ImportKeyMaterial", NewInput: func() any { return new(ImportKeyMaterialInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ImportKeyMaterialInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ImportKeyMaterial", in)
-			}
-			return api.Result(impl.ImportKeyMaterial(ctx, v))
-		}},
-		"ListAliases": {Name: "ListAliases", NewInput: func() any { return new(ListAliasesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAliasesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAliases", in)
-			}
-			return api.Result(impl.ListAliases(ctx, v))
-		}},
-		"ListGrants": {Name: "ListGrants", NewInput: func() any { return new(ListGrantsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListGrantsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListGrants", in)
-			}
-			return api.Result(impl.ListGrants(ctx, v))
-		}},
-		"ListKeyPolicies": {Name: "ListKeyPolicies", NewInput: func() any { return new(ListKeyPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListKeyPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListKeyPolicies", in)
-			}
-			return api.Result(impl.ListKeyPolicies(ctx, v))
-		}},
-		"ListKeyRotations": {Name: "ListKeyRotations", NewInput: func() any { return new(ListKeyRotationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListKeyRotationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListKeyRotations", in)
-			}
-			return api.Result(impl.ListKeyRotations(ctx, v))
-		}},
-		"ListKeys": {Name: "ListKeys", NewInput: func() any { return new(ListKeysInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListKeysInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListKeys", in)
-			}
-			return api.Result(impl.ListKeys(ctx, v))
-		}},
-		"ListResourceTags": {Name: "ListResourceTags", NewInput: func() any { return new(ListResourceTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListResourceTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListResourceTags", in)
-			}
-			return api.Result(impl.ListResourceTags(ctx, v))
-		}},
-		"ListRetirableGrants": {Name: "ListRetirableGrants", NewInput: func() any { return new(ListRetirableGrantsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListRetirableGrantsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListRetirableGrants", in)
-			}
-			return api.Result(impl.ListRetirableGrants(ctx, v))
-		}},
-		"PutKeyPolicy": {Name: "PutKeyPolicy", NewInput: func() any { return new(PutKeyPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutKeyPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutKeyPolicy", in)
-			}
-			return api.Result(impl.PutKeyPolicy(ctx, v))
-		}},
-		"ReEncrypt": {Name: "ReEncrypt", NewInput: func() any { return new(ReEncryptInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReEncryptInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReEncrypt", in)
-			}
-			return api.Result(impl.ReEncrypt(ctx, v))
-		}},
-		"ReplicateKey": {Name: "ReplicateKey", NewInput: func() any { return new(ReplicateKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReplicateKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReplicateKey", in)
-			}
-			return api.Result(impl.ReplicateKey(ctx, v))
-		}},
-		"RetireGrant": {Name: "RetireGrant", NewInput: func() any { return new(RetireGrantInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RetireGrantInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RetireGrant", in)
-			}
-			return api.Result(impl.RetireGrant(ctx, v))
-		}},
-		"RevokeGrant": {Name: "RevokeGrant", NewInput: func() any { return new(RevokeGrantInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RevokeGrantInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RevokeGrant", in)
-			}
-			return api.Result(impl.RevokeGrant(ctx, v))
-		}},
-		"RotateKeyOnDemand": {Name: "RotateKeyOnDemand", NewInput: func() any { return new(RotateKeyOnDemandInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RotateKeyOnDemandInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RotateKeyOnDemand", in)
-			}
-			return api.Result(impl.RotateKeyOnDemand(ctx, v))
-		}},
-		"ScheduleKeyDeletion": {Name: "ScheduleKeyDeletion", NewInput: func() any { return new(ScheduleKeyDeletionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ScheduleKeyDeletionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ScheduleKeyDeletion", in)
-			}
-			return api.Result(impl.ScheduleKeyDeletion(ctx, v))
-		}},
-		"Sign": {Name: "Sign", NewInput: func() any { return new(SignInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SignInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Sign", in)
-			}
-			return api.Result(impl.Sign(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-		"UpdateAlias": {Name: "UpdateAlias", NewInput: func() any { return new(UpdateAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAlias", in)
-			}
-			return api.Result(impl.UpdateAlias(ctx, v))
-		}},
-		"UpdateCustomKeyStore": {Name: "UpdateCustomKeyStore", NewInput: func() any { return new(UpdateCustomKeyStoreInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateCustomKeyStoreInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateCustomKeyStore", in)
-			}
-			return api.Result(impl.UpdateCustomKeyStore(ctx, v))
-		}},
-		"UpdateKeyDescription": {Name: "UpdateKeyDescription", NewInput: func() any { return new(UpdateKeyDescriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateKeyDescriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateKeyDescription", in)
-			}
-			return api.Result(impl.UpdateKeyDescription(ctx, v))
-		}},
-		"UpdatePrimaryRegion": {Name: "UpdatePrimaryRegion", NewInput: func() any { return new(UpdatePrimaryRegionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdatePrimaryRegionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdatePrimaryRegion", in)
-			}
-			return api.Result(impl.UpdatePrimaryRegion(ctx, v))
-		}},
-		"Verify": {Name: "Verify", NewInput: func() any { return new(VerifyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*VerifyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Verify", in)
-			}
-			return api.Result(impl.Verify(ctx, v))
-		}},
-		"VerifyMac": {Name: "VerifyMac", NewInput: func() any { return new(VerifyMacInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*VerifyMacInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "VerifyMac", in)
-			}
-			return api.Result(impl.VerifyMac(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

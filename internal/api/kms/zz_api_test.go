@@ -25,7 +25,7 @@ func TestUnimplemented(t *testing.T) {
 		t.Fatalf("binding has %d operations, model %d", len(b.Operations), len(m.OperationNames))
 	}
 	for _, name := range m.OperationNames {
-		op, ok := b.Operations[name]
+		op, ok := b.Operation(name)
 		if !ok || op.Name != name {
 			t.Errorf("%s: missing from binding", name)
 			continue
@@ -34,13 +34,13 @@ func TestUnimplemented(t *testing.T) {
 		if err := api.Decode(map[string]any{}, in); err != nil {
 			t.Errorf("%s: decode into %T: %v", name, in, err)
 		}
-		out, err := op.Handler(context.Background(), in)
+		out, err := b.Invoke(context.Background(), op, in)
 		var ae *awserr.Error
 		if out != nil || !errors.As(err, &ae) || ae.Code != "NotImplemented" ||
 			!strings.Contains(ae.Message, ServiceID+":"+name+" ") {
 			t.Errorf("%s: got (%v, %v), want NotImplemented naming %s:%s", name, out, err, ServiceID, name)
 		}
-		if _, err := op.Handler(context.Background(), struct{}{}); err == nil {
+		if _, err := b.Invoke(context.Background(), op, struct{}{}); err == nil {
 			t.Errorf("%s: accepted an input of the wrong type", name)
 		}
 	}

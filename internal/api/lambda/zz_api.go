@@ -659,603 +659,607 @@ func (Unimplemented) UpdateFunctionUrlConfig(context.Context, *UpdateFunctionUrl
 	return nil, awserr.NotImplemented(ServiceID, "UpdateFunctionUrlConfig")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AddLayerVersionPermission", NewInput: func() any { return new(AddLayerVersionPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddLayerVersionPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddLayerVersionPermission", in)
+		}
+		return api.Result(impl.(API).AddLayerVersionPermission(ctx, v))
+	}},
+	{Name: "AddPermission", NewInput: func() any { return new(AddPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddPermission", in)
+		}
+		return api.Result(impl.(API).AddPermission(ctx, v))
+	}},
+	{Name: "CheckpointDurableExecution", NewInput: func() any { return new(CheckpointDurableExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CheckpointDurableExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CheckpointDurableExecution", in)
+		}
+		return api.Result(impl.(API).CheckpointDurableExecution(ctx, v))
+	}},
+	{Name: "CreateAlias", NewInput: func() any { return new(CreateAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAlias", in)
+		}
+		return api.Result(impl.(API).CreateAlias(ctx, v))
+	}},
+	{Name: "CreateCapacityProvider", NewInput: func() any { return new(CreateCapacityProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCapacityProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCapacityProvider", in)
+		}
+		return api.Result(impl.(API).CreateCapacityProvider(ctx, v))
+	}},
+	{Name: "CreateCodeSigningConfig", NewInput: func() any { return new(CreateCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).CreateCodeSigningConfig(ctx, v))
+	}},
+	{Name: "CreateEventSourceMapping", NewInput: func() any { return new(CreateEventSourceMappingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateEventSourceMappingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateEventSourceMapping", in)
+		}
+		return api.Result(impl.(API).CreateEventSourceMapping(ctx, v))
+	}},
+	{Name: "CreateFunction", NewInput: func() any { return new(CreateFunctionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateFunctionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateFunction", in)
+		}
+		return api.Result(impl.(API).CreateFunction(ctx, v))
+	}},
+	{Name: "CreateFunctionUrlConfig", NewInput: func() any { return new(CreateFunctionUrlConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateFunctionUrlConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateFunctionUrlConfig", in)
+		}
+		return api.Result(impl.(API).CreateFunctionUrlConfig(ctx, v))
+	}},
+	{Name: "DeleteAlias", NewInput: func() any { return new(DeleteAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAlias", in)
+		}
+		return api.Result(impl.(API).DeleteAlias(ctx, v))
+	}},
+	{Name: "DeleteCapacityProvider", NewInput: func() any { return new(DeleteCapacityProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCapacityProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCapacityProvider", in)
+		}
+		return api.Result(impl.(API).DeleteCapacityProvider(ctx, v))
+	}},
+	{Name: "DeleteCodeSigningConfig", NewInput: func() any { return new(DeleteCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).DeleteCodeSigningConfig(ctx, v))
+	}},
+	{Name: "DeleteEventSourceMapping", NewInput: func() any { return new(DeleteEventSourceMappingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteEventSourceMappingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteEventSourceMapping", in)
+		}
+		return api.Result(impl.(API).DeleteEventSourceMapping(ctx, v))
+	}},
+	{Name: "DeleteFunction", NewInput: func() any { return new(DeleteFunctionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFunctionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFunction", in)
+		}
+		return api.Result(impl.(API).DeleteFunction(ctx, v))
+	}},
+	{Name: "DeleteFunctionCodeSigningConfig", NewInput: func() any { return new(DeleteFunctionCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFunctionCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFunctionCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).DeleteFunctionCodeSigningConfig(ctx, v))
+	}},
+	{Name: "DeleteFunctionConcurrency", NewInput: func() any { return new(DeleteFunctionConcurrencyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFunctionConcurrencyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFunctionConcurrency", in)
+		}
+		return api.Result(impl.(API).DeleteFunctionConcurrency(ctx, v))
+	}},
+	{Name: "DeleteFunctionEventInvokeConfig", NewInput: func() any { return new(DeleteFunctionEventInvokeConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFunctionEventInvokeConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFunctionEventInvokeConfig", in)
+		}
+		return api.Result(impl.(API).DeleteFunctionEventInvokeConfig(ctx, v))
+	}},
+	{Name: "DeleteFunctionUrlConfig", NewInput: func() any { return new(DeleteFunctionUrlConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteFunctionUrlConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteFunctionUrlConfig", in)
+		}
+		return api.Result(impl.(API).DeleteFunctionUrlConfig(ctx, v))
+	}},
+	{Name: "DeleteLayerVersion", NewInput: func() any { return new(DeleteLayerVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLayerVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLayerVersion", in)
+		}
+		return api.Result(impl.(API).DeleteLayerVersion(ctx, v))
+	}},
+	{Name: "DeleteProvisionedConcurrencyConfig", NewInput: func() any { return new(DeleteProvisionedConcurrencyConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteProvisionedConcurrencyConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteProvisionedConcurrencyConfig", in)
+		}
+		return api.Result(impl.(API).DeleteProvisionedConcurrencyConfig(ctx, v))
+	}},
+	{Name: "GetAccountSettings", NewInput: func() any { return new(GetAccountSettingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccountSettingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccountSettings", in)
+		}
+		return api.Result(impl.(API).GetAccountSettings(ctx, v))
+	}},
+	{Name: "GetAlias", NewInput: func() any { return new(GetAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAlias", in)
+		}
+		return api.Result(impl.(API).GetAlias(ctx, v))
+	}},
+	{Name: "GetCapacityProvider", NewInput: func() any { return new(GetCapacityProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCapacityProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCapacityProvider", in)
+		}
+		return api.Result(impl.(API).GetCapacityProvider(ctx, v))
+	}},
+	{Name: "GetCodeSigningConfig", NewInput: func() any { return new(GetCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).GetCodeSigningConfig(ctx, v))
+	}},
+	{Name: "GetDurableExecution", NewInput: func() any { return new(GetDurableExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDurableExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDurableExecution", in)
+		}
+		return api.Result(impl.(API).GetDurableExecution(ctx, v))
+	}},
+	{Name: "GetDurableExecutionHistory", NewInput: func() any { return new(GetDurableExecutionHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDurableExecutionHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDurableExecutionHistory", in)
+		}
+		return api.Result(impl.(API).GetDurableExecutionHistory(ctx, v))
+	}},
+	{Name: "GetDurableExecutionState", NewInput: func() any { return new(GetDurableExecutionStateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDurableExecutionStateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDurableExecutionState", in)
+		}
+		return api.Result(impl.(API).GetDurableExecutionState(ctx, v))
+	}},
+	{Name: "GetEventSourceMapping", NewInput: func() any { return new(GetEventSourceMappingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEventSourceMappingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEventSourceMapping", in)
+		}
+		return api.Result(impl.(API).GetEventSourceMapping(ctx, v))
+	}},
+	{Name: "GetFunction", NewInput: func() any { return new(GetFunctionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunction", in)
+		}
+		return api.Result(impl.(API).GetFunction(ctx, v))
+	}},
+	{Name: "GetFunctionCodeSigningConfig", NewInput: func() any { return new(GetFunctionCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).GetFunctionCodeSigningConfig(ctx, v))
+	}},
+	{Name: "GetFunctionConcurrency", NewInput: func() any { return new(GetFunctionConcurrencyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionConcurrencyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionConcurrency", in)
+		}
+		return api.Result(impl.(API).GetFunctionConcurrency(ctx, v))
+	}},
+	{Name: "GetFunctionConfiguration", NewInput: func() any { return new(GetFunctionConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionConfiguration", in)
+		}
+		return api.Result(impl.(API).GetFunctionConfiguration(ctx, v))
+	}},
+	{Name: "GetFunctionEventInvokeConfig", NewInput: func() any { return new(GetFunctionEventInvokeConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionEventInvokeConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionEventInvokeConfig", in)
+		}
+		return api.Result(impl.(API).GetFunctionEventInvokeConfig(ctx, v))
+	}},
+	{Name: "GetFunctionRecursionConfig", NewInput: func() any { return new(GetFunctionRecursionConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionRecursionConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionRecursionConfig", in)
+		}
+		return api.Result(impl.(API).GetFunctionRecursionConfig(ctx, v))
+	}},
+	{Name: "GetFunctionScalingConfig", NewInput: func() any { return new(GetFunctionScalingConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionScalingConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionScalingConfig", in)
+		}
+		return api.Result(impl.(API).GetFunctionScalingConfig(ctx, v))
+	}},
+	{Name: "GetFunctionUrlConfig", NewInput: func() any { return new(GetFunctionUrlConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFunctionUrlConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFunctionUrlConfig", in)
+		}
+		return api.Result(impl.(API).GetFunctionUrlConfig(ctx, v))
+	}},
+	{Name: "GetLayerVersion", NewInput: func() any { return new(GetLayerVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLayerVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLayerVersion", in)
+		}
+		return api.Result(impl.(API).GetLayerVersion(ctx, v))
+	}},
+	{Name: "GetLayerVersionByArn", NewInput: func() any { return new(GetLayerVersionByArnInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLayerVersionByArnInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLayerVersionByArn", in)
+		}
+		return api.Result(impl.(API).GetLayerVersionByArn(ctx, v))
+	}},
+	{Name: "GetLayerVersionPolicy", NewInput: func() any { return new(GetLayerVersionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLayerVersionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLayerVersionPolicy", in)
+		}
+		return api.Result(impl.(API).GetLayerVersionPolicy(ctx, v))
+	}},
+	{Name: "GetPolicy", NewInput: func() any { return new(GetPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPolicy", in)
+		}
+		return api.Result(impl.(API).GetPolicy(ctx, v))
+	}},
+	{Name: "GetProvisionedConcurrencyConfig", NewInput: func() any { return new(GetProvisionedConcurrencyConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetProvisionedConcurrencyConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetProvisionedConcurrencyConfig", in)
+		}
+		return api.Result(impl.(API).GetProvisionedConcurrencyConfig(ctx, v))
+	}},
+	{Name: "GetRuntimeManagementConfig", NewInput: func() any { return new(GetRuntimeManagementConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetRuntimeManagementConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetRuntimeManagementConfig", in)
+		}
+		return api.Result(impl.(API).GetRuntimeManagementConfig(ctx, v))
+	}},
+	{Name: "Invoke", NewInput: func() any { return new(InvokeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*InvokeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Invoke", in)
+		}
+		return api.Result(impl.(API).Invoke(ctx, v))
+	}},
+	{Name: "InvokeAsync", NewInput: func() any { return new(InvokeAsyncInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*InvokeAsyncInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "InvokeAsync", in)
+		}
+		return api.Result(impl.(API).InvokeAsync(ctx, v))
+	}},
+	{Name: "InvokeWithResponseStream", NewInput: func() any { return new(InvokeWithResponseStreamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*InvokeWithResponseStreamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "InvokeWithResponseStream", in)
+		}
+		return api.Result(impl.(API).InvokeWithResponseStream(ctx, v))
+	}},
+	{Name: "ListAliases", NewInput: func() any { return new(ListAliasesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAliasesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAliases", in)
+		}
+		return api.Result(impl.(API).ListAliases(ctx, v))
+	}},
+	{Name: "ListCapacityProviders", NewInput: func() any { return new(ListCapacityProvidersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCapacityProvidersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCapacityProviders", in)
+		}
+		return api.Result(impl.(API).ListCapacityProviders(ctx, v))
+	}},
+	{Name: "ListCodeSigningConfigs", NewInput: func() any { return new(ListCodeSigningConfigsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCodeSigningConfigsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCodeSigningConfigs", in)
+		}
+		return api.Result(impl.(API).ListCodeSigningConfigs(ctx, v))
+	}},
+	{Name: "ListDurableExecutionsByFunction", NewInput: func() any { return new(ListDurableExecutionsByFunctionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDurableExecutionsByFunctionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDurableExecutionsByFunction", in)
+		}
+		return api.Result(impl.(API).ListDurableExecutionsByFunction(ctx, v))
+	}},
+	{Name: "ListEventSourceMappings", NewInput: func() any { return new(ListEventSourceMappingsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListEventSourceMappingsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListEventSourceMappings", in)
+		}
+		return api.Result(impl.(API).ListEventSourceMappings(ctx, v))
+	}},
+	{Name: "ListFunctionEventInvokeConfigs", NewInput: func() any { return new(ListFunctionEventInvokeConfigsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListFunctionEventInvokeConfigsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListFunctionEventInvokeConfigs", in)
+		}
+		return api.Result(impl.(API).ListFunctionEventInvokeConfigs(ctx, v))
+	}},
+	{Name: "ListFunctionUrlConfigs", NewInput: func() any { return new(ListFunctionUrlConfigsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListFunctionUrlConfigsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListFunctionUrlConfigs", in)
+		}
+		return api.Result(impl.(API).ListFunctionUrlConfigs(ctx, v))
+	}},
+	{Name: "ListFunctionVersionsByCapacityProvider", NewInput: func() any { return new(ListFunctionVersionsByCapacityProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListFunctionVersionsByCapacityProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListFunctionVersionsByCapacityProvider", in)
+		}
+		return api.Result(impl.(API).ListFunctionVersionsByCapacityProvider(ctx, v))
+	}},
+	{Name: "ListFunctions", NewInput: func() any { return new(ListFunctionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListFunctionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListFunctions", in)
+		}
+		return api.Result(impl.(API).ListFunctions(ctx, v))
+	}},
+	{Name: "ListFunctionsByCodeSigningConfig", NewInput: func() any { return new(ListFunctionsByCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListFunctionsByCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListFunctionsByCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).ListFunctionsByCodeSigningConfig(ctx, v))
+	}},
+	{Name: "ListLayerVersions", NewInput: func() any { return new(ListLayerVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListLayerVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListLayerVersions", in)
+		}
+		return api.Result(impl.(API).ListLayerVersions(ctx, v))
+	}},
+	{Name: "ListLayers", NewInput: func() any { return new(ListLayersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListLayersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListLayers", in)
+		}
+		return api.Result(impl.(API).ListLayers(ctx, v))
+	}},
+	{Name: "ListProvisionedConcurrencyConfigs", NewInput: func() any { return new(ListProvisionedConcurrencyConfigsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListProvisionedConcurrencyConfigsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListProvisionedConcurrencyConfigs", in)
+		}
+		return api.Result(impl.(API).ListProvisionedConcurrencyConfigs(ctx, v))
+	}},
+	{Name: "ListTags", NewInput: func() any { return new(ListTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTags", in)
+		}
+		return api.Result(impl.(API).ListTags(ctx, v))
+	}},
+	{Name: "ListVersionsByFunction", NewInput: func() any { return new(ListVersionsByFunctionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListVersionsByFunctionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListVersionsByFunction", in)
+		}
+		return api.Result(impl.(API).ListVersionsByFunction(ctx, v))
+	}},
+	{Name: "PublishLayerVersion", NewInput: func() any { return new(PublishLayerVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PublishLayerVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PublishLayerVersion", in)
+		}
+		return api.Result(impl.(API).PublishLayerVersion(ctx, v))
+	}},
+	{Name: "PublishVersion", NewInput: func() any { return new(PublishVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PublishVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PublishVersion", in)
+		}
+		return api.Result(impl.(API).PublishVersion(ctx, v))
+	}},
+	{Name: "PutFunctionCodeSigningConfig", NewInput: func() any { return new(PutFunctionCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutFunctionCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutFunctionCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).PutFunctionCodeSigningConfig(ctx, v))
+	}},
+	{Name: "PutFunctionConcurrency", NewInput: func() any { return new(PutFunctionConcurrencyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutFunctionConcurrencyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutFunctionConcurrency", in)
+		}
+		return api.Result(impl.(API).PutFunctionConcurrency(ctx, v))
+	}},
+	{Name: "PutFunctionEventInvokeConfig", NewInput: func() any { return new(PutFunctionEventInvokeConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutFunctionEventInvokeConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutFunctionEventInvokeConfig", in)
+		}
+		return api.Result(impl.(API).PutFunctionEventInvokeConfig(ctx, v))
+	}},
+	{Name: "PutFunctionRecursionConfig", NewInput: func() any { return new(PutFunctionRecursionConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutFunctionRecursionConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutFunctionRecursionConfig", in)
+		}
+		return api.Result(impl.(API).PutFunctionRecursionConfig(ctx, v))
+	}},
+	{Name: "PutFunctionScalingConfig", NewInput: func() any { return new(PutFunctionScalingConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutFunctionScalingConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutFunctionScalingConfig", in)
+		}
+		return api.Result(impl.(API).PutFunctionScalingConfig(ctx, v))
+	}},
+	{Name: "PutProvisionedConcurrencyConfig", NewInput: func() any { return new(PutProvisionedConcurrencyConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutProvisionedConcurrencyConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutProvisionedConcurrencyConfig", in)
+		}
+		return api.Result(impl.(API).PutProvisionedConcurrencyConfig(ctx, v))
+	}},
+	{Name: "PutRuntimeManagementConfig", NewInput: func() any { return new(PutRuntimeManagementConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutRuntimeManagementConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutRuntimeManagementConfig", in)
+		}
+		return api.Result(impl.(API).PutRuntimeManagementConfig(ctx, v))
+	}},
+	{Name: "RemoveLayerVersionPermission", NewInput: func() any { return new(RemoveLayerVersionPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemoveLayerVersionPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemoveLayerVersionPermission", in)
+		}
+		return api.Result(impl.(API).RemoveLayerVersionPermission(ctx, v))
+	}},
+	{Name: "RemovePermission", NewInput: func() any { return new(RemovePermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemovePermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemovePermission", in)
+		}
+		return api.Result(impl.(API).RemovePermission(ctx, v))
+	}},
+	{Name: "SendDurableExecutionCallbackFailure", NewInput: func() any { return new(SendDurableExecutionCallbackFailureInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendDurableExecutionCallbackFailureInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendDurableExecutionCallbackFailure", in)
+		}
+		return api.Result(impl.(API).SendDurableExecutionCallbackFailure(ctx, v))
+	}},
+	{Name: "SendDurableExecutionCallbackHeartbeat", NewInput: func() any { return new(SendDurableExecutionCallbackHeartbeatInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendDurableExecutionCallbackHeartbeatInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendDurableExecutionCallbackHeartbeat", in)
+		}
+		return api.Result(impl.(API).SendDurableExecutionCallbackHeartbeat(ctx, v))
+	}},
+	{Name: "SendDurableExecutionCallbackSuccess", NewInput: func() any { return new(SendDurableExecutionCallbackSuccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendDurableExecutionCallbackSuccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendDurableExecutionCallbackSuccess", in)
+		}
+		return api.Result(impl.(API).SendDurableExecutionCallbackSuccess(ctx, v))
+	}},
+	{Name: "StopDurableExecution", NewInput: func() any { return new(StopDurableExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopDurableExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopDurableExecution", in)
+		}
+		return api.Result(impl.(API).StopDurableExecution(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+	{Name: "UpdateAlias", NewInput: func() any { return new(UpdateAliasInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAliasInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAlias", in)
+		}
+		return api.Result(impl.(API).UpdateAlias(ctx, v))
+	}},
+	{Name: "UpdateCapacityProvider", NewInput: func() any { return new(UpdateCapacityProviderInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateCapacityProviderInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateCapacityProvider", in)
+		}
+		return api.Result(impl.(API).UpdateCapacityProvider(ctx, v))
+	}},
+	{Name: "UpdateCodeSigningConfig", NewInput: func() any { return new(UpdateCodeSigningConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateCodeSigningConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateCodeSigningConfig", in)
+		}
+		return api.Result(impl.(API).UpdateCodeSigningConfig(ctx, v))
+	}},
+	{Name: "UpdateEventSourceMapping", NewInput: func() any { return new(UpdateEventSourceMappingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateEventSourceMappingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateEventSourceMapping", in)
+		}
+		return api.Result(impl.(API).UpdateEventSourceMapping(ctx, v))
+	}},
+	{Name: "UpdateFunctionCode", NewInput: func() any { return new(UpdateFunctionCodeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateFunctionCodeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateFunctionCode", in)
+		}
+		return api.Result(impl.(API).UpdateFunctionCode(ctx, v))
+	}},
+	{Name: "UpdateFunctionConfiguration", NewInput: func() any { return new(UpdateFunctionConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateFunctionConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateFunctionConfiguration", in)
+		}
+		return api.Result(impl.(API).UpdateFunctionConfiguration(ctx, v))
+	}},
+	{Name: "UpdateFunctionEventInvokeConfig", NewInput: func() any { return new(UpdateFunctionEventInvokeConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateFunctionEventInvokeConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateFunctionEventInvokeConfig", in)
+		}
+		return api.Result(impl.(API).UpdateFunctionEventInvokeConfig(ctx, v))
+	}},
+	{Name: "UpdateFunctionUrlConfig", NewInput: func() any { return new(UpdateFunctionUrlConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateFunctionUrlConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateFunctionUrlConfig", in)
+		}
+		return api.Result(impl.(API).UpdateFunctionUrlConfig(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AddLayerVersionPermission": {Name: "AddLayerVersionPermission", NewInput: func() any { return new(AddLayerVersionPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddLayerVersionPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddLayerVersionPermission", in)
-			}
-			return api.Result(impl.AddLayerVersionPermission(ctx, v))
-		}},
-		"AddPermission": {Name: "AddPermission", NewInput: func() any { return new(AddPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddPermission", in)
-			}
-			return api.Result(impl.AddPermission(ctx, v))
-		}},
-		"CheckpointDurableExecution": {Name: "CheckpointDurableExecution", NewInput: func() any { return new(CheckpointDurableExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CheckpointDurableExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CheckpointDurableExecution", in)
-			}
-			return api.Result(impl.CheckpointDurableExecution(ctx, v))
-		}},
-		"CreateAlias": {Name: "CreateAlias", NewInput: func() any { return new(CreateAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAlias", in)
-			}
-			return api.Result(impl.CreateAlias(ctx, v))
-		}},
-		"CreateCapacityProvider": {Name: "CreateCapacityProvider", NewInput: func() any { return new(CreateCapacityProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCapacityProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCapacityProvider", in)
-			}
-			return api.Result(impl.CreateCapacityProvider(ctx, v))
-		}},
-		"CreateCodeSigningConfig": {Name: "CreateCodeSigningConfig", NewInput: func() any { return new(CreateCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCodeSigningConfig", in)
-			}
-			return api.Result(impl.CreateCodeSigningConfig(ctx, v))
-		}},
-		"CreateEventSourceMapping": {Name: "CreateEventSourceMapping", NewInput: func() any { return new(CreateEventSourceMappingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateEventSourceMappingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateEventSourceMapping", in)
-			}
-			return api.Result(impl.CreateEventSourceMapping(ctx, v))
-		}},
-		"CreateFunction": {Name: "CreateFunction", NewInput: func() any { return new(CreateFunctionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateFunctionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateFunction", in)
-			}
-			return api.Result(impl.CreateFunction(ctx, v))
-		}},
-		"CreateFunctionUrlConfig": {Name: "CreateFunctionUrlConfig", NewInput: func() any { return new(CreateFunctionUrlConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateFunctionUrlConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateFunctionUrlConfig", in)
-			}
-			return api.Result(impl.CreateFunctionUrlConfig(ctx, v))
-		}},
-		"DeleteAlias": {Name: "DeleteAlias", NewInput: func() any { return new(DeleteAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAlias", in)
-			}
-			return api.Result(impl.DeleteAlias(ctx, v))
-		}},
-		"DeleteCapacityProvider": {Name: "DeleteCapacityProvider", NewInput: func() any { return new(DeleteCapacityProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCapacityProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCapacityProvider", in)
-			}
-			return api.Result(impl.DeleteCapacityProvider(ctx, v))
-		}},
-		"DeleteCodeSigningConfig": {Name: "DeleteCodeSigningConfig", NewInput: func() any { return new(DeleteCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCodeSigningConfig", in)
-			}
-			return api.Result(impl.DeleteCodeSigningConfig(ctx, v))
-		}},
-		"DeleteEventSourceMapping": {Name: "DeleteEventSourceMapping", NewInput: func() any { return new(DeleteEventSourceMappingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteEventSourceMappingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteEventSourceMapping", in)
-			}
-			return api.Result(impl.DeleteEventSourceMapping(ctx, v))
-		}},
-		"DeleteFunction": {Name: "DeleteFunction", NewInput: func() any { return new(DeleteFunctionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFunctionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFunction", in)
-			}
-			return api.Result(impl.DeleteFunction(ctx, v))
-		}},
-		"DeleteFunctionCodeSigningConfig": {Name: "DeleteFunctionCodeSigningConfig", NewInput: func() any { return new(DeleteFunctionCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFunctionCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFunctionCodeSigningConfig", in)
-			}
-			return api.Result(impl.DeleteFunctionCodeSigningConfig(ctx, v))
-		}},
-		"DeleteFunctionConcurrency": {Name: "DeleteFunctionConcurrency", NewInput: func() any { return new(DeleteFunctionConcurrencyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFunctionConcurrencyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFunctionConcurrency", in)
-			}
-			return api.Result(impl.DeleteFunctionConcurrency(ctx, v))
-		}},
-		"DeleteFunctionEventInvokeConfig": {Name: "DeleteFunctionEventInvokeConfig", NewInput: func() any { return new(DeleteFunctionEventInvokeConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFunctionEventInvokeConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFunctionEventInvokeConfig", in)
-			}
-			return api.Result(impl.DeleteFunctionEventInvokeConfig(ctx, v))
-		}},
-		"DeleteFunctionUrlConfig": {Name: "DeleteFunctionUrlConfig", NewInput: func() any { return new(DeleteFunctionUrlConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteFunctionUrlConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteFunctionUrlConfig", in)
-			}
-			return api.Result(impl.DeleteFunctionUrlConfig(ctx, v))
-		}},
-		"DeleteLayerVersion": {Name: "DeleteLayerVersion", NewInput: func() any { return new(DeleteLayerVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLayerVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLayerVersion", in)
-			}
-			return api.Result(impl.DeleteLayerVersion(ctx, v))
-		}},
-		"DeleteProvisionedConcurrencyConfig": {Name: "DeleteProvisionedConcurrencyConfig", NewInput: func() any { return new(DeleteProvisionedConcurrencyConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteProvisionedConcurrencyConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteProvisionedConcurrencyConfig", in)
-			}
-			return api.Result(impl.DeleteProvisionedConcurrencyConfig(ctx, v))
-		}},
-		"GetAccountSettings": {Name: "GetAccountSettings", NewInput: func() any { return new(GetAccountSettingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccountSettingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccountSettings", in)
-			}
-			return api.Result(impl.GetAccountSettings(ctx, v))
-		}},
-		"GetAlias": {Name: "GetAlias", NewInput: func() any { return new(GetAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAlias", in)
-			}
-			return api.Result(impl.GetAlias(ctx, v))
-		}},
-		"GetCapacityProvider": {Name: "GetCapacityProvider", NewInput: func() any { return new(GetCapacityProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCapacityProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCapacityProvider", in)
-			}
-			return api.Result(impl.GetCapacityProvider(ctx, v))
-		}},
-		"GetCodeSigningConfig": {Name: "GetCodeSigningConfig", NewInput: func() any { return new(GetCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCodeSigningConfig", in)
-			}
-			return api.Result(impl.GetCodeSigningConfig(ctx, v))
-		}},
-		"GetDurableExecution": {Name: "GetDurableExecution", NewInput: func() any { return new(GetDurableExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDurableExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDurableExecution", in)
-			}
-			return api.Result(impl.GetDurableExecution(ctx, v))
-		}},
-		"GetDurableExecutionHistory": {Name: "GetDurableExecutionHistory", NewInput: func() any { return new(GetDurableExecutionHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDurableExecutionHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDurableExecutionHistory", in)
-			}
-			return api.Result(impl.GetDurableExecutionHistory(ctx, v))
-		}},
-		"GetDurableExecutionState": {Name: "GetDurableExecutionState", NewInput: func() any { return new(GetDurableExecutionStateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDurableExecutionStateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDurableExecutionState", in)
-			}
-			return api.Result(impl.GetDurableExecutionState(ctx, v))
-		}},
-		"GetEventSourceMapping": {Name: "GetEventSourceMapping", NewInput: func() any { return new(GetEventSourceMappingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEventSourceMappingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEventSourceMapping", in)
-			}
-			return api.Result(impl.GetEventSourceMapping(ctx, v))
-		}},
-		"GetFunction": {Name: "GetFunction", NewInput: func() any { return new(GetFunctionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunction", in)
-			}
-			return api.Result(impl.GetFunction(ctx, v))
-		}},
-		"GetFunctionCodeSigningConfig": {Name: "GetFunctionCodeSigningConfig", NewInput: func() any { return new(GetFunctionCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionCodeSigningConfig", in)
-			}
-			return api.Result(impl.GetFunctionCodeSigningConfig(ctx, v))
-		}},
-		"GetFunctionConcurrency": {Name: "GetFunctionConcurrency", NewInput: func() any { return new(GetFunctionConcurrencyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionConcurrencyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionConcurrency", in)
-			}
-			return api.Result(impl.GetFunctionConcurrency(ctx, v))
-		}},
-		"GetFunctionConfiguration": {Name: "GetFunctionConfiguration", NewInput: func() any { return new(GetFunctionConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionConfiguration", in)
-			}
-			return api.Result(impl.GetFunctionConfiguration(ctx, v))
-		}},
-		"GetFunctionEventInvokeConfig": {Name: "GetFunctionEventInvokeConfig", NewInput: func() any { return new(GetFunctionEventInvokeConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionEventInvokeConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionEventInvokeConfig", in)
-			}
-			return api.Result(impl.GetFunctionEventInvokeConfig(ctx, v))
-		}},
-		"GetFunctionRecursionConfig": {Name: "GetFunctionRecursionConfig", NewInput: func() any { return new(GetFunctionRecursionConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionRecursionConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionRecursionConfig", in)
-			}
-			return api.Result(impl.GetFunctionRecursionConfig(ctx, v))
-		}},
-		"GetFunctionScalingConfig": {Name: "GetFunctionScalingConfig", NewInput: func() any { return new(GetFunctionScalingConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionScalingConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionScalingConfig", in)
-			}
-			return api.Result(impl.GetFunctionScalingConfig(ctx, v))
-		}},
-		"GetFunctionUrlConfig": {Name: "GetFunctionUrlConfig", NewInput: func() any { return new(GetFunctionUrlConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFunctionUrlConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFunctionUrlConfig", in)
-			}
-			return api.Result(impl.GetFunctionUrlConfig(ctx, v))
-		}},
-		"GetLayerVersion": {Name: "GetLayerVersion", NewInput: func() any { return new(GetLayerVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLayerVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLayerVersion", in)
-			}
-			return api.Result(impl.GetLayerVersion(ctx, v))
-		}},
-		"GetLayerVersionByArn": {Name: "GetLayerVersionByArn", NewInput: func() any { return new(GetLayerVersionByArnInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLayerVersionByArnInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLayerVersionByArn", in)
-			}
-			return api.Result(impl.GetLayerVersionByArn(ctx, v))
-		}},
-		"GetLayerVersionPolicy": {Name: "GetLayerVersionPolicy", NewInput: func() any { return new(GetLayerVersionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLayerVersionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLayerVersionPolicy", in)
-			}
-			return api.Result(impl.GetLayerVersionPolicy(ctx, v))
-		}},
-		"GetPolicy": {Name: "GetPolicy", NewInput: func() any { return new(GetPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPolicy", in)
-			}
-			return api.Result(impl.GetPolicy(ctx, v))
-		}},
-		"GetProvisionedConcurrencyConfig": {Name: "GetProvisionedConcurrencyConfig", NewInput: func() any { return new(GetProvisionedConcurrencyConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetProvisionedConcurrencyConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetProvisionedConcurrencyConfig", in)
-			}
-			return api.Result(impl.GetProvisionedConcurrencyConfig(ctx, v))
-		}},
-		"GetRuntimeManagementConfig": {Name: "GetRuntimeManagementConfig", NewInput: func() any { return new(GetRuntimeManagementConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetRuntimeManagementConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetRuntimeManagementConfig", in)
-			}
-			return api.Result(impl.GetRuntimeManagementConfig(ctx, v))
-		}},
-		"Invoke": {Name: "Invoke", NewInput: func() any { return new(InvokeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*InvokeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Invoke", in)
-			}
-			return api.Result(impl.Invoke(ctx, v))
-		}},
-		"InvokeAsync": {Name: "InvokeAsync", NewInput: func() any { return new(InvokeAsyncInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*InvokeAsyncInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "InvokeAsync", in)
-			}
-			return api.Result(impl.InvokeAsync(ctx, v))
-		}},
-		"InvokeWithResponseStream": {Name: "InvokeWithResponseStream", NewInput: func() any { return new(InvokeWithResponseStreamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*InvokeWithResponseStreamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "InvokeWithResponseStream", in)
-			}
-			return api.Result(impl.InvokeWithResponseStream(ctx, v))
-		}},
-		"ListAliases": {Name: "ListAliases", NewInput: func() any { return new(ListAliasesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAliasesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAliases", in)
-			}
-			return api.Result(impl.ListAliases(ctx, v))
-		}},
-		"ListCapacityProviders": {Name: "ListCapacityProviders", NewInput: func() any { return new(ListCapacityProvidersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCapacityProvidersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCapacityProviders", in)
-			}
-			return api.Result(impl.ListCapacityProviders(ctx, v))
-		}},
-		"ListCodeSigningConfigs": {Name: "ListCodeSigningConfigs", NewInput: func() any { return new(ListCodeSigningConfigsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCodeSigningConfigsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCodeSigningConfigs", in)
-			}
-			return api.Result(impl.ListCodeSigningConfigs(ctx, v))
-		}},
-		"ListDurableExecutionsByFunction": {Name: "ListDurableExecutionsByFunction", NewInput: func() any { return new(ListDurableExecutionsByFunctionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDurableExecutionsByFunctionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDurableExecutionsByFunction", in)
-			}
-			return api.Result(impl.ListDurableExecutionsByFunction(ctx, v))
-		}},
-		"ListEventSourceMappings": {Name: "ListEventSourceMappings", NewInput: func() any { return new(ListEventSourceMappingsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListEventSourceMappingsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListEventSourceMappings", in)
-			}
-			return api.Result(impl.ListEventSourceMappings(ctx, v))
-		}},
-		"ListFunctionEventInvokeConfigs": {Name: "ListFunctionEventInvokeConfigs", NewInput: func() any { return new(ListFunctionEventInvokeConfigsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListFunctionEventInvokeConfigsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListFunctionEventInvokeConfigs", in)
-			}
-			return api.Result(impl.ListFunctionEventInvokeConfigs(ctx, v))
-		}},
-		"ListFunctionUrlConfigs": {Name: "ListFunctionUrlConfigs", NewInput: func() any { return new(ListFunctionUrlConfigsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListFunctionUrlConfigsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListFunctionUrlConfigs", in)
-			}
-			return api.Result(impl.ListFunctionUrlConfigs(ctx, v))
-		}},
-		"ListFunctionVersionsByCapacityProvider": {Name: "ListFunctionVersionsByCapacityProvider", NewInput: func() any { return new(ListFunctionVersionsByCapacityProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListFunctionVersionsByCapacityProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListFunctionVersionsByCapacityProvider", in)
-			}
-			return api.Result(impl.ListFunctionVersionsByCapacityProvider(ctx, v))
-		}},
-		"ListFunctions": {Name: "ListFunctions", NewInput: func() any { return new(ListFunctionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListFunctionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListFunctions", in)
-			}
-			return api.Result(impl.ListFunctions(ctx, v))
-		}},
-		"ListFunctionsByCodeSigningConfig": {Name: "ListFunctionsByCodeSigningConfig", NewInput: func() any { return new(ListFunctionsByCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListFunctionsByCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListFunctionsByCodeSigningConfig", in)
-			}
-			return api.Result(impl.ListFunctionsByCodeSigningConfig(ctx, v))
-		}},
-		"ListLayerVersions": {Name: "ListLayerVersions", NewInput: func() any { return new(ListLayerVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListLayerVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListLayerVersions", in)
-			}
-			return api.Result(impl.ListLayerVersions(ctx, v))
-		}},
-		"ListLayers": {Name: "ListLayers", NewInput: func() any { return new(ListLayersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListLayersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListLayers", in)
-			}
-			return api.Result(impl.ListLayers(ctx, v))
-		}},
-		"ListProvisionedConcurrencyConfigs": {Name: "ListProvisionedConcurrencyConfigs", NewInput: func() any { return new(ListProvisionedConcurrencyConfigsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListProvisionedConcurrencyConfigsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListProvisionedConcurrencyConfigs", in)
-			}
-			return api.Result(impl.ListProvisionedConcurrencyConfigs(ctx, v))
-		}},
-		"ListTags": {Name: "ListTags", NewInput: func() any { return new(ListTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTags", in)
-			}
-			return api.Result(impl.ListTags(ctx, v))
-		}},
-		"ListVersionsByFunction": {Name: "ListVersionsByFunction", NewInput: func() any { return new(ListVersionsByFunctionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListVersionsByFunctionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListVersionsByFunction", in)
-			}
-			return api.Result(impl.ListVersionsByFunction(ctx, v))
-		}},
-		"PublishLayerVersion": {Name: "PublishLayerVersion", NewInput: func() any { return new(PublishLayerVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PublishLayerVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PublishLayerVersion", in)
-			}
-			return api.Result(impl.PublishLayerVersion(ctx, v))
-		}},
-		"PublishVersion": {Name: "PublishVersion", NewInput: func() any { return new(PublishVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PublishVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PublishVersion", in)
-			}
-			return api.Result(impl.PublishVersion(ctx, v))
-		}},
-		"PutFunctionCodeSigningConfig": {Name: "PutFunctionCodeSigningConfig", NewInput: func() any { return new(PutFunctionCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutFunctionCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutFunctionCodeSigningConfig", in)
-			}
-			return api.Result(impl.PutFunctionCodeSigningConfig(ctx, v))
-		}},
-		"PutFunctionConcurrency": {Name: "PutFunctionConcurrency", NewInput: func() any { return new(PutFunctionConcurrencyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutFunctionConcurrencyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutFunctionConcurrency", in)
-			}
-			return api.Result(impl.PutFunctionConcurrency(ctx, v))
-		}},
-		"PutFunctionEventInvokeConfig": {Name: "PutFunctionEventInvokeConfig", NewInput: func() any { return new(PutFunctionEventInvokeConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutFunctionEventInvokeConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutFunctionEventInvokeConfig", in)
-			}
-			return api.Result(impl.PutFunctionEventInvokeConfig(ctx, v))
-		}},
-		"PutFunctionRecursionConfig": {Name: "PutFunctionRecursionConfig", NewInput: func() any { return new(PutFunctionRecursionConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutFunctionRecursionConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutFunctionRecursionConfig", in)
-			}
-			return api.Result(impl.PutFunctionRecursionConfig(ctx, v))
-		}},
-		"PutFunctionScalingConfig": {Name: "PutFunctionScalingConfig", NewInput: func() any { return new(PutFunctionScalingConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutFunctionScalingConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutFunctionScalingConfig", in)
-			}
-			return api.Result(impl.PutFunctionScalingConfig(ctx, v))
-		}},
-		"PutProvisionedConcurrencyConfig": {Name: "PutProvisionedConcurrencyConfig", NewInput: func() any { return new(PutProvisionedConcurrencyConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutProvisionedConcurrencyConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutProvisionedConcurrencyConfig", in)
-			}
-			return api.Result(impl.PutProvisionedConcurrencyConfig(ctx, v))
-		}},
-		"PutRuntimeManagementConfig": {Name: "PutRuntimeManagementConfig", NewInput: func() any { return new(PutRuntimeManagementConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutRuntimeManagementConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutRuntimeManagementConfig", in)
-			}
-			return api.Result(impl.PutRuntimeManagementConfig(ctx, v))
-		}},
-		"RemoveLayerVersionPermission": {Name: "RemoveLayerVersionPermission", NewInput: func() any { return new(RemoveLayerVersionPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemoveLayerVersionPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemoveLayerVersionPermission", in)
-			}
-			return api.Result(impl.RemoveLayerVersionPermission(ctx, v))
-		}},
-		"RemovePermission": {Name: "RemovePermission", NewInput: func() any { return new(RemovePermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemovePermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemovePermission", in)
-			}
-			return api.Result(impl.RemovePermission(ctx, v))
-		}},
-		"SendDurableExecutionCallbackFailure": {Name: "SendDurableExecutionCallbackFailure", NewInput: func() any { return new(SendDurableExecutionCallbackFailureInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendDurableExecutionCallbackFailureInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendDurableExecutionCallbackFailure", in)
-			}
-			return api.Result(impl.SendDurableExecutionCallbackFailure(ctx, v))
-		}},
-		"SendDurableExecutionCallbackHeartbeat": {Name: "SendDurableExecutionCallbackHeartbeat", NewInput: func() any { return new(SendDurableExecutionCallbackHeartbeatInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendDurableExecutionCallbackHeartbeatInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendDurableExecutionCallbackHeartbeat", in)
-			}
-			return api.Result(impl.SendDurableExecutionCallbackHeartbeat(ctx, v))
-		}},
-		"SendDurableExecutionCallbackSuccess": {Name: "SendDurableExecutionCallbackSuccess", NewInput: func() any { return new(SendDurableExecutionCallbackSuccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendDurableExecutionCallbackSuccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendDurableExecutionCallbackSuccess", in)
-			}
-			return api.Result(impl.SendDurableExecutionCallbackSuccess(ctx, v))
-		}},
-		"StopDurableExecution": {Name: "StopDurableExecution", NewInput: func() any { return new(StopDurableExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopDurableExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopDurableExecution", in)
-			}
-			return api.Result(impl.StopDurableExecution(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-		"UpdateAlias": {Name: "UpdateAlias", NewInput: func() any { return new(UpdateAliasInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAliasInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAlias", in)
-			}
-			return api.Result(impl.UpdateAlias(ctx, v))
-		}},
-		"UpdateCapacityProvider": {Name: "UpdateCapacityProvider", NewInput: func() any { return new(UpdateCapacityProviderInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateCapacityProviderInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateCapacityProvider", in)
-			}
-			return api.Result(impl.UpdateCapacityProvider(ctx, v))
-		}},
-		"UpdateCodeSigningConfig": {Name: "UpdateCodeSigningConfig", NewInput: func() any { return new(UpdateCodeSigningConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateCodeSigningConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateCodeSigningConfig", in)
-			}
-			return api.Result(impl.UpdateCodeSigningConfig(ctx, v))
-		}},
-		"UpdateEventSourceMapping": {Name: "UpdateEventSourceMapping", NewInput: func() any { return new(UpdateEventSourceMappingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateEventSourceMappingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateEventSourceMapping", in)
-			}
-			return api.Result(impl.UpdateEventSourceMapping(ctx, v))
-		}},
-		"UpdateFunctionCode": {Name: "UpdateFunctionCode", NewInput: func() any { return new(UpdateFunctionCodeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateFunctionCodeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateFunctionCode", in)
-			}
-			return api.Result(impl.UpdateFunctionCode(ctx, v))
-		}},
-		"UpdateFunctionConfiguration": {Name: "UpdateFunctionConfiguration", NewInput: func() any { return new(UpdateFunctionConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateFunctionConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateFunctionConfiguration", in)
-			}
-			return api.Result(impl.UpdateFunctionConfiguration(ctx, v))
-		}},
-		"UpdateFunctionEventInvokeConfig": {Name: "UpdateFunctionEventInvokeConfig", NewInput: func() any { return new(UpdateFunctionEventInvokeConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateFunctionEventInvokeConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateFunctionEventInvokeConfig", in)
-			}
-			return api.Result(impl.UpdateFunctionEventInvokeConfig(ctx, v))
-		}},
-		"UpdateFunctionUrlConfig": {Name: "UpdateFunctionUrlConfig", NewInput: func() any { return new(UpdateFunctionUrlConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateFunctionUrlConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateFunctionUrlConfig", in)
-			}
-			return api.Result(impl.UpdateFunctionUrlConfig(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -878,799 +878,803 @@ func (Unimplemented) UpdateScheduledQuery(context.Context, *UpdateScheduledQuery
 	return nil, awserr.NotImplemented(ServiceID, "UpdateScheduledQuery")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AssociateKmsKey", NewInput: func() any { return new(AssociateKmsKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateKmsKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateKmsKey", in)
+		}
+		return api.Result(impl.(API).AssociateKmsKey(ctx, v))
+	}},
+	{Name: "AssociateSourceToS3TableIntegration", NewInput: func() any { return new(AssociateSourceToS3TableIntegrationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateSourceToS3TableIntegrationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateSourceToS3TableIntegration", in)
+		}
+		return api.Result(impl.(API).AssociateSourceToS3TableIntegration(ctx, v))
+	}},
+	{Name: "CancelExportTask", NewInput: func() any { return new(CancelExportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelExportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelExportTask", in)
+		}
+		return api.Result(impl.(API).CancelExportTask(ctx, v))
+	}},
+	{Name: "CancelImportTask", NewInput: func() any { return new(CancelImportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelImportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelImportTask", in)
+		}
+		return api.Result(impl.(API).CancelImportTask(ctx, v))
+	}},
+	{Name: "CreateDelivery", NewInput: func() any { return new(CreateDeliveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDeliveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDelivery", in)
+		}
+		return api.Result(impl.(API).CreateDelivery(ctx, v))
+	}},
+	{Name: "CreateExportTask", NewInput: func() any { return new(CreateExportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateExportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateExportTask", in)
+		}
+		return api.Result(impl.(API).CreateExportTask(ctx, v))
+	}},
+	{Name: "CreateImportTask", NewInput: func() any { return new(CreateImportTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateImportTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateImportTask", in)
+		}
+		return api.Result(impl.(API).CreateImportTask(ctx, v))
+	}},
+	{Name: "CreateLogAnomalyDetector", NewInput: func() any { return new(CreateLogAnomalyDetectorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLogAnomalyDetectorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLogAnomalyDetector", in)
+		}
+		return api.Result(impl.(API).CreateLogAnomalyDetector(ctx, v))
+	}},
+	{Name: "CreateLogGroup", NewInput: func() any { return new(CreateLogGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLogGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLogGroup", in)
+		}
+		return api.Result(impl.(API).CreateLogGroup(ctx, v))
+	}},
+	{Name: "CreateLogStream", NewInput: func() any { return new(CreateLogStreamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLogStreamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLogStream", in)
+		}
+		return api.Result(impl.(API).CreateLogStream(ctx, v))
+	}},
+	{Name: "CreateLookupTable", NewInput: func() any { return new(CreateLookupTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateLookupTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateLookupTable", in)
+		}
+		return api.Result(impl.(API).CreateLookupTable(ctx, v))
+	}},
+	{Name: "CreateScheduledQuery", NewInput: func() any { return new(CreateScheduledQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateScheduledQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateScheduledQuery", in)
+		}
+		return api.Result(impl.(API).CreateScheduledQuery(ctx, v))
+	}},
+	{Name: "DeleteAccountPolicy", NewInput: func() any { return new(DeleteAccountPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccountPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccountPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteAccountPolicy(ctx, v))
+	}},
+	{Name: "DeleteDataProtectionPolicy", NewInput: func() any { return new(DeleteDataProtectionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDataProtectionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDataProtectionPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteDataProtectionPolicy(ctx, v))
+	}},
+	{Name: "DeleteDelivery", NewInput: func() any { return new(DeleteDeliveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDeliveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDelivery", in)
+		}
+		return api.Result(impl.(API).DeleteDelivery(ctx, v))
+	}},
+	{Name: "DeleteDeliveryDestination", NewInput: func() any { return new(DeleteDeliveryDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDeliveryDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDeliveryDestination", in)
+		}
+		return api.Result(impl.(API).DeleteDeliveryDestination(ctx, v))
+	}},
+	{Name: "DeleteDeliveryDestinationPolicy", NewInput: func() any { return new(DeleteDeliveryDestinationPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDeliveryDestinationPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDeliveryDestinationPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteDeliveryDestinationPolicy(ctx, v))
+	}},
+	{Name: "DeleteDeliverySource", NewInput: func() any { return new(DeleteDeliverySourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDeliverySourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDeliverySource", in)
+		}
+		return api.Result(impl.(API).DeleteDeliverySource(ctx, v))
+	}},
+	{Name: "DeleteDestination", NewInput: func() any { return new(DeleteDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDestination", in)
+		}
+		return api.Result(impl.(API).DeleteDestination(ctx, v))
+	}},
+	{Name: "DeleteIndexPolicy", NewInput: func() any { return new(DeleteIndexPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIndexPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIndexPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteIndexPolicy(ctx, v))
+	}},
+	{Name: "DeleteIntegration", NewInput: func() any { return new(DeleteIntegrationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteIntegrationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteIntegration", in)
+		}
+		return api.Result(impl.(API).DeleteIntegration(ctx, v))
+	}},
+	{Name: "DeleteLogAnomalyDetector", NewInput: func() any { return new(DeleteLogAnomalyDetectorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLogAnomalyDetectorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLogAnomalyDetector", in)
+		}
+		return api.Result(impl.(API).DeleteLogAnomalyDetector(ctx, v))
+	}},
+	{Name: "DeleteLogGroup", NewInput: func() any { return new(DeleteLogGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLogGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLogGroup", in)
+		}
+		return api.Result(impl.(API).DeleteLogGroup(ctx, v))
+	}},
+	{Name: "DeleteLogStream", NewInput: func() any { return new(DeleteLogStreamInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLogStreamInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLogStream", in)
+		}
+		return api.Result(impl.(API).DeleteLogStream(ctx, v))
+	}},
+	{Name: "DeleteLookupTable", NewInput: func() any { return new(DeleteLookupTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteLookupTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteLookupTable", in)
+		}
+		return api.Result(impl.(API).DeleteLookupTable(ctx, v))
+	}},
+	{Name: "DeleteMetricFilter", NewInput: func() any { return new(DeleteMetricFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteMetricFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteMetricFilter", in)
+		}
+		return api.Result(impl.(API).DeleteMetricFilter(ctx, v))
+	}},
+	{Name: "DeleteQueryDefinition", NewInput: func() any { return new(DeleteQueryDefinitionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteQueryDefinitionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteQueryDefinition", in)
+		}
+		return api.Result(impl.(API).DeleteQueryDefinition(ctx, v))
+	}},
+	{Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
+		}
+		return api.Result(impl.(API).DeleteResourcePolicy(ctx, v))
+	}},
+	{Name: "DeleteRetentionPolicy", NewInput: func() any { return new(DeleteRetentionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteRetentionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteRetentionPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteRetentionPolicy(ctx, v))
+	}},
+	{Name: "DeleteScheduledQuery", NewInput: func() any { return new(DeleteScheduledQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteScheduledQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteScheduledQuery", in)
+		}
+		return api.Result(impl.(API).DeleteScheduledQuery(ctx, v))
+	}},
+	{Name: "DeleteSubscriptionFilter", NewInput: func() any { return new(DeleteSubscriptionFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSubscriptionFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSubscriptionFilter", in)
+		}
+		return api.Result(impl.(API).DeleteSubscriptionFilter(ctx, v))
+	}},
+	{Name: "DeleteTransformer", NewInput: func() any { return new(DeleteTransformerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTransformerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTransformer", in)
+		}
+		return api.Result(impl.(API).DeleteTransformer(ctx, v))
+	}},
+	{Name: "DescribeAccountPolicies", NewInput: func() any { return new(DescribeAccountPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAccountPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAccountPolicies", in)
+		}
+		return api.Result(impl.(API).DescribeAccountPolicies(ctx, v))
+	}},
+	{Name: "DescribeConfigurationTemplates", NewInput: func() any { return new(DescribeConfigurationTemplatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeConfigurationTemplatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeConfigurationTemplates", in)
+		}
+		return api.Result(impl.(API).DescribeConfigurationTemplates(ctx, v))
+	}},
+	{Name: "DescribeDeliveries", NewInput: func() any { return new(DescribeDeliveriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDeliveriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDeliveries", in)
+		}
+		return api.Result(impl.(API).DescribeDeliveries(ctx, v))
+	}},
+	{Name: "DescribeDeliveryDestinations", NewInput: func() any { return new(DescribeDeliveryDestinationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDeliveryDestinationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDeliveryDestinations", in)
+		}
+		return api.Result(impl.(API).DescribeDeliveryDestinations(ctx, v))
+	}},
+	{Name: "DescribeDeliverySources", NewInput: func() any { return new(DescribeDeliverySourcesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDeliverySourcesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDeliverySources", in)
+		}
+		return api.Result(impl.(API).DescribeDeliverySources(ctx, v))
+	}},
+	{Name: "DescribeDestinations", NewInput: func() any { return new(DescribeDestinationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDestinationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDestinations", in)
+		}
+		return api.Result(impl.(API).DescribeDestinations(ctx, v))
+	}},
+	{Name: "DescribeExportTasks", NewInput: func() any { return new(DescribeExportTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeExportTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeExportTasks", in)
+		}
+		return api.Result(impl.(API).DescribeExportTasks(ctx, v))
+	}},
+	{Name: "DescribeFieldIndexes", NewInput: func() any { return new(DescribeFieldIndexesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeFieldIndexesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeFieldIndexes", in)
+		}
+		return api.Result(impl.(API).DescribeFieldIndexes(ctx, v))
+	}},
+	{Name: "DescribeImportTaskBatches", NewInput: func() any { return new(DescribeImportTaskBatchesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImportTaskBatchesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImportTaskBatches", in)
+		}
+		return api.Result(impl.(API).DescribeImportTaskBatches(ctx, v))
+	}},
+	{Name: "DescribeImportTasks", NewInput: func() any { return new(DescribeImportTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeImportTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeImportTasks", in)
+		}
+		return api.Result(impl.(API).DescribeImportTasks(ctx, v))
+	}},
+	{Name: "DescribeIndexPolicies", NewInput: func() any { return new(DescribeIndexPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeIndexPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeIndexPolicies", in)
+		}
+		return api.Result(impl.(API).DescribeIndexPolicies(ctx, v))
+	}},
+	{Name: "DescribeLogGroups", NewInput: func() any { return new(DescribeLogGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLogGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLogGroups", in)
+		}
+		return api.Result(impl.(API).DescribeLogGroups(ctx, v))
+	}},
+	{Name: "DescribeLogStreams", NewInput: func() any { return new(DescribeLogStreamsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLogStreamsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLogStreams", in)
+		}
+		return api.Result(impl.(API).DescribeLogStreams(ctx, v))
+	}},
+	{Name: "DescribeLookupTables", NewInput: func() any { return new(DescribeLookupTablesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeLookupTablesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeLookupTables", in)
+		}
+		return api.Result(impl.(API).DescribeLookupTables(ctx, v))
+	}},
+	{Name: "DescribeMetricFilters", NewInput: func() any { return new(DescribeMetricFiltersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMetricFiltersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMetricFilters", in)
+		}
+		return api.Result(impl.(API).DescribeMetricFilters(ctx, v))
+	}},
+	{Name: "DescribeQueries", NewInput: func() any { return new(DescribeQueriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeQueriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeQueries", in)
+		}
+		return api.Result(impl.(API).DescribeQueries(ctx, v))
+	}},
+	{Name: "DescribeQueryDefinitions", NewInput: func() any { return new(DescribeQueryDefinitionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeQueryDefinitionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeQueryDefinitions", in)
+		}
+		return api.Result(impl.(API).DescribeQueryDefinitions(ctx, v))
+	}},
+	{Name: "DescribeResourcePolicies", NewInput: func() any { return new(DescribeResourcePoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeResourcePoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeResourcePolicies", in)
+		}
+		return api.Result(impl.(API).DescribeResourcePolicies(ctx, v))
+	}},
+	{Name: "DescribeSubscriptionFilters", NewInput: func() any { return new(DescribeSubscriptionFiltersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSubscriptionFiltersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSubscriptionFilters", in)
+		}
+		return api.Result(impl.(API).DescribeSubscriptionFilters(ctx, v))
+	}},
+	{Name: "DisassociateKmsKey", NewInput: func() any { return new(DisassociateKmsKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateKmsKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateKmsKey", in)
+		}
+		return api.Result(impl.(API).DisassociateKmsKey(ctx, v))
+	}},
+	{Name: "DisassociateSourceFromS3TableIntegration", NewInput: func() any { return new(DisassociateSourceFromS3TableIntegrationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateSourceFromS3TableIntegrationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateSourceFromS3TableIntegration", in)
+		}
+		return api.Result(impl.(API).DisassociateSourceFromS3TableIntegration(ctx, v))
+	}},
+	{Name: "FilterLogEvents", NewInput: func() any { return new(FilterLogEventsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*FilterLogEventsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "FilterLogEvents", in)
+		}
+		return api.Result(impl.(API).FilterLogEvents(ctx, v))
+	}},
+	{Name: "GetDataProtectionPolicy", NewInput: func() any { return new(GetDataProtectionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDataProtectionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDataProtectionPolicy", in)
+		}
+		return api.Result(impl.(API).GetDataProtectionPolicy(ctx, v))
+	}},
+	{Name: "GetDelivery", NewInput: func() any { return new(GetDeliveryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDeliveryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDelivery", in)
+		}
+		return api.Result(impl.(API).GetDelivery(ctx, v))
+	}},
+	{Name: "GetDeliveryDestination", NewInput: func() any { return new(GetDeliveryDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDeliveryDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDeliveryDestination", in)
+		}
+		return api.Result(impl.(API).GetDeliveryDestination(ctx, v))
+	}},
+	{Name: "GetDeliveryDestinationPolicy", NewInput: func() any { return new(GetDeliveryDestinationPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDeliveryDestinationPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDeliveryDestinationPolicy", in)
+		}
+		return api.Result(impl.(API).GetDeliveryDestinationPolicy(ctx, v))
+	}},
+	{Name: "GetDeliverySource", NewInput: func() any { return new(GetDeliverySourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDeliverySourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDeliverySource", in)
+		}
+		return api.Result(impl.(API).GetDeliverySource(ctx, v))
+	}},
+	{Name: "GetIntegration", NewInput: func() any { return new(GetIntegrationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetIntegrationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetIntegration", in)
+		}
+		return api.Result(impl.(API).GetIntegration(ctx, v))
+	}},
+	{Name: "GetLogAnomalyDetector", NewInput: func() any { return new(GetLogAnomalyDetectorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLogAnomalyDetectorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLogAnomalyDetector", in)
+		}
+		return api.Result(impl.(API).GetLogAnomalyDetector(ctx, v))
+	}},
+	{Name: "GetLogEvents", NewInput: func() any { return new(GetLogEventsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLogEventsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLogEvents", in)
+		}
+		return api.Result(impl.(API).GetLogEvents(ctx, v))
+	}},
+	{Name: "GetLogFields", NewInput: func() any { return new(GetLogFieldsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLogFieldsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLogFields", in)
+		}
+		return api.Result(impl.(API).GetLogFields(ctx, v))
+	}},
+	{Name: "GetLogGroupFields", NewInput: func() any { return new(GetLogGroupFieldsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLogGroupFieldsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLogGroupFields", in)
+		}
+		return api.Result(impl.(API).GetLogGroupFields(ctx, v))
+	}},
+	{Name: "GetLogObject", NewInput: func() any { return new(GetLogObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLogObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLogObject", in)
+		}
+		return api.Result(impl.(API).GetLogObject(ctx, v))
+	}},
+	{Name: "GetLogRecord", NewInput: func() any { return new(GetLogRecordInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLogRecordInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLogRecord", in)
+		}
+		return api.Result(impl.(API).GetLogRecord(ctx, v))
+	}},
+	{Name: "GetLookupTable", NewInput: func() any { return new(GetLookupTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetLookupTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetLookupTable", in)
+		}
+		return api.Result(impl.(API).GetLookupTable(ctx, v))
+	}},
+	{Name: "GetQueryResults", NewInput: func() any { return new(GetQueryResultsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetQueryResultsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetQueryResults", in)
+		}
+		return api.Result(impl.(API).GetQueryResults(ctx, v))
+	}},
+	{Name: "GetScheduledQuery", NewInput: func() any { return new(GetScheduledQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetScheduledQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetScheduledQuery", in)
+		}
+		return api.Result(impl.(API).GetScheduledQuery(ctx, v))
+	}},
+	{Name: "GetScheduledQueryHistory", NewInput: func() any { return new(GetScheduledQueryHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetScheduledQueryHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetScheduledQueryHistory", in)
+		}
+		return api.Result(impl.(API).GetScheduledQueryHistory(ctx, v))
+	}},
+	{Name: "GetTransformer", NewInput: func() any { return new(GetTransformerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTransformerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTransformer", in)
+		}
+		return api.Result(impl.(API).GetTransformer(ctx, v))
+	}},
+	{Name: "ListAggregateLogGroupSummaries", NewInput: func() any { return new(ListAggregateLogGroupSummariesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAggregateLogGroupSummariesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAggregateLogGroupSummaries", in)
+		}
+		return api.Result(impl.(API).ListAggregateLogGroupSummaries(ctx, v))
+	}},
+	{Name: "ListAnomalies", NewInput: func() any { return new(ListAnomaliesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAnomaliesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAnomalies", in)
+		}
+		return api.Result(impl.(API).ListAnomalies(ctx, v))
+	}},
+	{Name: "ListIntegrations", NewInput: func() any { return new(ListIntegrationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListIntegrationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListIntegrations", in)
+		}
+		return api.Result(impl.(API).ListIntegrations(ctx, v))
+	}},
+	{Name: "ListLogAnomalyDetectors", NewInput: func() any { return new(ListLogAnomalyDetectorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListLogAnomalyDetectorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListLogAnomalyDetectors", in)
+		}
+		return api.Result(impl.(API).ListLogAnomalyDetectors(ctx, v))
+	}},
+	{Name: "ListLogGroups", NewInput: func() any { return new(ListLogGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListLogGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListLogGroups", in)
+		}
+		return api.Result(impl.(API).ListLogGroups(ctx, v))
+	}},
+	{Name: "ListLogGroupsForQuery", NewInput: func() any { return new(ListLogGroupsForQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListLogGroupsForQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListLogGroupsForQuery", in)
+		}
+		return api.Result(impl.(API).ListLogGroupsForQuery(ctx, v))
+	}},
+	{Name: "ListScheduledQueries", NewInput: func() any { return new(ListScheduledQueriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListScheduledQueriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListScheduledQueries", in)
+		}
+		return api.Result(impl.(API).ListScheduledQueries(ctx, v))
+	}},
+	{Name: "ListSourcesForS3TableIntegration", NewInput: func() any { return new(ListSourcesForS3TableIntegrationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSourcesForS3TableIntegrationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSourcesForS3TableIntegration", in)
+		}
+		return api.Result(impl.(API).ListSourcesForS3TableIntegration(ctx, v))
+	}},
+	{Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
+		}
+		return api.Result(impl.(API).ListTagsForResource(ctx, v))
+	}},
+	{Name: "ListTagsLogGroup", NewInput: func() any { return new(ListTagsLogGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsLogGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsLogGroup", in)
+		}
+		return api.Result(impl.(API).ListTagsLogGroup(ctx, v))
+	}},
+	{Name: "PutAccountPolicy", NewInput: func() any { return new(PutAccountPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAccountPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAccountPolicy", in)
+		}
+		return api.Result(impl.(API).PutAccountPolicy(ctx, v))
+	}},
+	{Name: "PutBearerTokenAuthentication", NewInput: func() any { return new(PutBearerTokenAuthenticationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBearerTokenAuthenticationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBearerTokenAuthentication", in)
+		}
+		return api.Result(impl.(API).PutBearerTokenAuthentication(ctx, v))
+	}},
+	{Name: "PutDataProtectionPolicy", NewInput: func() any { return new(PutDataProtectionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDataProtectionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDataProtectionPolicy", in)
+		}
+		return api.Result(impl.(API).PutDataProtectionPolicy(ctx, v))
+	}},
+	{Name: "PutDeliveryDestination", NewInput: func() any { return new(PutDeliveryDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDeliveryDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDeliveryDestination", in)
+		}
+		return api.Result(impl.(API).PutDeliveryDestination(ctx, v))
+	}},
+	{Name: "PutDeliveryDestinationPolicy", NewInput: func() any { return new(PutDeliveryDestinationPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDeliveryDestinationPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDeliveryDestinationPolicy", in)
+		}
+		return api.Result(impl.(API).PutDeliveryDestinationPolicy(ctx, v))
+	}},
+	{Name: "PutDeliverySource", NewInput: func() any { return new(PutDeliverySourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDeliverySourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDeliverySource", in)
+		}
+		return api.Result(impl.(API).PutDeliverySource(ctx, v))
+	}},
+	{Name: "PutDestination", NewInput: func() any { return new(PutDestinationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDestinationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDestination", in)
+		}
+		return api.Result(impl.(API).PutDestination(ctx, v))
+	}},
+	{Name: "PutDestinationPolicy", NewInput: func() any { return new(PutDestinationPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDestinationPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDestinationPolicy", in)
+		}
+		return api.Result(impl.(API).PutDestinationPolicy(ctx, v))
+	}},
+	{Name: "PutIndexPolicy", NewInput: func() any { return new(PutIndexPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutIndexPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutIndexPolicy", in)
+		}
+		return api.Result(impl.(API).PutIndexPolicy(ctx, v))
+	}},
+	{Name: "PutIntegration", NewInput: func() any { return new(PutIntegrationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutIntegrationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutIntegration", in)
+		}
+		return api.Result(impl.(API).PutIntegration(ctx, v))
+	}},
+	{Name: "PutLogEvents", NewInput: func() any { return new(PutLogEventsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutLogEventsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutLogEvents", in)
+		}
+		return api.Result(impl.(API).PutLogEvents(ctx, v))
+	}},
+	{Name: "PutLogGroupDeletionProtection", NewInput: func() any { return new(PutLogGroupDeletionProtectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutLogGroupDeletionProtectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutLogGroupDeletionProtection", in)
+		}
+		return api.Result(impl.(API).PutLogGroupDeletionProtection(ctx, v))
+	}},
+	{Name: "PutMetricFilter", NewInput: func() any { return new(PutMetricFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutMetricFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutMetricFilter", in)
+		}
+		return api.Result(impl.(API).PutMetricFilter(ctx, v))
+	}},
+	{Name: "PutQueryDefinition", NewInput: func() any { return new(PutQueryDefinitionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutQueryDefinitionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutQueryDefinition", in)
+		}
+		return api.Result(impl.(API).PutQueryDefinition(ctx, v))
+	}},
+	{Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
+		}
+		return api.Result(impl.(API).PutResourcePolicy(ctx, v))
+	}},
+	{Name: "PutRetentionPolicy", NewInput: func() any { return new(PutRetentionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutRetentionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutRetentionPolicy", in)
+		}
+		return api.Result(impl.(API).PutRetentionPolicy(ctx, v))
+	}},
+	{Name: "PutSubscriptionFilter", NewInput: func() any { return new(PutSubscriptionFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutSubscriptionFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutSubscriptionFilter", in)
+		}
+		return api.Result(impl.(API).PutSubscriptionFilter(ctx, v))
+	}},
+	{Name: "PutTransformer", NewInput: func() any { return new(PutTransformerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutTransformerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutTransformer", in)
+		}
+		return api.Result(impl.(API).PutTransformer(ctx, v))
+	}},
+	{Name: "StartLiveTail", NewInput: func() any { return new(StartLiveTailInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartLiveTailInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartLiveTail", in)
+		}
+		return api.Result(impl.(API).StartLiveTail(ctx, v))
+	}},
+	{Name: "StartQuery", NewInput: func() any { return new(StartQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartQuery", in)
+		}
+		return api.Result(impl.(API).StartQuery(ctx, v))
+	}},
+	{Name: "StopQuery", NewInput: func() any { return new(StopQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopQuery", in)
+		}
+		return api.Result(impl.(API).StopQuery(ctx, v))
+	}},
+	{Name: "TagLogGroup", NewInput: func() any { return new(TagLogGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagLogGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagLogGroup", in)
+		}
+		return api.Result(impl.(API).TagLogGroup(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "TestMetricFilter", NewInput: func() any { return new(TestMetricFilterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TestMetricFilterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TestMetricFilter", in)
+		}
+		return api.Result(impl.(API).TestMetricFilter(ctx, v))
+	}},
+	{Name: "TestTransformer", NewInput: func() any { return new(TestTransformerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TestTransformerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TestTransformer", in)
+		}
+		return api.Result(impl.(API).TestTransformer(ctx, v))
+	}},
+	{Name: "UntagLogGroup", NewInput: func() any { return new(UntagLogGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagLogGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagLogGroup", in)
+		}
+		return api.Result(impl.(API).UntagLogGroup(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+	{Name: "UpdateAnomaly", NewInput: func() any { return new(UpdateAnomalyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAnomalyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAnomaly", in)
+		}
+		return api.Result(impl.(API).UpdateAnomaly(ctx, v))
+	}},
+	{Name: "UpdateDeliveryConfiguration", NewInput: func() any { return new(UpdateDeliveryConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateDeliveryConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateDeliveryConfiguration", in)
+		}
+		return api.Result(impl.(API).UpdateDeliveryConfiguration(ctx, v))
+	}},
+	{Name: "UpdateLogAnomalyDetector", NewInput: func() any { return new(UpdateLogAnomalyDetectorInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateLogAnomalyDetectorInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateLogAnomalyDetector", in)
+		}
+		return api.Result(impl.(API).UpdateLogAnomalyDetector(ctx, v))
+	}},
+	{Name: "UpdateLookupTable", NewInput: func() any { return new(UpdateLookupTableInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateLookupTableInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateLookupTable", in)
+		}
+		return api.Result(impl.(API).UpdateLookupTable(ctx, v))
+	}},
+	{Name: "UpdateScheduledQuery", NewInput: func() any { return new(UpdateScheduledQueryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateScheduledQueryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateScheduledQuery", in)
+		}
+		return api.Result(impl.(API).UpdateScheduledQuery(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AssociateKmsKey": {Name: "AssociateKmsKey", NewInput: func() any { return new(AssociateKmsKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateKmsKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateKmsKey", in)
-			}
-			return api.Result(impl.AssociateKmsKey(ctx, v))
-		}},
-		"AssociateSourceToS3TableIntegration": {Name: "AssociateSourceToS3TableIntegration", NewInput: func() any { return new(AssociateSourceToS3TableIntegrationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateSourceToS3TableIntegrationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateSourceToS3TableIntegration", in)
-			}
-			return api.Result(impl.AssociateSourceToS3TableIntegration(ctx, v))
-		}},
-		"CancelExportTask": {Name: "CancelExportTask", NewInput: func() any { return new(CancelExportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelExportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelExportTask", in)
-			}
-			return api.Result(impl.CancelExportTask(ctx, v))
-		}},
-		"CancelImportTask": {Name: "CancelImportTask", NewInput: func() any { return new(CancelImportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelImportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelImportTask", in)
-			}
-			return api.Result(impl.CancelImportTask(ctx, v))
-		}},
-		"CreateDelivery": {Name: "CreateDelivery", NewInput: func() any { return new(CreateDeliveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDeliveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDelivery", in)
-			}
-			return api.Result(impl.CreateDelivery(ctx, v))
-		}},
-		"CreateExportTask": {Name: "CreateExportTask", NewInput: func() any { return new(CreateExportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateExportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateExportTask", in)
-			}
-			return api.Result(impl.CreateExportTask(ctx, v))
-		}},
-		"CreateImportTask": {Name: "CreateImportTask", NewInput: func() any { return new(CreateImportTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateImportTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateImportTask", in)
-			}
-			return api.Result(impl.CreateImportTask(ctx, v))
-		}},
-		"CreateLogAnomalyDetector": {Name: "CreateLogAnomalyDetector", NewInput: func() any { return new(CreateLogAnomalyDetectorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLogAnomalyDetectorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLogAnomalyDetector", in)
-			}
-			return api.Result(impl.CreateLogAnomalyDetector(ctx, v))
-		}},
-		"CreateLogGroup": {Name: "CreateLogGroup", NewInput: func() any { return new(CreateLogGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLogGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLogGroup", in)
-			}
-			return api.Result(impl.CreateLogGroup(ctx, v))
-		}},
-		"CreateLogStream": {Name: "CreateLogStream", NewInput: func() any { return new(CreateLogStreamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLogStreamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLogStream", in)
-			}
-			return api.Result(impl.CreateLogStream(ctx, v))
-		}},
-		"CreateLookupTable": {Name: "CreateLookupTable", NewInput: func() any { return new(CreateLookupTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateLookupTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateLookupTable", in)
-			}
-			return api.Result(impl.CreateLookupTable(ctx, v))
-		}},
-		"CreateScheduledQuery": {Name: "CreateScheduledQuery", NewInput: func() any { return new(CreateScheduledQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateScheduledQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateScheduledQuery", in)
-			}
-			return api.Result(impl.CreateScheduledQuery(ctx, v))
-		}},
-		"DeleteAccountPolicy": {Name: "DeleteAccountPolicy", NewInput: func() any { return new(DeleteAccountPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccountPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccountPolicy", in)
-			}
-			return api.Result(impl.DeleteAccountPolicy(ctx, v))
-		}},
-		"DeleteDataProtectionPolicy": {Name: "DeleteDataProtectionPolicy", NewInput: func() any { return new(DeleteDataProtectionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDataProtectionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDataProtectionPolicy", in)
-			}
-			return api.Result(impl.DeleteDataProtectionPolicy(ctx, v))
-		}},
-		"DeleteDelivery": {Name: "DeleteDelivery", NewInput: func() any { return new(DeleteDeliveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDeliveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDelivery", in)
-			}
-			return api.Result(impl.DeleteDelivery(ctx, v))
-		}},
-		"DeleteDeliveryDestination": {Name: "DeleteDeliveryDestination", NewInput: func() any { return new(DeleteDeliveryDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDeliveryDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDeliveryDestination", in)
-			}
-			return api.Result(impl.DeleteDeliveryDestination(ctx, v))
-		}},
-		"DeleteDeliveryDestinationPolicy": {Name: "DeleteDeliveryDestinationPolicy", NewInput: func() any { return new(DeleteDeliveryDestinationPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDeliveryDestinationPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDeliveryDestinationPolicy", in)
-			}
-			return api.Result(impl.DeleteDeliveryDestinationPolicy(ctx, v))
-		}},
-		"DeleteDeliverySource": {Name: "DeleteDeliverySource", NewInput: func() any { return new(DeleteDeliverySourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDeliverySourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDeliverySource", in)
-			}
-			return api.Result(impl.DeleteDeliverySource(ctx, v))
-		}},
-		"DeleteDestination": {Name: "DeleteDestination", NewInput: func() any { return new(DeleteDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDestination", in)
-			}
-			return api.Result(impl.DeleteDestination(ctx, v))
-		}},
-		"DeleteIndexPolicy": {Name: "DeleteIndexPolicy", NewInput: func() any { return new(DeleteIndexPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIndexPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIndexPolicy", in)
-			}
-			return api.Result(impl.DeleteIndexPolicy(ctx, v))
-		}},
-		"DeleteIntegration": {Name: "DeleteIntegration", NewInput: func() any { return new(DeleteIntegrationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteIntegrationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteIntegration", in)
-			}
-			return api.Result(impl.DeleteIntegration(ctx, v))
-		}},
-		"DeleteLogAnomalyDetector": {Name: "DeleteLogAnomalyDetector", NewInput: func() any { return new(DeleteLogAnomalyDetectorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLogAnomalyDetectorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLogAnomalyDetector", in)
-			}
-			return api.Result(impl.DeleteLogAnomalyDetector(ctx, v))
-		}},
-		"DeleteLogGroup": {Name: "DeleteLogGroup", NewInput: func() any { return new(DeleteLogGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLogGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLogGroup", in)
-			}
-			return api.Result(impl.DeleteLogGroup(ctx, v))
-		}},
-		"DeleteLogStream": {Name: "DeleteLogStream", NewInput: func() any { return new(DeleteLogStreamInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLogStreamInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLogStream", in)
-			}
-			return api.Result(impl.DeleteLogStream(ctx, v))
-		}},
-		"DeleteLookupTable": {Name: "DeleteLookupTable", NewInput: func() any { return new(DeleteLookupTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteLookupTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteLookupTable", in)
-			}
-			return api.Result(impl.DeleteLookupTable(ctx, v))
-		}},
-		"DeleteMetricFilter": {Name: "DeleteMetricFilter", NewInput: func() any { return new(DeleteMetricFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteMetricFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteMetricFilter", in)
-			}
-			return api.Result(impl.DeleteMetricFilter(ctx, v))
-		}},
-		"DeleteQueryDefinition": {Name: "DeleteQueryDefinition", NewInput: func() any { return new(DeleteQueryDefinitionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteQueryDefinitionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteQueryDefinition", in)
-			}
-			return api.Result(impl.DeleteQueryDefinition(ctx, v))
-		}},
-		"DeleteResourcePolicy": {Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
-			}
-			return api.Result(impl.DeleteResourcePolicy(ctx, v))
-		}},
-		"DeleteRetentionPolicy": {Name: "DeleteRetentionPolicy", NewInput: func() any { return new(DeleteRetentionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteRetentionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteRetentionPolicy", in)
-			}
-			return api.Result(impl.DeleteRetentionPolicy(ctx, v))
-		}},
-		"DeleteScheduledQuery": {Name: "DeleteScheduledQuery", NewInput: func() any { return new(DeleteScheduledQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteScheduledQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteScheduledQuery", in)
-			}
-			return api.Result(impl.DeleteScheduledQuery(ctx, v))
-		}},
-		"DeleteSubscriptionFilter": {Name: "DeleteSubscriptionFilter", NewInput: func() any { return new(DeleteSubscriptionFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSubscriptionFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSubscriptionFilter", in)
-			}
-			return api.Result(impl.DeleteSubscriptionFilter(ctx, v))
-		}},
-		"DeleteTransformer": {Name: "DeleteTransformer", NewInput: func() any { return new(DeleteTransformerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTransformerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTransformer", in)
-			}
-			return api.Result(impl.DeleteTransformer(ctx, v))
-		}},
-		"DescribeAccountPolicies": {Name: "DescribeAccountPolicies", NewInput: func() any { return new(DescribeAccountPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAccountPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAccountPolicies", in)
-			}
-			return api.Result(impl.DescribeAccountPolicies(ctx, v))
-		}},
-		"DescribeConfigurationTemplates": {Name: "DescribeConfigurationTemplates", NewInput: func() any { return new(DescribeConfigurationTemplatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeConfigurationTemplatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeConfigurationTemplates", in)
-			}
-			return api.Result(impl.DescribeConfigurationTemplates(ctx, v))
-		}},
-		"DescribeDeliveries": {Name: "DescribeDeliveries", NewInput: func() any { return new(DescribeDeliveriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDeliveriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDeliveries", in)
-			}
-			return api.Result(impl.DescribeDeliveries(ctx, v))
-		}},
-		"DescribeDeliveryDestinations": {Name: "DescribeDeliveryDestinations", NewInput: func() any { return new(DescribeDeliveryDestinationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDeliveryDestinationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDeliveryDestinations", in)
-			}
-			return api.Result(impl.DescribeDeliveryDestinations(ctx, v))
-		}},
-		"DescribeDeliverySources": {Name: "DescribeDeliverySources", NewInput: func() any { return new(DescribeDeliverySourcesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDeliverySourcesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDeliverySources", in)
-			}
-			return api.Result(impl.DescribeDeliverySources(ctx, v))
-		}},
-		"DescribeDestinations": {Name: "DescribeDestinations", NewInput: func() any { return new(DescribeDestinationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDestinationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDestinations", in)
-			}
-			return api.Result(impl.DescribeDestinations(ctx, v))
-		}},
-		"DescribeExportTasks": {Name: "DescribeExportTasks", NewInput: func() any { return new(DescribeExportTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeExportTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeExportTasks", in)
-			}
-			return api.Result(impl.DescribeExportTasks(ctx, v))
-		}},
-		"DescribeFieldIndexes": {Name: "DescribeFieldIndexes", NewInput: func() any { return new(DescribeFieldIndexesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeFieldIndexesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeFieldIndexes", in)
-			}
-			return api.Result(impl.DescribeFieldIndexes(ctx, v))
-		}},
-		"DescribeImportTaskBatches": {Name: "DescribeImportTaskBatches", NewInput: func() any { return new(DescribeImportTaskBatchesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImportTaskBatchesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImportTaskBatches", in)
-			}
-			return api.Result(impl.DescribeImportTaskBatches(ctx, v))
-		}},
-		"DescribeImportTasks": {Name: "DescribeImportTasks", NewInput: func() any { return new(DescribeImportTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeImportTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeImportTasks", in)
-			}
-			return api.Result(impl.DescribeImportTasks(ctx, v))
-		}},
-		"DescribeIndexPolicies": {Name: "DescribeIndexPolicies", NewInput: func() any { return new(DescribeIndexPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeIndexPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeIndexPolicies", in)
-			}
-			return api.Result(impl.DescribeIndexPolicies(ctx, v))
-		}},
-		"DescribeLogGroups": {Name: "DescribeLogGroups", NewInput: func() any { return new(DescribeLogGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLogGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLogGroups", in)
-			}
-			return api.Result(impl.DescribeLogGroups(ctx, v))
-		}},
-		"DescribeLogStreams": {Name: "DescribeLogStreams", NewInput: func() any { return new(DescribeLogStreamsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLogStreamsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLogStreams", in)
-			}
-			return api.Result(impl.DescribeLogStreams(ctx, v))
-		}},
-		"DescribeLookupTables": {Name: "DescribeLookupTables", NewInput: func() any { return new(DescribeLookupTablesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeLookupTablesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeLookupTables", in)
-			}
-			return api.Result(impl.DescribeLookupTables(ctx, v))
-		}},
-		"DescribeMetricFilters": {Name: "DescribeMetricFilters", NewInput: func() any { return new(DescribeMetricFiltersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMetricFiltersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMetricFilters", in)
-			}
-			return api.Result(impl.DescribeMetricFilters(ctx, v))
-		}},
-		"DescribeQueries": {Name: "DescribeQueries", NewInput: func() any { return new(DescribeQueriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeQueriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeQueries", in)
-			}
-			return api.Result(impl.DescribeQueries(ctx, v))
-		}},
-		"DescribeQueryDefinitions": {Name: "DescribeQueryDefinitions", NewInput: func() any { return new(DescribeQueryDefinitionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeQueryDefinitionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeQueryDefinitions", in)
-			}
-			return api.Result(impl.DescribeQueryDefinitions(ctx, v))
-		}},
-		"DescribeResourcePolicies": {Name: "DescribeResourcePolicies", NewInput: func() any { return new(DescribeResourcePoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeResourcePoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeResourcePolicies", in)
-			}
-			return api.Result(impl.DescribeResourcePolicies(ctx, v))
-		}},
-		"DescribeSubscriptionFilters": {Name: "DescribeSubscriptionFilters", NewInput: func() any { return new(DescribeSubscriptionFiltersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSubscriptionFiltersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSubscriptionFilters", in)
-			}
-			return api.Result(impl.DescribeSubscriptionFilters(ctx, v))
-		}},
-		"DisassociateKmsKey": {Name: "DisassociateKmsKey", NewInput: func() any { return new(DisassociateKmsKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateKmsKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateKmsKey", in)
-			}
-			return api.Result(impl.DisassociateKmsKey(ctx, v))
-		}},
-		"DisassociateSourceFromS3TableIntegration": {Name: "DisassociateSourceFromS3TableIntegration", NewInput: func() any { return new(DisassociateSourceFromS3TableIntegrationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateSourceFromS3TableIntegrationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateSourceFromS3TableIntegration", in)
-			}
-			return api.Result(impl.DisassociateSourceFromS3TableIntegration(ctx, v))
-		}},
-		"FilterLogEvents": {Name: "FilterLogEvents", NewInput: func() any { return new(FilterLogEventsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*FilterLogEventsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "FilterLogEvents", in)
-			}
-			return api.Result(impl.FilterLogEvents(ctx, v))
-		}},
-		"GetDataProtectionPolicy": {Name: "GetDataProtectionPolicy", NewInput: func() any { return new(GetDataProtectionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDataProtectionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDataProtectionPolicy", in)
-			}
-			return api.Result(impl.GetDataProtectionPolicy(ctx, v))
-		}},
-		"GetDelivery": {Name: "GetDelivery", NewInput: func() any { return new(GetDeliveryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDeliveryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDelivery", in)
-			}
-			return api.Result(impl.GetDelivery(ctx, v))
-		}},
-		"GetDeliveryDestination": {Name: "GetDeliveryDestination", NewInput: func() any { return new(GetDeliveryDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDeliveryDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDeliveryDestination", in)
-			}
-			return api.Result(impl.GetDeliveryDestination(ctx, v))
-		}},
-		"GetDeliveryDestinationPolicy": {Name: "GetDeliveryDestinationPolicy", NewInput: func() any { return new(GetDeliveryDestinationPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDeliveryDestinationPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDeliveryDestinationPolicy", in)
-			}
-			return api.Result(impl.GetDeliveryDestinationPolicy(ctx, v))
-		}},
-		"GetDeliverySource": {Name: "GetDeliverySource", NewInput: func() any { return new(GetDeliverySourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDeliverySourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDeliverySource", in)
-			}
-			return api.Result(impl.GetDeliverySource(ctx, v))
-		}},
-		"GetIntegration": {Name: "GetIntegration", NewInput: func() any { return new(GetIntegrationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetIntegrationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetIntegration", in)
-			}
-			return api.Result(impl.GetIntegration(ctx, v))
-		}},
-		"GetLogAnomalyDetector": {Name: "GetLogAnomalyDetector", NewInput: func() any { return new(GetLogAnomalyDetectorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLogAnomalyDetectorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLogAnomalyDetector", in)
-			}
-			return api.Result(impl.GetLogAnomalyDetector(ctx, v))
-		}},
-		"GetLogEvents": {Name: "GetLogEvents", NewInput: func() any { return new(GetLogEventsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLogEventsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLogEvents", in)
-			}
-			return api.Result(impl.GetLogEvents(ctx, v))
-		}},
-		"GetLogFields": {Name: "GetLogFields", NewInput: func() any { return new(GetLogFieldsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLogFieldsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLogFields", in)
-			}
-			return api.Result(impl.GetLogFields(ctx, v))
-		}},
-		"GetLogGroupFields": {Name: "GetLogGroupFields", NewInput: func() any { return new(GetLogGroupFieldsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLogGroupFieldsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLogGroupFields", in)
-			}
-			return api.Result(impl.GetLogGroupFields(ctx, v))
-		}},
-		"GetLogObject": {Name: "GetLogObject", NewInput: func() any { return new(GetLogObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLogObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLogObject", in)
-			}
-			return api.Result(impl.GetLogObject(ctx, v))
-		}},
-		"GetLogRecord": {Name: "GetLogRecord", NewInput: func() any { return new(GetLogRecordInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLogRecordInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLogRecord", in)
-			}
-			return api.Result(impl.GetLogRecord(ctx, v))
-		}},
-		"GetLookupTable": {Name: "GetLookupTable", NewInput: func() any { return new(GetLookupTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetLookupTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetLookupTable", in)
-			}
-			return api.Result(impl.GetLookupTable(ctx, v))
-		}},
-		"GetQueryResults": {Name: "GetQueryResults", NewInput: func() any { return new(GetQueryResultsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetQueryResultsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetQueryResults", in)
-			}
-			return api.Result(impl.GetQueryResults(ctx, v))
-		}},
-		"GetScheduledQuery": {Name: "GetScheduledQuery", NewInput: func() any { return new(GetScheduledQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetScheduledQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetScheduledQuery", in)
-			}
-			return api.Result(impl.GetScheduledQuery(ctx, v))
-		}},
-		"GetScheduledQueryHistory": {Name: "GetScheduledQueryHistory", NewInput: func() any { return new(GetScheduledQueryHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetScheduledQueryHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetScheduledQueryHistory", in)
-			}
-			return api.Result(impl.GetScheduledQueryHistory(ctx, v))
-		}},
-		"GetTransformer": {Name: "GetTransformer", NewInput: func() any { return new(GetTransformerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTransformerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTransformer", in)
-			}
-			return api.Result(impl.GetTransformer(ctx, v))
-		}},
-		"ListAggregateLogGroupSummaries": {Name: "ListAggregateLogGroupSummaries", NewInput: func() any { return new(ListAggregateLogGroupSummariesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAggregateLogGroupSummariesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAggregateLogGroupSummaries", in)
-			}
-			return api.Result(impl.ListAggregateLogGroupSummaries(ctx, v))
-		}},
-		"ListAnomalies": {Name: "ListAnomalies", NewInput: func() any { return new(ListAnomaliesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAnomaliesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAnomalies", in)
-			}
-			return api.Result(impl.ListAnomalies(ctx, v))
-		}},
-		"ListIntegrations": {Name: "ListIntegrations", NewInput: func() any { return new(ListIntegrationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListIntegrationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListIntegrations", in)
-			}
-			return api.Result(impl.ListIntegrations(ctx, v))
-		}},
-		"ListLogAnomalyDetectors": {Name: "ListLogAnomalyDetectors", NewInput: func() any { return new(ListLogAnomalyDetectorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListLogAnomalyDetectorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListLogAnomalyDetectors", in)
-			}
-			return api.Result(impl.ListLogAnomalyDetectors(ctx, v))
-		}},
-		"ListLogGroups": {Name: "ListLogGroups", NewInput: func() any { return new(ListLogGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListLogGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListLogGroups", in)
-			}
-			return api.Result(impl.ListLogGroups(ctx, v))
-		}},
-		"ListLogGroupsForQuery": {Name: "ListLogGroupsForQuery", NewInput: func() any { return new(ListLogGroupsForQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListLogGroupsForQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListLogGroupsForQuery", in)
-			}
-			return api.Result(impl.ListLogGroupsForQuery(ctx, v))
-		}},
-		"ListScheduledQueries": {Name: "ListScheduledQueries", NewInput: func() any { return new(ListScheduledQueriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListScheduledQueriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListScheduledQueries", in)
-			}
-			return api.Result(impl.ListScheduledQueries(ctx, v))
-		}},
-		"ListSourcesForS3TableIntegration": {Name: "ListSourcesForS3TableIntegration", NewInput: func() any { return new(ListSourcesForS3TableIntegrationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSourcesForS3TableIntegrationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSourcesForS3TableIntegration", in)
-			}
-			return api.Result(impl.ListSourcesForS3TableIntegration(ctx, v))
-		}},
-		"ListTagsForResource": {Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
-			}
-			return api.Result(impl.ListTagsForResource(ctx, v))
-		}},
-		"ListTagsLogGroup": {Name: "ListTagsLogGroup", NewInput: func() any { return new(ListTagsLogGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsLogGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsLogGroup", in)
-			}
-			return api.Result(impl.ListTagsLogGroup(ctx, v))
-		}},
-		"PutAccountPolicy": {Name: "PutAccountPolicy", NewInput: func() any { return new(PutAccountPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAccountPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAccountPolicy", in)
-			}
-			return api.Result(impl.PutAccountPolicy(ctx, v))
-		}},
-		"PutBearerTokenAuthentication": {Name: "PutBearerTokenAuthentication", NewInput: func() any { return new(PutBearerTokenAuthenticationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBearerTokenAuthenticationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBearerTokenAuthentication", in)
-			}
-			return api.Result(impl.PutBearerTokenAuthentication(ctx, v))
-		}},
-		"PutDataProtectionPolicy": {Name: "PutDataProtectionPolicy", NewInput: func() any { return new(PutDataProtectionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDataProtectionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDataProtectionPolicy", in)
-			}
-			return api.Result(impl.PutDataProtectionPolicy(ctx, v))
-		}},
-		"PutDeliveryDestination": {Name: "PutDeliveryDestination", NewInput: func() any { return new(PutDeliveryDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDeliveryDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDeliveryDestination", in)
-			}
-			return api.Result(impl.PutDeliveryDestination(ctx, v))
-		}},
-		"PutDeliveryDestinationPolicy": {Name: "PutDeliveryDestinationPolicy", NewInput: func() any { return new(PutDeliveryDestinationPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDeliveryDestinationPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDeliveryDestinationPolicy", in)
-			}
-			return api.Result(impl.PutDeliveryDestinationPolicy(ctx, v))
-		}},
-		"PutDeliverySource": {Name: "PutDeliverySource", NewInput: func() any { return new(PutDeliverySourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDeliverySourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDeliverySource", in)
-			}
-			return api.Result(impl.PutDeliverySource(ctx, v))
-		}},
-		"PutDestination": {Name: "PutDestination", NewInput: func() any { return new(PutDestinationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDestinationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDestination", in)
-			}
-			return api.Result(impl.PutDestination(ctx, v))
-		}},
-		"PutDestinationPolicy": {Name: "PutDestinationPolicy", NewInput: func() any { return new(PutDestinationPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDestinationPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDestinationPolicy", in)
-			}
-			return api.Result(impl.PutDestinationPolicy(ctx, v))
-		}},
-		"PutIndexPolicy": {Name: "PutIndexPolicy", NewInput: func() any { return new(PutIndexPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutIndexPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutIndexPolicy", in)
-			}
-			return api.Result(impl.PutIndexPolicy(ctx, v))
-		}},
-		"PutIntegration": {Name: "PutIntegration", NewInput: func() any { return new(PutIntegrationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutIntegrationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutIntegration", in)
-			}
-			return api.Result(impl.PutIntegration(ctx, v))
-		}},
-		"PutLogEvents": {Name: "PutLogEvents", NewInput: func() any { return new(PutLogEventsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutLogEventsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutLogEvents", in)
-			}
-			return api.Result(impl.PutLogEvents(ctx, v))
-		}},
-		"PutLogGroupDeletionProtection": {Name: "PutLogGroupDeletionProtection", NewInput: func() any { return new(PutLogGroupDeletionProtectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutLogGroupDeletionProtectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutLogGroupDeletionProtection", in)
-			}
-			return api.Result(impl.PutLogGroupDeletionProtection(ctx, v))
-		}},
-		"PutMetricFilter": {Name: "PutMetricFilter", NewInput: func() any { return new(PutMetricFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutMetricFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutMetricFilter", in)
-			}
-			return api.Result(impl.PutMetricFilter(ctx, v))
-		}},
-		"PutQueryDefinition": {Name: "PutQueryDefinition", NewInput: func() any { return new(PutQueryDefinitionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutQueryDefinitionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutQueryDefinition", in)
-			}
-			return api.Result(impl.PutQueryDefinition(ctx, v))
-		}},
-		"PutResourcePolicy": {Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
-			}
-			return api.Result(impl.PutResourcePolicy(ctx, v))
-		}},
-		"PutRetentionPolicy": {Name: "PutRetentionPolicy", NewInput: func() any { return new(PutRetentionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutRetentionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutRetentionPolicy", in)
-			}
-			return api.Result(impl.PutRetentionPolicy(ctx, v))
-		}},
-		"PutSubscriptionFilter": {Name: "PutSubscriptionFilter", NewInput: func() any { return new(PutSubscriptionFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutSubscriptionFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutSubscriptionFilter", in)
-			}
-			return api.Result(impl.PutSubscriptionFilter(ctx, v))
-		}},
-		"PutTransformer": {Name: "PutTransformer", NewInput: func() any { return new(PutTransformerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutTransformerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutTransformer", in)
-			}
-			return api.Result(impl.PutTransformer(ctx, v))
-		}},
-		"StartLiveTail": {Name: "StartLiveTail", NewInput: func() any { return new(StartLiveTailInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartLiveTailInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartLiveTail", in)
-			}
-			return api.Result(impl.StartLiveTail(ctx, v))
-		}},
-		"StartQuery": {Name: "StartQuery", NewInput: func() any { return new(StartQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartQuery", in)
-			}
-			return api.Result(impl.StartQuery(ctx, v))
-		}},
-		"StopQuery": {Name: "StopQuery", NewInput: func() any { return new(StopQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopQuery", in)
-			}
-			return api.Result(impl.StopQuery(ctx, v))
-		}},
-		"TagLogGroup": {Name: "TagLogGroup", NewInput: func() any { return new(TagLogGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagLogGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagLogGroup", in)
-			}
-			return api.Result(impl.TagLogGroup(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"TestMetricFilter": {Name: "TestMetricFilter", NewInput: func() any { return new(TestMetricFilterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TestMetricFilterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TestMetricFilter", in)
-			}
-			return api.Result(impl.TestMetricFilter(ctx, v))
-		}},
-		"TestTransformer": {Name: "TestTransformer", NewInput: func() any { return new(TestTransformerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TestTransformerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TestTransformer", in)
-			}
-			return api.Result(impl.TestTransformer(ctx, v))
-		}},
-		"UntagLogGroup": {Name: "UntagLogGroup", NewInput: func() any { return new(UntagLogGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagLogGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagLogGroup", in)
-			}
-			return api.Result(impl.UntagLogGroup(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-		"UpdateAnomaly": {Name: "UpdateAnomaly", NewInput: func() any { return new(UpdateAnomalyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAnomalyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAnomaly", in)
-			}
-			return api.Result(impl.UpdateAnomaly(ctx, v))
-		}},
-		"UpdateDeliveryConfiguration": {Name: "UpdateDeliveryConfiguration", NewInput: func() any { return new(UpdateDeliveryConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateDeliveryConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateDeliveryConfiguration", in)
-			}
-			return api.Result(impl.UpdateDeliveryConfiguration(ctx, v))
-		}},
-		"UpdateLogAnomalyDetector": {Name: "UpdateLogAnomalyDetector", NewInput: func() any { return new(UpdateLogAnomalyDetectorInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateLogAnomalyDetectorInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateLogAnomalyDetector", in)
-			}
-			return api.Result(impl.UpdateLogAnomalyDetector(ctx, v))
-		}},
-		"UpdateLookupTable": {Name: "UpdateLookupTable", NewInput: func() any { return new(UpdateLookupTableInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateLookupTableInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateLookupTable", in)
-			}
-			return api.Result(impl.UpdateLookupTable(ctx, v))
-		}},
-		"UpdateScheduledQuery": {Name: "UpdateScheduledQuery", NewInput: func() any { return new(UpdateScheduledQueryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateScheduledQueryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateScheduledQuery", in)
-			}
-			return api.Result(impl.UpdateScheduledQuery(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

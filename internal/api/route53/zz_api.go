@@ -550,505 +550,509 @@ func (Unimplemented) UpdateTrafficPolicyInstance(context.Context, *UpdateTraffic
 	return nil, awserr.NotImplemented(ServiceID, "UpdateTrafficPolicyInstance")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "ActivateKeySigningKey", NewInput: func() any { return new(ActivateKeySigningKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ActivateKeySigningKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ActivateKeySigningKey", in)
+		}
+		return api.Result(impl.(API).ActivateKeySigningKey(ctx, v))
+	}},
+	{Name: "AssociateVPCWithHostedZone", NewInput: func() any { return new(AssociateVPCWithHostedZoneInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateVPCWithHostedZoneInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateVPCWithHostedZone", in)
+		}
+		return api.Result(impl.(API).AssociateVPCWithHostedZone(ctx, v))
+	}},
+	{Name: "ChangeCidrCollection", NewInput: func() any { return new(ChangeCidrCollectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ChangeCidrCollectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ChangeCidrCollection", in)
+		}
+		return api.Result(impl.(API).ChangeCidrCollection(ctx, v))
+	}},
+	{Name: "ChangeResourceRecordSets", NewInput: func() any { return new(ChangeResourceRecordSetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ChangeResourceRecordSetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ChangeResourceRecordSets", in)
+		}
+		return api.Result(impl.(API).ChangeResourceRecordSets(ctx, v))
+	}},
+	{Name: "ChangeTagsForResource", NewInput: func() any { return new(ChangeTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ChangeTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ChangeTagsForResource", in)
+		}
+		return api.Result(impl.(API).ChangeTagsForResource(ctx, v))
+	}},
+	{Name: "CreateCidrCollection", NewInput: func() any { return new(CreateCidrCollectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateCidrCollectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateCidrCollection", in)
+		}
+		return api.Result(impl.(API).CreateCidrCollection(ctx, v))
+	}},
+	{Name: "CreateHealthCheck", NewInput: func() any { return new(CreateHealthCheckInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateHealthCheckInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateHealthCheck", in)
+		}
+		return api.Result(impl.(API).CreateHealthCheck(ctx, v))
+	}},
+	{Name: "CreateHostedZone", NewInput: func() any { return new(CreateHostedZoneInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateHostedZoneInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateHostedZone", in)
+		}
+		return api.Result(impl.(API).CreateHostedZone(ctx, v))
+	}},
+	{Name: "CreateKeySigningKey", NewInput: func() any { return new(CreateKeySigningKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateKeySigningKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateKeySigningKey", in)
+		}
+		return api.Result(impl.(API).CreateKeySigningKey(ctx, v))
+	}},
+	{Name: "CreateQueryLoggingConfig", NewInput: func() any { return new(CreateQueryLoggingConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateQueryLoggingConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateQueryLoggingConfig", in)
+		}
+		return api.Result(impl.(API).CreateQueryLoggingConfig(ctx, v))
+	}},
+	{Name: "CreateReusableDelegationSet", NewInput: func() any { return new(CreateReusableDelegationSetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateReusableDelegationSetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateReusableDelegationSet", in)
+		}
+		return api.Result(impl.(API).CreateReusableDelegationSet(ctx, v))
+	}},
+	{Name: "CreateTrafficPolicy", NewInput: func() any { return new(CreateTrafficPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficPolicy", in)
+		}
+		return api.Result(impl.(API).CreateTrafficPolicy(ctx, v))
+	}},
+	{Name: "CreateTrafficPolicyInstance", NewInput: func() any { return new(CreateTrafficPolicyInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficPolicyInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficPolicyInstance", in)
+		}
+		return api.Result(impl.(API).CreateTrafficPolicyInstance(ctx, v))
+	}},
+	{Name: "CreateTrafficPolicyVersion", NewInput: func() any { return new(CreateTrafficPolicyVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTrafficPolicyVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTrafficPolicyVersion", in)
+		}
+		return api.Result(impl.(API).CreateTrafficPolicyVersion(ctx, v))
+	}},
+	{Name: "CreateVPCAssociationAuthorization", NewInput: func() any { return new(CreateVPCAssociationAuthorizationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateVPCAssociationAuthorizationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateVPCAssociationAuthorization", in)
+		}
+		return api.Result(impl.(API).CreateVPCAssociationAuthorization(ctx, v))
+	}},
+	{Name: "DeactivateKeySigningKey", NewInput: func() any { return new(DeactivateKeySigningKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeactivateKeySigningKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeactivateKeySigningKey", in)
+		}
+		return api.Result(impl.(API).DeactivateKeySigningKey(ctx, v))
+	}},
+	{Name: "DeleteCidrCollection", NewInput: func() any { return new(DeleteCidrCollectionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteCidrCollectionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteCidrCollection", in)
+		}
+		return api.Result(impl.(API).DeleteCidrCollection(ctx, v))
+	}},
+	{Name: "DeleteHealthCheck", NewInput: func() any { return new(DeleteHealthCheckInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteHealthCheckInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteHealthCheck", in)
+		}
+		return api.Result(impl.(API).DeleteHealthCheck(ctx, v))
+	}},
+	{Name: "DeleteHostedZone", NewInput: func() any { return new(DeleteHostedZoneInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteHostedZoneInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteHostedZone", in)
+		}
+		return api.Result(impl.(API).DeleteHostedZone(ctx, v))
+	}},
+	{Name: "DeleteKeySigningKey", NewInput: func() any { return new(DeleteKeySigningKeyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteKeySigningKeyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteKeySigningKey", in)
+		}
+		return api.Result(impl.(API).DeleteKeySigningKey(ctx, v))
+	}},
+	{Name: "DeleteQueryLoggingConfig", NewInput: func() any { return new(DeleteQueryLoggingConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteQueryLoggingConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteQueryLoggingConfig", in)
+		}
+		return api.Result(impl.(API).DeleteQueryLoggingConfig(ctx, v))
+	}},
+	{Name: "DeleteReusableDelegationSet", NewInput: func() any { return new(DeleteReusableDelegationSetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteReusableDelegationSetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteReusableDelegationSet", in)
+		}
+		return api.Result(impl.(API).DeleteReusableDelegationSet(ctx, v))
+	}},
+	{Name: "DeleteTrafficPolicy", NewInput: func() any { return new(DeleteTrafficPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrafficPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrafficPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteTrafficPolicy(ctx, v))
+	}},
+	{Name: "DeleteTrafficPolicyInstance", NewInput: func() any { return new(DeleteTrafficPolicyInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTrafficPolicyInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTrafficPolicyInstance", in)
+		}
+		return api.Result(impl.(API).DeleteTrafficPolicyInstance(ctx, v))
+	}},
+	{Name: "DeleteVPCAssociationAuthorization", NewInput: func() any { return new(DeleteVPCAssociationAuthorizationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteVPCAssociationAuthorizationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteVPCAssociationAuthorization", in)
+		}
+		return api.Result(impl.(API).DeleteVPCAssociationAuthorization(ctx, v))
+	}},
+	{Name: "DisableHostedZoneDNSSEC", NewInput: func() any { return new(DisableHostedZoneDNSSECInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisableHostedZoneDNSSECInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisableHostedZoneDNSSEC", in)
+		}
+		return api.Result(impl.(API).DisableHostedZoneDNSSEC(ctx, v))
+	}},
+	{Name: "DisassociateVPCFromHostedZone", NewInput: func() any { return new(DisassociateVPCFromHostedZoneInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateVPCFromHostedZoneInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateVPCFromHostedZone", in)
+		}
+		return api.Result(impl.(API).DisassociateVPCFromHostedZone(ctx, v))
+	}},
+	{Name: "EnableHostedZoneDNSSEC", NewInput: func() any { return new(EnableHostedZoneDNSSECInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*EnableHostedZoneDNSSECInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "EnableHostedZoneDNSSEC", in)
+		}
+		return api.Result(impl.(API).EnableHostedZoneDNSSEC(ctx, v))
+	}},
+	{Name: "GetAccountLimit", NewInput: func() any { return new(GetAccountLimitInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccountLimitInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccountLimit", in)
+		}
+		return api.Result(impl.(API).GetAccountLimit(ctx, v))
+	}},
+	{Name: "GetChange", NewInput: func() any { return new(GetChangeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetChangeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetChange", in)
+		}
+		return api.Result(impl.(API).GetChange(ctx, v))
+	}},
+	{Name: "GetCheckerIpRanges", NewInput: func() any { return new(GetCheckerIpRangesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCheckerIpRangesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCheckerIpRanges", in)
+		}
+		return api.Result(impl.(API).GetCheckerIpRanges(ctx, v))
+	}},
+	{Name: "GetDNSSEC", NewInput: func() any { return new(GetDNSSECInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDNSSECInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDNSSEC", in)
+		}
+		return api.Result(impl.(API).GetDNSSEC(ctx, v))
+	}},
+	{Name: "GetGeoLocation", NewInput: func() any { return new(GetGeoLocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetGeoLocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetGeoLocation", in)
+		}
+		return api.Result(impl.(API).GetGeoLocation(ctx, v))
+	}},
+	{Name: "GetHealthCheck", NewInput: func() any { return new(GetHealthCheckInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHealthCheckInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHealthCheck", in)
+		}
+		return api.Result(impl.(API).GetHealthCheck(ctx, v))
+	}},
+	{Name: "GetHealthCheckCount", NewInput: func() any { return new(GetHealthCheckCountInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHealthCheckCountInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHealthCheckCount", in)
+		}
+		return api.Result(impl.(API).GetHealthCheckCount(ctx, v))
+	}},
+	{Name: "GetHealthCheckLastFailureReason", NewInput: func() any { return new(GetHealthCheckLastFailureReasonInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHealthCheckLastFailureReasonInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHealthCheckLastFailureReason", in)
+		}
+		return api.Result(impl.(API).GetHealthCheckLastFailureReason(ctx, v))
+	}},
+	{Name: "GetHealthCheckStatus", NewInput: func() any { return new(GetHealthCheckStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHealthCheckStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHealthCheckStatus", in)
+		}
+		return api.Result(impl.(API).GetHealthCheckStatus(ctx, v))
+	}},
+	{Name: "GetHostedZone", NewInput: func() any { return new(GetHostedZoneInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHostedZoneInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHostedZone", in)
+		}
+		return api.Result(impl.(API).GetHostedZone(ctx, v))
+	}},
+	{Name: "GetHostedZoneCount", NewInput: func() any { return new(GetHostedZoneCountInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHostedZoneCountInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHostedZoneCount", in)
+		}
+		return api.Result(impl.(API).GetHostedZoneCount(ctx, v))
+	}},
+	{Name: "GetHostedZoneLimit", NewInput: func() any { return new(GetHostedZoneLimitInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetHostedZoneLimitInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetHostedZoneLimit", in)
+		}
+		return api.Result(impl.(API).GetHostedZoneLimit(ctx, v))
+	}},
+	{Name: "GetQueryLoggingConfig", NewInput: func() any { return new(GetQueryLoggingConfigInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetQueryLoggingConfigInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetQueryLoggingConfig", in)
+		}
+		return api.Result(impl.(API).GetQueryLoggingConfig(ctx, v))
+	}},
+	{Name: "GetReusableDelegationSet", NewInput: func() any { return new(GetReusableDelegationSetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetReusableDelegationSetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetReusableDelegationSet", in)
+		}
+		return api.Result(impl.(API).GetReusableDelegationSet(ctx, v))
+	}},
+	{Name: "GetReusableDelegationSetLimit", NewInput: func() any { return new(GetReusableDelegationSetLimitInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetReusableDelegationSetLimitInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetReusableDelegationSetLimit", in)
+		}
+		return api.Result(impl.(API).GetReusableDelegationSetLimit(ctx, v))
+	}},
+	{Name: "GetTrafficPolicy", NewInput: func() any { return new(GetTrafficPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTrafficPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTrafficPolicy", in)
+		}
+		return api.Result(impl.(API).GetTrafficPolicy(ctx, v))
+	}},
+	{Name: "GetTrafficPolicyInstance", NewInput: func() any { return new(GetTrafficPolicyInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTrafficPolicyInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTrafficPolicyInstance", in)
+		}
+		return api.Result(impl.(API).GetTrafficPolicyInstance(ctx, v))
+	}},
+	{Name: "GetTrafficPolicyInstanceCount", NewInput: func() any { return new(GetTrafficPolicyInstanceCountInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTrafficPolicyInstanceCountInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTrafficPolicyInstanceCount", in)
+		}
+		return api.Result(impl.(API).GetTrafficPolicyInstanceCount(ctx, v))
+	}},
+	{Name: "ListCidrBlocks", NewInput: func() any { return new(ListCidrBlocksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCidrBlocksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCidrBlocks", in)
+		}
+		return api.Result(impl.(API).ListCidrBlocks(ctx, v))
+	}},
+	{Name: "ListCidrCollections", NewInput: func() any { return new(ListCidrCollectionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCidrCollectionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCidrCollections", in)
+		}
+		return api.Result(impl.(API).ListCidrCollections(ctx, v))
+	}},
+	{Name: "ListCidrLocations", NewInput: func() any { return new(ListCidrLocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCidrLocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCidrLocations", in)
+		}
+		return api.Result(impl.(API).ListCidrLocations(ctx, v))
+	}},
+	{Name: "ListGeoLocations", NewInput: func() any { return new(ListGeoLocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListGeoLocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListGeoLocations", in)
+		}
+		return api.Result(impl.(API).ListGeoLocations(ctx, v))
+	}},
+	{Name: "ListHealthChecks", NewInput: func() any { return new(ListHealthChecksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListHealthChecksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListHealthChecks", in)
+		}
+		return api.Result(impl.(API).ListHealthChecks(ctx, v))
+	}},
+	{Name: "ListHostedZones", NewInput: func() any { return new(ListHostedZonesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListHostedZonesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListHostedZones", in)
+		}
+		return api.Result(impl.(API).ListHostedZones(ctx, v))
+	}},
+	{Name: "ListHostedZonesByName", NewInput: func() any { return new(ListHostedZonesByNameInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListHostedZonesByNameInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListHostedZonesByName", in)
+		}
+		return api.Result(impl.(API).ListHostedZonesByName(ctx, v))
+	}},
+	{Name: "ListHostedZonesByVPC", NewInput: func() any { return new(ListHostedZonesByVPCInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListHostedZonesByVPCInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListHostedZonesByVPC", in)
+		}
+		return api.Result(impl.(API).ListHostedZonesByVPC(ctx, v))
+	}},
+	{Name: "ListQueryLoggingConfigs", NewInput: func() any { return new(ListQueryLoggingConfigsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListQueryLoggingConfigsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListQueryLoggingConfigs", in)
+		}
+		return api.Result(impl.(API).ListQueryLoggingConfigs(ctx, v))
+	}},
+	{Name: "ListResourceRecordSets", NewInput: func() any { return new(ListResourceRecordSetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListResourceRecordSetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListResourceRecordSets", in)
+		}
+		return api.Result(impl.(API).ListResourceRecordSets(ctx, v))
+	}},
+	{Name: "ListReusableDelegationSets", NewInput: func() any { return new(ListReusableDelegationSetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListReusableDelegationSetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListReusableDelegationSets", in)
+		}
+		return api.Result(impl.(API).ListReusableDelegationSets(ctx, v))
+	}},
+	{Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
+		}
+		return api.Result(impl.(API).ListTagsForResource(ctx, v))
+	}},
+	{Name: "ListTagsForResources", NewInput: func() any { return new(ListTagsForResourcesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourcesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResources", in)
+		}
+		return api.Result(impl.(API).ListTagsForResources(ctx, v))
+	}},
+	{Name: "ListTrafficPolicies", NewInput: func() any { return new(ListTrafficPoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTrafficPoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTrafficPolicies", in)
+		}
+		return api.Result(impl.(API).ListTrafficPolicies(ctx, v))
+	}},
+	{Name: "ListTrafficPolicyInstances", NewInput: func() any { return new(ListTrafficPolicyInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTrafficPolicyInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyInstances", in)
+		}
+		return api.Result(impl.(API).ListTrafficPolicyInstances(ctx, v))
+	}},
+	{Name: "ListTrafficPolicyInstancesByHostedZone", NewInput: func() any { return new(ListTrafficPolicyInstancesByHostedZoneInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTrafficPolicyInstancesByHostedZoneInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyInstancesByHostedZone", in)
+		}
+		return api.Result(impl.(API).ListTrafficPolicyInstancesByHostedZone(ctx, v))
+	}},
+	{Name: "ListTrafficPolicyInstancesByPolicy", NewInput: func() any { return new(ListTrafficPolicyInstancesByPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTrafficPolicyInstancesByPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyInstancesByPolicy", in)
+		}
+		return api.Result(impl.(API).ListTrafficPolicyInstancesByPolicy(ctx, v))
+	}},
+	{Name: "ListTrafficPolicyVersions", NewInput: func() any { return new(ListTrafficPolicyVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTrafficPolicyVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyVersions", in)
+		}
+		return api.Result(impl.(API).ListTrafficPolicyVersions(ctx, v))
+	}},
+	{Name: "ListVPCAssociationAuthorizations", NewInput: func() any { return new(ListVPCAssociationAuthorizationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListVPCAssociationAuthorizationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListVPCAssociationAuthorizations", in)
+		}
+		return api.Result(impl.(API).ListVPCAssociationAuthorizations(ctx, v))
+	}},
+	{Name: "TestDNSAnswer", NewInput: func() any { return new(TestDNSAnswerInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TestDNSAnswerInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TestDNSAnswer", in)
+		}
+		return api.Result(impl.(API).TestDNSAnswer(ctx, v))
+	}},
+	{Name: "UpdateHealthCheck", NewInput: func() any { return new(UpdateHealthCheckInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateHealthCheckInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateHealthCheck", in)
+		}
+		return api.Result(impl.(API).UpdateHealthCheck(ctx, v))
+	}},
+	{Name: "UpdateHostedZoneComment", NewInput: func() any { return new(UpdateHostedZoneCommentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateHostedZoneCommentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateHostedZoneComment", in)
+		}
+		return api.Result(impl.(API).UpdateHostedZoneComment(ctx, v))
+	}},
+	{Name: "UpdateHostedZoneFeatures", NewInput: func() any { return new(UpdateHostedZoneFeaturesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateHostedZoneFeaturesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateHostedZoneFeatures", in)
+		}
+		return api.Result(impl.(API).UpdateHostedZoneFeatures(ctx, v))
+	}},
+	{Name: "UpdateTrafficPolicyComment", NewInput: func() any { return new(UpdateTrafficPolicyCommentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateTrafficPolicyCommentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateTrafficPolicyComment", in)
+		}
+		return api.Result(impl.(API).UpdateTrafficPolicyComment(ctx, v))
+	}},
+	{Name: "UpdateTrafficPolicyInstance", NewInput: func() any { return new(UpdateTrafficPolicyInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateTrafficPolicyInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateTrafficPolicyInstance", in)
+		}
+		return api.Result(impl.(API).UpdateTrafficPolicyInstance(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"ActivateKeySigningKey": {Name: "ActivateKeySigningKey", NewInput: func() any { return new(ActivateKeySigningKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ActivateKeySigningKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ActivateKeySigningKey", in)
-			}
-			return api.Result(impl.ActivateKeySigningKey(ctx, v))
-		}},
-		"AssociateVPCWithHostedZone": {Name: "AssociateVPCWithHostedZone", NewInput: func() any { return new(AssociateVPCWithHostedZoneInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateVPCWithHostedZoneInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateVPCWithHostedZone", in)
-			}
-			return api.Result(impl.AssociateVPCWithHostedZone(ctx, v))
-		}},
-		"ChangeCidrCollection": {Name: "ChangeCidrCollection", NewInput: func() any { return new(ChangeCidrCollectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ChangeCidrCollectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ChangeCidrCollection", in)
-			}
-			return api.Result(impl.ChangeCidrCollection(ctx, v))
-		}},
-		"ChangeResourceRecordSets": {Name: "ChangeResourceRecordSets", NewInput: func() any { return new(ChangeResourceRecordSetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ChangeResourceRecordSetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ChangeResourceRecordSets", in)
-			}
-			return api.Result(impl.ChangeResourceRecordSets(ctx, v))
-		}},
-		"ChangeTagsForResource": {Name: "ChangeTagsForResource", NewInput: func() any { return new(ChangeTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ChangeTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ChangeTagsForResource", in)
-			}
-			return api.Result(impl.ChangeTagsForResource(ctx, v))
-		}},
-		"CreateCidrCollection": {Name: "CreateCidrCollection", NewInput: func() any { return new(CreateCidrCollectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateCidrCollectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateCidrCollection", in)
-			}
-			return api.Result(impl.CreateCidrCollection(ctx, v))
-		}},
-		"CreateHealthCheck": {Name: "CreateHealthCheck", NewInput: func() any { return new(CreateHealthCheckInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateHealthCheckInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateHealthCheck", in)
-			}
-			return api.Result(impl.CreateHealthCheck(ctx, v))
-		}},
-		"CreateHostedZone": {Name: "CreateHostedZone", NewInput: func() any { return new(CreateHostedZoneInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateHostedZoneInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateHostedZone", in)
-			}
-			return api.Result(impl.CreateHostedZone(ctx, v))
-		}},
-		"CreateKeySigningKey": {Name: "CreateKeySigningKey", NewInput: func() any { return new(CreateKeySigningKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateKeySigningKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateKeySigningKey", in)
-			}
-			return api.Result(impl.CreateKeySigningKey(ctx, v))
-		}},
-		"CreateQueryLoggingConfig": {Name: "CreateQueryLoggingConfig", NewInput: func() any { return new(CreateQueryLoggingConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateQueryLoggingConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateQueryLoggingConfig", in)
-			}
-			return api.Result(impl.CreateQueryLoggingConfig(ctx, v))
-		}},
-		"CreateReusableDelegationSet": {Name: "CreateReusableDelegationSet", NewInput: func() any { return new(CreateReusableDelegationSetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateReusableDelegationSetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateReusableDelegationSet", in)
-			}
-			return api.Result(impl.CreateReusableDelegationSet(ctx, v))
-		}},
-		"CreateTrafficPolicy": {Name: "CreateTrafficPolicy", NewInput: func() any { return new(CreateTrafficPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficPolicy", in)
-			}
-			return api.Result(impl.CreateTrafficPolicy(ctx, v))
-		}},
-		"CreateTrafficPolicyInstance": {Name: "CreateTrafficPolicyInstance", NewInput: func() any { return new(CreateTrafficPolicyInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficPolicyInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficPolicyInstance", in)
-			}
-			return api.Result(impl.CreateTrafficPolicyInstance(ctx, v))
-		}},
-		"CreateTrafficPolicyVersion": {Name: "CreateTrafficPolicyVersion", NewInput: func() any { return new(CreateTrafficPolicyVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTrafficPolicyVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTrafficPolicyVersion", in)
-			}
-			return api.Result(impl.CreateTrafficPolicyVersion(ctx, v))
-		}},
-		"CreateVPCAssociationAuthorization": {Name: "CreateVPCAssociationAuthorization", NewInput: func() any { return new(CreateVPCAssociationAuthorizationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateVPCAssociationAuthorizationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateVPCAssociationAuthorization", in)
-			}
-			return api.Result(impl.CreateVPCAssociationAuthorization(ctx, v))
-		}},
-		"DeactivateKeySigningKey": {Name: "DeactivateKeySigningKey", NewInput: func() any { return new(DeactivateKeySigningKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeactivateKeySigningKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeactivateKeySigningKey", in)
-			}
-			return api.Result(impl.DeactivateKeySigningKey(ctx, v))
-		}},
-		"DeleteCidrCollection": {Name: "DeleteCidrCollection", NewInput: func() any { return new(DeleteCidrCollectionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteCidrCollectionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteCidrCollection", in)
-			}
-			return api.Result(impl.DeleteCidrCollection(ctx, v))
-		}},
-		"DeleteHealthCheck": {Name: "DeleteHealthCheck", NewInput: func() any { return new(DeleteHealthCheckInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteHealthCheckInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteHealthCheck", in)
-			}
-			return api.Result(impl.DeleteHealthCheck(ctx, v))
-		}},
-		"DeleteHostedZone": {Name: "DeleteHostedZone", NewInput: func() any { return new(DeleteHostedZoneInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteHostedZoneInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteHostedZone", in)
-			}
-			return api.Result(impl.DeleteHostedZone(ctx, v))
-		}},
-		"DeleteKeySigningKey": {Name: "DeleteKeySigningKey", NewInput: func() any { return new(DeleteKeySigningKeyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteKeySigningKeyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteKeySigningKey", in)
-			}
-			return api.Result(impl.DeleteKeySigningKey(ctx, v))
-		}},
-		"DeleteQueryLoggingConfig": {Name: "DeleteQueryLoggingConfig", NewInput: func() any { return new(DeleteQueryLoggingConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteQueryLoggingConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteQueryLoggingConfig", in)
-			}
-			return api.Result(impl.DeleteQueryLoggingConfig(ctx, v))
-		}},
-		"DeleteReusableDelegationSet": {Name: "DeleteReusableDelegationSet", NewInput: func() any { return new(DeleteReusableDelegationSetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteReusableDelegationSetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteReusableDelegationSet", in)
-			}
-			return api.Result(impl.DeleteReusableDelegationSet(ctx, v))
-		}},
-		"DeleteTrafficPolicy": {Name: "DeleteTrafficPolicy", NewInput: func() any { return new(DeleteTrafficPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrafficPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrafficPolicy", in)
-			}
-			return api.Result(impl.DeleteTrafficPolicy(ctx, v))
-		}},
-		"DeleteTrafficPolicyInstance": {Name: "DeleteTrafficPolicyInstance", NewInput: func() any { return new(DeleteTrafficPolicyInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTrafficPolicyInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTrafficPolicyInstance", in)
-			}
-			return api.Result(impl.DeleteTrafficPolicyInstance(ctx, v))
-		}},
-		"DeleteVPCAssociationAuthorization": {Name: "DeleteVPCAssociationAuthorization", NewInput: func() any { return new(DeleteVPCAssociationAuthorizationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteVPCAssociationAuthorizationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteVPCAssociationAuthorization", in)
-			}
-			return api.Result(impl.DeleteVPCAssociationAuthorization(ctx, v))
-		}},
-		"DisableHostedZoneDNSSEC": {Name: "DisableHostedZoneDNSSEC", NewInput: func() any { return new(DisableHostedZoneDNSSECInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisableHostedZoneDNSSECInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisableHostedZoneDNSSEC", in)
-			}
-			return api.Result(impl.DisableHostedZoneDNSSEC(ctx, v))
-		}},
-		"DisassociateVPCFromHostedZone": {Name: "DisassociateVPCFromHostedZone", NewInput: func() any { return new(DisassociateVPCFromHostedZoneInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateVPCFromHostedZoneInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateVPCFromHostedZone", in)
-			}
-			return api.Result(impl.DisassociateVPCFromHostedZone(ctx, v))
-		}},
-		"EnableHostedZoneDNSSEC": {Name: "EnableHostedZoneDNSSEC", NewInput: func() any { return new(EnableHostedZoneDNSSECInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*EnableHostedZoneDNSSECInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "EnableHostedZoneDNSSEC", in)
-			}
-			return api.Result(impl.EnableHostedZoneDNSSEC(ctx, v))
-		}},
-		"GetAccountLimit": {Name: "GetAccountLimit", NewInput: func() any { return new(GetAccountLimitInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccountLimitInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccountLimit", in)
-			}
-			return api.Result(impl.GetAccountLimit(ctx, v))
-		}},
-		"GetChange": {Name: "GetChange", NewInput: func() any { return new(GetChangeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetChangeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetChange", in)
-			}
-			return api.Result(impl.GetChange(ctx, v))
-		}},
-		"GetCheckerIpRanges": {Name: "GetCheckerIpRanges", NewInput: func() any { return new(GetCheckerIpRangesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCheckerIpRangesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCheckerIpRanges", in)
-			}
-			return api.Result(impl.GetCheckerIpRanges(ctx, v))
-		}},
-		"GetDNSSEC": {Name: "GetDNSSEC", NewInput: func() any { return new(GetDNSSECInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDNSSECInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDNSSEC", in)
-			}
-			return api.Result(impl.GetDNSSEC(ctx, v))
-		}},
-		"GetGeoLocation": {Name: "GetGeoLocation", NewInput: func() any { return new(GetGeoLocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetGeoLocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetGeoLocation", in)
-			}
-			return api.Result(impl.GetGeoLocation(ctx, v))
-		}},
-		"GetHealthCheck": {Name: "GetHealthCheck", NewInput: func() any { return new(GetHealthCheckInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHealthCheckInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHealthCheck", in)
-			}
-			return api.Result(impl.GetHealthCheck(ctx, v))
-		}},
-		"GetHealthCheckCount": {Name: "GetHealthCheckCount", NewInput: func() any { return new(GetHealthCheckCountInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHealthCheckCountInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHealthCheckCount", in)
-			}
-			return api.Result(impl.GetHealthCheckCount(ctx, v))
-		}},
-		"GetHealthCheckLastFailureReason": {Name: "GetHealthCheckLastFailureReason", NewInput: func() any { return new(GetHealthCheckLastFailureReasonInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHealthCheckLastFailureReasonInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHealthCheckLastFailureReason", in)
-			}
-			return api.Result(impl.GetHealthCheckLastFailureReason(ctx, v))
-		}},
-		"GetHealthCheckStatus": {Name: "GetHealthCheckStatus", NewInput: func() any { return new(GetHealthCheckStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHealthCheckStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHealthCheckStatus", in)
-			}
-			return api.Result(impl.GetHealthCheckStatus(ctx, v))
-		}},
-		"GetHostedZone": {Name: "GetHostedZone", NewInput: func() any { return new(GetHostedZoneInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHostedZoneInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHostedZone", in)
-			}
-			return api.Result(impl.GetHostedZone(ctx, v))
-		}},
-		"GetHostedZoneCount": {Name: "GetHostedZoneCount", NewInput: func() any { return new(GetHostedZoneCountInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHostedZoneCountInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHostedZoneCount", in)
-			}
-			return api.Result(impl.GetHostedZoneCount(ctx, v))
-		}},
-		"GetHostedZoneLimit": {Name: "GetHostedZoneLimit", NewInput: func() any { return new(GetHostedZoneLimitInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetHostedZoneLimitInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetHostedZoneLimit", in)
-			}
-			return api.Result(impl.GetHostedZoneLimit(ctx, v))
-		}},
-		"GetQueryLoggingConfig": {Name: "GetQueryLoggingConfig", NewInput: func() any { return new(GetQueryLoggingConfigInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetQueryLoggingConfigInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetQueryLoggingConfig", in)
-			}
-			return api.Result(impl.GetQueryLoggingConfig(ctx, v))
-		}},
-		"GetReusableDelegationSet": {Name: "GetReusableDelegationSet", NewInput: func() any { return new(GetReusableDelegationSetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetReusableDelegationSetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetReusableDelegationSet", in)
-			}
-			return api.Result(impl.GetReusableDelegationSet(ctx, v))
-		}},
-		"GetReusableDelegationSetLimit": {Name: "GetReusableDelegationSetLimit", NewInput: func() any { return new(GetReusableDelegationSetLimitInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetReusableDelegationSetLimitInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetReusableDelegationSetLimit", in)
-			}
-			return api.Result(impl.GetReusableDelegationSetLimit(ctx, v))
-		}},
-		"GetTrafficPolicy": {Name: "GetTrafficPolicy", NewInput: func() any { return new(GetTrafficPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTrafficPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTrafficPolicy", in)
-			}
-			return api.Result(impl.GetTrafficPolicy(ctx, v))
-		}},
-		"GetTrafficPolicyInstance": {Name: "GetTrafficPolicyInstance", NewInput: func() any { return new(GetTrafficPolicyInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTrafficPolicyInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTrafficPolicyInstance", in)
-			}
-			return api.Result(impl.GetTrafficPolicyInstance(ctx, v))
-		}},
-		"GetTrafficPolicyInstanceCount": {Name: "GetTrafficPolicyInstanceCount", NewInput: func() any { return new(GetTrafficPolicyInstanceCountInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTrafficPolicyInstanceCountInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTrafficPolicyInstanceCount", in)
-			}
-			return api.Result(impl.GetTrafficPolicyInstanceCount(ctx, v))
-		}},
-		"ListCidrBlocks": {Name: "ListCidrBlocks", NewInput: func() any { return new(ListCidrBlocksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCidrBlocksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCidrBlocks", in)
-			}
-			return api.Result(impl.ListCidrBlocks(ctx, v))
-		}},
-		"ListCidrCollections": {Name: "ListCidrCollections", NewInput: func() any { return new(ListCidrCollectionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCidrCollectionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCidrCollections", in)
-			}
-			return api.Result(impl.ListCidrCollections(ctx, v))
-		}},
-		"ListCidrLocations": {Name: "ListCidrLocations", NewInput: func() any { return new(ListCidrLocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCidrLocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCidrLocations", in)
-			}
-			return api.Result(impl.ListCidrLocations(ctx, v))
-		}},
-		"ListGeoLocations": {Name: "ListGeoLocations", NewInput: func() any { return new(ListGeoLocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListGeoLocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListGeoLocations", in)
-			}
-			return api.Result(impl.ListGeoLocations(ctx, v))
-		}},
-		"ListHealthChecks": {Name: "ListHealthChecks", NewInput: func() any { return new(ListHealthChecksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListHealthChecksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListHealthChecks", in)
-			}
-			return api.Result(impl.ListHealthChecks(ctx, v))
-		}},
-		"ListHostedZones": {Name: "ListHostedZones", NewInput: func() any { return new(ListHostedZonesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListHostedZonesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListHostedZones", in)
-			}
-			return api.Result(impl.ListHostedZones(ctx, v))
-		}},
-		"ListHostedZonesByName": {Name: "ListHostedZonesByName", NewInput: func() any { return new(ListHostedZonesByNameInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListHostedZonesByNameInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListHostedZonesByName", in)
-			}
-			return api.Result(impl.ListHostedZonesByName(ctx, v))
-		}},
-		"ListHostedZonesByVPC": {Name: "ListHostedZonesByVPC", NewInput: func() any { return new(ListHostedZonesByVPCInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListHostedZonesByVPCInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListHostedZonesByVPC", in)
-			}
-			return api.Result(impl.ListHostedZonesByVPC(ctx, v))
-		}},
-		"ListQueryLoggingConfigs": {Name: "ListQueryLoggingConfigs", NewInput: func() any { return new(ListQueryLoggingConfigsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListQueryLoggingConfigsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListQueryLoggingConfigs", in)
-			}
-			return api.Result(impl.ListQueryLoggingConfigs(ctx, v))
-		}},
-		"ListResourceRecordSets": {Name: "ListResourceRecordSets", NewInput: func() any { return new(ListResourceRecordSetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListResourceRecordSetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListResourceRecordSets", in)
-			}
-			return api.Result(impl.ListResourceRecordSets(ctx, v))
-		}},
-		"ListReusableDelegationSets": {Name: "ListReusableDelegationSets", NewInput: func() any { return new(ListReusableDelegationSetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListReusableDelegationSetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListReusableDelegationSets", in)
-			}
-			return api.Result(impl.ListReusableDelegationSets(ctx, v))
-		}},
-		"ListTagsForResource": {Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
-			}
-			return api.Result(impl.ListTagsForResource(ctx, v))
-		}},
-		"ListTagsForResources": {Name: "ListTagsForResources", NewInput: func() any { return new(ListTagsForResourcesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourcesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResources", in)
-			}
-			return api.Result(impl.ListTagsForResources(ctx, v))
-		}},
-		"ListTrafficPolicies": {Name: "ListTrafficPolicies", NewInput: func() any { return new(ListTrafficPoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTrafficPoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTrafficPolicies", in)
-			}
-			return api.Result(impl.ListTrafficPolicies(ctx, v))
-		}},
-		"ListTrafficPolicyInstances": {Name: "ListTrafficPolicyInstances", NewInput: func() any { return new(ListTrafficPolicyInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTrafficPolicyInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyInstances", in)
-			}
-			return api.Result(impl.ListTrafficPolicyInstances(ctx, v))
-		}},
-		"ListTrafficPolicyInstancesByHostedZone": {Name: "ListTrafficPolicyInstancesByHostedZone", NewInput: func() any { return new(ListTrafficPolicyInstancesByHostedZoneInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTrafficPolicyInstancesByHostedZoneInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyInstancesByHostedZone", in)
-			}
-			return api.Result(impl.ListTrafficPolicyInstancesByHostedZone(ctx, v))
-		}},
-		"ListTrafficPolicyInstancesByPolicy": {Name: "ListTrafficPolicyInstancesByPolicy", NewInput: func() any { return new(ListTrafficPolicyInstancesByPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTrafficPolicyInstancesByPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyInstancesByPolicy", in)
-			}
-			return api.Result(impl.ListTrafficPolicyInstancesByPolicy(ctx, v))
-		}},
-		"ListTrafficPolicyVersions": {Name: "ListTrafficPolicyVersions", NewInput: func() any { return new(ListTrafficPolicyVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTrafficPolicyVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTrafficPolicyVersions", in)
-			}
-			return api.Result(impl.ListTrafficPolicyVersions(ctx, v))
-		}},
-		"ListVPCAssociationAuthorizations": {Name: "ListVPCAssociationAuthorizations", NewInput: func() any { return new(ListVPCAssociationAuthorizationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListVPCAssociationAuthorizationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListVPCAssociationAuthorizations", in)
-			}
-			return api.Result(impl.ListVPCAssociationAuthorizations(ctx, v))
-		}},
-		"TestDNSAnswer": {Name: "TestDNSAnswer", NewInput: func() any { return new(TestDNSAnswerInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TestDNSAnswerInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TestDNSAnswer", in)
-			}
-			return api.Result(impl.TestDNSAnswer(ctx, v))
-		}},
-		"UpdateHealthCheck": {Name: "UpdateHealthCheck", NewInput: func() any { return new(UpdateHealthCheckInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateHealthCheckInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateHealthCheck", in)
-			}
-			return api.Result(impl.UpdateHealthCheck(ctx, v))
-		}},
-		"UpdateHostedZoneComment": {Name: "UpdateHostedZoneComment", NewInput: func() any { return new(UpdateHostedZoneCommentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateHostedZoneCommentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateHostedZoneComment", in)
-			}
-			return api.Result(impl.UpdateHostedZoneComment(ctx, v))
-		}},
-		"UpdateHostedZoneFeatures": {Name: "UpdateHostedZoneFeatures", NewInput: func() any { return new(UpdateHostedZoneFeaturesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateHostedZoneFeaturesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateHostedZoneFeatures", in)
-			}
-			return api.Result(impl.UpdateHostedZoneFeatures(ctx, v))
-		}},
-		"UpdateTrafficPolicyComment": {Name: "UpdateTrafficPolicyComment", NewInput: func() any { return new(UpdateTrafficPolicyCommentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateTrafficPolicyCommentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateTrafficPolicyComment", in)
-			}
-			return api.Result(impl.UpdateTrafficPolicyComment(ctx, v))
-		}},
-		"UpdateTrafficPolicyInstance": {Name: "UpdateTrafficPolicyInstance", NewInput: func() any { return new(UpdateTrafficPolicyInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateTrafficPolicyInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateTrafficPolicyInstance", in)
-			}
-			return api.Result(impl.UpdateTrafficPolicyInstance(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

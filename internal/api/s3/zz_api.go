@@ -806,785 +806,789 @@ func (Unimplemented) WriteGetObjectResponse(context.Context, *WriteGetObjectResp
 	return nil, awserr.NotImplemented(ServiceID, "WriteGetObjectResponse")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AbortMultipartUpload", NewInput: func() any { return new(AbortMultipartUploadInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AbortMultipartUploadInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AbortMultipartUpload", in)
+		}
+		return api.Result(impl.(API).AbortMultipartUpload(ctx, v))
+	}},
+	{Name: "CompleteMultipartUpload", NewInput: func() any { return new(CompleteMultipartUploadInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CompleteMultipartUploadInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CompleteMultipartUpload", in)
+		}
+		return api.Result(impl.(API).CompleteMultipartUpload(ctx, v))
+	}},
+	{Name: "CopyObject", NewInput: func() any { return new(CopyObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CopyObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CopyObject", in)
+		}
+		return api.Result(impl.(API).CopyObject(ctx, v))
+	}},
+	{Name: "CreateBucket", NewInput: func() any { return new(CreateBucketInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateBucketInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateBucket", in)
+		}
+		return api.Result(impl.(API).CreateBucket(ctx, v))
+	}},
+	{Name: "CreateBucketMetadataConfiguration", NewInput: func() any { return new(CreateBucketMetadataConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateBucketMetadataConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateBucketMetadataConfiguration", in)
+		}
+		return api.Result(impl.(API).CreateBucketMetadataConfiguration(ctx, v))
+	}},
+	{Name: "CreateBucketMetadataTableConfiguration", NewInput: func() any { return new(CreateBucketMetadataTableConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateBucketMetadataTableConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateBucketMetadataTableConfiguration", in)
+		}
+		return api.Result(impl.(API).CreateBucketMetadataTableConfiguration(ctx, v))
+	}},
+	{Name: "CreateMultipartUpload", NewInput: func() any { return new(CreateMultipartUploadInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateMultipartUploadInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateMultipartUpload", in)
+		}
+		return api.Result(impl.(API).CreateMultipartUpload(ctx, v))
+	}},
+	{Name: "CreateSession", NewInput: func() any { return new(CreateSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSession", in)
+		}
+		return api.Result(impl.(API).CreateSession(ctx, v))
+	}},
+	{Name: "DeleteBucket", NewInput: func() any { return new(DeleteBucketInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucket", in)
+		}
+		return api.Result(impl.(API).DeleteBucket(ctx, v))
+	}},
+	{Name: "DeleteBucketAnalyticsConfiguration", NewInput: func() any { return new(DeleteBucketAnalyticsConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketAnalyticsConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketAnalyticsConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketAnalyticsConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketCors", NewInput: func() any { return new(DeleteBucketCorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketCorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketCors", in)
+		}
+		return api.Result(impl.(API).DeleteBucketCors(ctx, v))
+	}},
+	{Name: "DeleteBucketEncryption", NewInput: func() any { return new(DeleteBucketEncryptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketEncryptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketEncryption", in)
+		}
+		return api.Result(impl.(API).DeleteBucketEncryption(ctx, v))
+	}},
+	{Name: "DeleteBucketIntelligentTieringConfiguration", NewInput: func() any { return new(DeleteBucketIntelligentTieringConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketIntelligentTieringConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketIntelligentTieringConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketIntelligentTieringConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketInventoryConfiguration", NewInput: func() any { return new(DeleteBucketInventoryConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketInventoryConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketInventoryConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketInventoryConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketLifecycle", NewInput: func() any { return new(DeleteBucketLifecycleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketLifecycleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketLifecycle", in)
+		}
+		return api.Result(impl.(API).DeleteBucketLifecycle(ctx, v))
+	}},
+	{Name: "DeleteBucketMetadataConfiguration", NewInput: func() any { return new(DeleteBucketMetadataConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketMetadataConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketMetadataConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketMetadataConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketMetadataTableConfiguration", NewInput: func() any { return new(DeleteBucketMetadataTableConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketMetadataTableConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketMetadataTableConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketMetadataTableConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketMetricsConfiguration", NewInput: func() any { return new(DeleteBucketMetricsConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketMetricsConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketMetricsConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketMetricsConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketOwnershipControls", NewInput: func() any { return new(DeleteBucketOwnershipControlsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketOwnershipControlsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketOwnershipControls", in)
+		}
+		return api.Result(impl.(API).DeleteBucketOwnershipControls(ctx, v))
+	}},
+	{Name: "DeleteBucketPolicy", NewInput: func() any { return new(DeleteBucketPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteBucketPolicy(ctx, v))
+	}},
+	{Name: "DeleteBucketReplication", NewInput: func() any { return new(DeleteBucketReplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketReplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketReplication", in)
+		}
+		return api.Result(impl.(API).DeleteBucketReplication(ctx, v))
+	}},
+	{Name: "DeleteBucketTagging", NewInput: func() any { return new(DeleteBucketTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketTagging", in)
+		}
+		return api.Result(impl.(API).DeleteBucketTagging(ctx, v))
+	}},
+	{Name: "DeleteBucketWebsite", NewInput: func() any { return new(DeleteBucketWebsiteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketWebsiteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketWebsite", in)
+		}
+		return api.Result(impl.(API).DeleteBucketWebsite(ctx, v))
+	}},
+	{Name: "DeleteObject", NewInput: func() any { return new(DeleteObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteObject", in)
+		}
+		return api.Result(impl.(API).DeleteObject(ctx, v))
+	}},
+	{Name: "DeleteObjectTagging", NewInput: func() any { return new(DeleteObjectTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteObjectTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteObjectTagging", in)
+		}
+		return api.Result(impl.(API).DeleteObjectTagging(ctx, v))
+	}},
+	{Name: "DeleteObjects", NewInput: func() any { return new(DeleteObjectsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteObjectsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteObjects", in)
+		}
+		return api.Result(impl.(API).DeleteObjects(ctx, v))
+	}},
+	{Name: "DeletePublicAccessBlock", NewInput: func() any { return new(DeletePublicAccessBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePublicAccessBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePublicAccessBlock", in)
+		}
+		return api.Result(impl.(API).DeletePublicAccessBlock(ctx, v))
+	}},
+	{Name: "GetBucketAbac", NewInput: func() any { return new(GetBucketAbacInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketAbacInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketAbac", in)
+		}
+		return api.Result(impl.(API).GetBucketAbac(ctx, v))
+	}},
+	{Name: "GetBucketAccelerateConfiguration", NewInput: func() any { return new(GetBucketAccelerateConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketAccelerateConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketAccelerateConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketAccelerateConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketAcl", NewInput: func() any { return new(GetBucketAclInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketAclInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketAcl", in)
+		}
+		return api.Result(impl.(API).GetBucketAcl(ctx, v))
+	}},
+	{Name: "GetBucketAnalyticsConfiguration", NewInput: func() any { return new(GetBucketAnalyticsConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketAnalyticsConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketAnalyticsConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketAnalyticsConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketCors", NewInput: func() any { return new(GetBucketCorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketCorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketCors", in)
+		}
+		return api.Result(impl.(API).GetBucketCors(ctx, v))
+	}},
+	{Name: "GetBucketEncryption", NewInput: func() any { return new(GetBucketEncryptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketEncryptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketEncryption", in)
+		}
+		return api.Result(impl.(API).GetBucketEncryption(ctx, v))
+	}},
+	{Name: "GetBucketIntelligentTieringConfiguration", NewInput: func() any { return new(GetBucketIntelligentTieringConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketIntelligentTieringConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketIntelligentTieringConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketIntelligentTieringConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketInventoryConfiguration", NewInput: func() any { return new(GetBucketInventoryConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketInventoryConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketInventoryConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketInventoryConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketLifecycle", NewInput: func() any { return new(GetBucketLifecycleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketLifecycleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketLifecycle", in)
+		}
+		return api.Result(impl.(API).GetBucketLifecycle(ctx, v))
+	}},
+	{Name: "GetBucketLifecycleConfiguration", NewInput: func() any { return new(GetBucketLifecycleConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketLifecycleConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketLifecycleConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketLifecycleConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketLocation", NewInput: func() any { return new(GetBucketLocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketLocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketLocation", in)
+		}
+		return api.Result(impl.(API).GetBucketLocation(ctx, v))
+	}},
+	{Name: "GetBucketLogging", NewInput: func() any { return new(GetBucketLoggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketLoggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketLogging", in)
+		}
+		return api.Result(impl.(API).GetBucketLogging(ctx, v))
+	}},
+	{Name: "GetBucketMetadataConfiguration", NewInput: func() any { return new(GetBucketMetadataConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketMetadataConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketMetadataConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketMetadataConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketMetadataTableConfiguration", NewInput: func() any { return new(GetBucketMetadataTableConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketMetadataTableConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketMetadataTableConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketMetadataTableConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketMetricsConfiguration", NewInput: func() any { return new(GetBucketMetricsConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketMetricsConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketMetricsConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketMetricsConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketNotification", NewInput: func() any { return new(GetBucketNotificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketNotificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketNotification", in)
+		}
+		return api.Result(impl.(API).GetBucketNotification(ctx, v))
+	}},
+	{Name: "GetBucketNotificationConfiguration", NewInput: func() any { return new(GetBucketNotificationConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketNotificationConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketNotificationConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketNotificationConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketOwnershipControls", NewInput: func() any { return new(GetBucketOwnershipControlsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketOwnershipControlsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketOwnershipControls", in)
+		}
+		return api.Result(impl.(API).GetBucketOwnershipControls(ctx, v))
+	}},
+	{Name: "GetBucketPolicy", NewInput: func() any { return new(GetBucketPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketPolicy", in)
+		}
+		return api.Result(impl.(API).GetBucketPolicy(ctx, v))
+	}},
+	{Name: "GetBucketPolicyStatus", NewInput: func() any { return new(GetBucketPolicyStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketPolicyStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketPolicyStatus", in)
+		}
+		return api.Result(impl.(API).GetBucketPolicyStatus(ctx, v))
+	}},
+	{Name: "GetBucketReplication", NewInput: func() any { return new(GetBucketReplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketReplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketReplication", in)
+		}
+		return api.Result(impl.(API).GetBucketReplication(ctx, v))
+	}},
+	{Name: "GetBucketRequestPayment", NewInput: func() any { return new(GetBucketRequestPaymentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketRequestPaymentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketRequestPayment", in)
+		}
+		return api.Result(impl.(API).GetBucketRequestPayment(ctx, v))
+	}},
+	{Name: "GetBucketTagging", NewInput: func() any { return new(GetBucketTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketTagging", in)
+		}
+		return api.Result(impl.(API).GetBucketTagging(ctx, v))
+	}},
+	{Name: "GetBucketVersioning", NewInput: func() any { return new(GetBucketVersioningInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketVersioningInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketVersioning", in)
+		}
+		return api.Result(impl.(API).GetBucketVersioning(ctx, v))
+	}},
+	{Name: "GetBucketWebsite", NewInput: func() any { return new(GetBucketWebsiteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketWebsiteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketWebsite", in)
+		}
+		return api.Result(impl.(API).GetBucketWebsite(ctx, v))
+	}},
+	{Name: "GetObject", NewInput: func() any { return new(GetObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObject", in)
+		}
+		return api.Result(impl.(API).GetObject(ctx, v))
+	}},
+	{Name: "GetObjectAcl", NewInput: func() any { return new(GetObjectAclInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectAclInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectAcl", in)
+		}
+		return api.Result(impl.(API).GetObjectAcl(ctx, v))
+	}},
+	{Name: "GetObjectAttributes", NewInput: func() any { return new(GetObjectAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectAttributes", in)
+		}
+		return api.Result(impl.(API).GetObjectAttributes(ctx, v))
+	}},
+	{Name: "GetObjectLegalHold", NewInput: func() any { return new(GetObjectLegalHoldInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectLegalHoldInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectLegalHold", in)
+		}
+		return api.Result(impl.(API).GetObjectLegalHold(ctx, v))
+	}},
+	{Name: "GetObjectLockConfiguration", NewInput: func() any { return new(GetObjectLockConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectLockConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectLockConfiguration", in)
+		}
+		return api.Result(impl.(API).GetObjectLockConfiguration(ctx, v))
+	}},
+	{Name: "GetObjectRetention", NewInput: func() any { return new(GetObjectRetentionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectRetentionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectRetention", in)
+		}
+		return api.Result(impl.(API).GetObjectRetention(ctx, v))
+	}},
+	{Name: "GetObjectTagging", NewInput: func() any { return new(GetObjectTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectTagging", in)
+		}
+		return api.Result(impl.(API).GetObjectTagging(ctx, v))
+	}},
+	{Name: "GetObjectTorrent", NewInput: func() any { return new(GetObjectTorrentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetObjectTorrentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetObjectTorrent", in)
+		}
+		return api.Result(impl.(API).GetObjectTorrent(ctx, v))
+	}},
+	{Name: "GetPublicAccessBlock", NewInput: func() any { return new(GetPublicAccessBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPublicAccessBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPublicAccessBlock", in)
+		}
+		return api.Result(impl.(API).GetPublicAccessBlock(ctx, v))
+	}},
+	{Name: "HeadBucket", NewInput: func() any { return new(HeadBucketInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*HeadBucketInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "HeadBucket", in)
+		}
+		return api.Result(impl.(API).HeadBucket(ctx, v))
+	}},
+	{Name: "HeadObject", NewInput: func() any { return new(HeadObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*HeadObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "HeadObject", in)
+		}
+		return api.Result(impl.(API).HeadObject(ctx, v))
+	}},
+	{Name: "ListBucketAnalyticsConfigurations", NewInput: func() any { return new(ListBucketAnalyticsConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListBucketAnalyticsConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListBucketAnalyticsConfigurations", in)
+		}
+		return api.Result(impl.(API).ListBucketAnalyticsConfigurations(ctx, v))
+	}},
+	{Name: "ListBucketIntelligentTieringConfigurations", NewInput: func() any { return new(ListBucketIntelligentTieringConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListBucketIntelligentTieringConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListBucketIntelligentTieringConfigurations", in)
+		}
+		return api.Result(impl.(API).ListBucketIntelligentTieringConfigurations(ctx, v))
+	}},
+	{Name: "ListBucketInventoryConfigurations", NewInput: func() any { return new(ListBucketInventoryConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListBucketInventoryConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListBucketInventoryConfigurations", in)
+		}
+		return api.Result(impl.(API).ListBucketInventoryConfigurations(ctx, v))
+	}},
+	{Name: "ListBucketMetricsConfigurations", NewInput: func() any { return new(ListBucketMetricsConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListBucketMetricsConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListBucketMetricsConfigurations", in)
+		}
+		return api.Result(impl.(API).ListBucketMetricsConfigurations(ctx, v))
+	}},
+	{Name: "ListBuckets", NewInput: func() any { return new(ListBucketsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListBucketsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListBuckets", in)
+		}
+		return api.Result(impl.(API).ListBuckets(ctx, v))
+	}},
+	{Name: "ListDirectoryBuckets", NewInput: func() any { return new(ListDirectoryBucketsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDirectoryBucketsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDirectoryBuckets", in)
+		}
+		return api.Result(impl.(API).ListDirectoryBuckets(ctx, v))
+	}},
+	{Name: "ListMultipartUploads", NewInput: func() any { return new(ListMultipartUploadsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMultipartUploadsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMultipartUploads", in)
+		}
+		return api.Result(impl.(API).ListMultipartUploads(ctx, v))
+	}},
+	{Name: "ListObjectVersions", NewInput: func() any { return new(ListObjectVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListObjectVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListObjectVersions", in)
+		}
+		return api.Result(impl.(API).ListObjectVersions(ctx, v))
+	}},
+	{Name: "ListObjects", NewInput: func() any { return new(ListObjectsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListObjectsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListObjects", in)
+		}
+		return api.Result(impl.(API).ListObjects(ctx, v))
+	}},
+	{Name: "ListObjectsV2", NewInput: func() any { return new(ListObjectsV2Input) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListObjectsV2Input)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListObjectsV2", in)
+		}
+		return api.Result(impl.(API).ListObjectsV2(ctx, v))
+	}},
+	{Name: "ListParts", NewInput: func() any { return new(ListPartsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPartsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListParts", in)
+		}
+		return api.Result(impl.(API).ListParts(ctx, v))
+	}},
+	{Name: "PutBucketAbac", NewInput: func() any { return new(PutBucketAbacInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketAbacInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketAbac", in)
+		}
+		return api.Result(impl.(API).PutBucketAbac(ctx, v))
+	}},
+	{Name: "PutBucketAccelerateConfiguration", NewInput: func() any { return new(PutBucketAccelerateConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketAccelerateConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketAccelerateConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketAccelerateConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketAcl", NewInput: func() any { return new(PutBucketAclInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketAclInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketAcl", in)
+		}
+		return api.Result(impl.(API).PutBucketAcl(ctx, v))
+	}},
+	{Name: "PutBucketAnalyticsConfiguration", NewInput: func() any { return new(PutBucketAnalyticsConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketAnalyticsConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketAnalyticsConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketAnalyticsConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketCors", NewInput: func() any { return new(PutBucketCorsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketCorsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketCors", in)
+		}
+		return api.Result(impl.(API).PutBucketCors(ctx, v))
+	}},
+	{Name: "PutBucketEncryption", NewInput: func() any { return new(PutBucketEncryptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketEncryptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketEncryption", in)
+		}
+		return api.Result(impl.(API).PutBucketEncryption(ctx, v))
+	}},
+	{Name: "PutBucketIntelligentTieringConfiguration", NewInput: func() any { return new(PutBucketIntelligentTieringConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketIntelligentTieringConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketIntelligentTieringConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketIntelligentTieringConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketInventoryConfiguration", NewInput: func() any { return new(PutBucketInventoryConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketInventoryConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketInventoryConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketInventoryConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketLifecycle", NewInput: func() any { return new(PutBucketLifecycleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketLifecycleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketLifecycle", in)
+		}
+		return api.Result(impl.(API).PutBucketLifecycle(ctx, v))
+	}},
+	{Name: "PutBucketLifecycleConfiguration", NewInput: func() any { return new(PutBucketLifecycleConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketLifecycleConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketLifecycleConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketLifecycleConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketLogging", NewInput: func() any { return new(PutBucketLoggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketLoggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketLogging", in)
+		}
+		return api.Result(impl.(API).PutBucketLogging(ctx, v))
+	}},
+	{Name: "PutBucketMetricsConfiguration", NewInput: func() any { return new(PutBucketMetricsConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketMetricsConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketMetricsConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketMetricsConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketNotification", NewInput: func() any { return new(PutBucketNotificationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketNotificationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketNotification", in)
+		}
+		return api.Result(impl.(API).PutBucketNotification(ctx, v))
+	}},
+	{Name: "PutBucketNotificationConfiguration", NewInput: func() any { return new(PutBucketNotificationConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketNotificationConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketNotificationConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketNotificationConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketOwnershipControls", NewInput: func() any { return new(PutBucketOwnershipControlsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketOwnershipControlsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketOwnershipControls", in)
+		}
+		return api.Result(impl.(API).PutBucketOwnershipControls(ctx, v))
+	}},
+	{Name: "PutBucketPolicy", NewInput: func() any { return new(PutBucketPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketPolicy", in)
+		}
+		return api.Result(impl.(API).PutBucketPolicy(ctx, v))
+	}},
+	{Name: "PutBucketReplication", NewInput: func() any { return new(PutBucketReplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketReplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketReplication", in)
+		}
+		return api.Result(impl.(API).PutBucketReplication(ctx, v))
+	}},
+	{Name: "PutBucketRequestPayment", NewInput: func() any { return new(PutBucketRequestPaymentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketRequestPaymentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketRequestPayment", in)
+		}
+		return api.Result(impl.(API).PutBucketRequestPayment(ctx, v))
+	}},
+	{Name: "PutBucketTagging", NewInput: func() any { return new(PutBucketTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketTagging", in)
+		}
+		return api.Result(impl.(API).PutBucketTagging(ctx, v))
+	}},
+	{Name: "PutBucketVersioning", NewInput: func() any { return new(PutBucketVersioningInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketVersioningInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketVersioning", in)
+		}
+		return api.Result(impl.(API).PutBucketVersioning(ctx, v))
+	}},
+	{Name: "PutBucketWebsite", NewInput: func() any { return new(PutBucketWebsiteInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketWebsiteInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketWebsite", in)
+		}
+		return api.Result(impl.(API).PutBucketWebsite(ctx, v))
+	}},
+	{Name: "PutObject", NewInput: func() any { return new(PutObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutObject", in)
+		}
+		return api.Result(impl.(API).PutObject(ctx, v))
+	}},
+	{Name: "PutObjectAcl", NewInput: func() any { return new(PutObjectAclInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutObjectAclInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutObjectAcl", in)
+		}
+		return api.Result(impl.(API).PutObjectAcl(ctx, v))
+	}},
+	{Name: "PutObjectLegalHold", NewInput: func() any { return new(PutObjectLegalHoldInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutObjectLegalHoldInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutObjectLegalHold", in)
+		}
+		return api.Result(impl.(API).PutObjectLegalHold(ctx, v))
+	}},
+	{Name: "PutObjectLockConfiguration", NewInput: func() any { return new(PutObjectLockConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutObjectLockConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutObjectLockConfiguration", in)
+		}
+		return api.Result(impl.(API).PutObjectLockConfiguration(ctx, v))
+	}},
+	{Name: "PutObjectRetention", NewInput: func() any { return new(PutObjectRetentionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutObjectRetentionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutObjectRetention", in)
+		}
+		return api.Result(impl.(API).PutObjectRetention(ctx, v))
+	}},
+	{Name: "PutObjectTagging", NewInput: func() any { return new(PutObjectTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutObjectTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutObjectTagging", in)
+		}
+		return api.Result(impl.(API).PutObjectTagging(ctx, v))
+	}},
+	{Name: "PutPublicAccessBlock", NewInput: func() any { return new(PutPublicAccessBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutPublicAccessBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutPublicAccessBlock", in)
+		}
+		return api.Result(impl.(API).PutPublicAccessBlock(ctx, v))
+	}},
+	{Name: "RenameObject", NewInput: func() any { return new(RenameObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RenameObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RenameObject", in)
+		}
+		return api.Result(impl.(API).RenameObject(ctx, v))
+	}},
+	{Name: "RestoreObject", NewInput: func() any { return new(RestoreObjectInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RestoreObjectInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RestoreObject", in)
+		}
+		return api.Result(impl.(API).RestoreObject(ctx, v))
+	}},
+	{Name: "SelectObjectContent", NewInput: func() any { return new(SelectObjectContentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SelectObjectContentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SelectObjectContent", in)
+		}
+		return api.Result(impl.(API).SelectObjectContent(ctx, v))
+	}},
+	{Name: "UpdateBucketMetadataInventoryTableConfiguration", NewInput: func() any { return new(UpdateBucketMetadataInventoryTableConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateBucketMetadataInventoryTableConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateBucketMetadataInventoryTableConfiguration", in)
+		}
+		return api.Result(impl.(API).UpdateBucketMetadataInventoryTableConfiguration(ctx, v))
+	}},
+	{Name: "UpdateBucketMetadataJournalTableConfiguration", NewInput: func() any { return new(UpdateBucketMetadataJournalTableConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateBucketMetadataJournalTableConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateBucketMetadataJournalTableConfiguration", in)
+		}
+		return api.Result(impl.(API).UpdateBucketMetadataJournalTableConfiguration(ctx, v))
+	}},
+	{Name: "UpdateObjectEncryption", NewInput: func() any { return new(UpdateObjectEncryptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateObjectEncryptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateObjectEncryption", in)
+		}
+		return api.Result(impl.(API).UpdateObjectEncryption(ctx, v))
+	}},
+	{Name: "UploadPart", NewInput: func() any { return new(UploadPartInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UploadPartInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UploadPart", in)
+		}
+		return api.Result(impl.(API).UploadPart(ctx, v))
+	}},
+	{Name: "UploadPartCopy", NewInput: func() any { return new(UploadPartCopyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UploadPartCopyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UploadPartCopy", in)
+		}
+		return api.Result(impl.(API).UploadPartCopy(ctx, v))
+	}},
+	{Name: "WriteGetObjectResponse", NewInput: func() any { return new(WriteGetObjectResponseInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*WriteGetObjectResponseInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "WriteGetObjectResponse", in)
+		}
+		return api.Result(impl.(API).WriteGetObjectResponse(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AbortMultipartUpload": {Name: "AbortMultipartUpload", NewInput: func() any { return new(AbortMultipartUploadInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AbortMultipartUploadInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AbortMultipartUpload", in)
-			}
-			return api.Result(impl.AbortMultipartUpload(ctx, v))
-		}},
-		"CompleteMultipartUpload": {Name: "CompleteMultipartUpload", NewInput: func() any { return new(CompleteMultipartUploadInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CompleteMultipartUploadInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CompleteMultipartUpload", in)
-			}
-			return api.Result(impl.CompleteMultipartUpload(ctx, v))
-		}},
-		"CopyObject": {Name: "CopyObject", NewInput: func() any { return new(CopyObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CopyObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CopyObject", in)
-			}
-			return api.Result(impl.CopyObject(ctx, v))
-		}},
-		"CreateBucket": {Name: "CreateBucket", NewInput: func() any { return new(CreateBucketInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateBucketInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateBucket", in)
-			}
-			return api.Result(impl.CreateBucket(ctx, v))
-		}},
-		"CreateBucketMetadataConfiguration": {Name: "CreateBucketMetadataConfiguration", NewInput: func() any { return new(CreateBucketMetadataConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateBucketMetadataConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateBucketMetadataConfiguration", in)
-			}
-			return api.Result(impl.CreateBucketMetadataConfiguration(ctx, v))
-		}},
-		"CreateBucketMetadataTableConfiguration": {Name: "CreateBucketMetadataTableConfiguration", NewInput: func() any { return new(CreateBucketMetadataTableConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateBucketMetadataTableConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateBucketMetadataTableConfiguration", in)
-			}
-			return api.Result(impl.CreateBucketMetadataTableConfiguration(ctx, v))
-		}},
-		"CreateMultipartUpload": {Name: "CreateMultipartUpload", NewInput: func() any { return new(CreateMultipartUploadInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateMultipartUploadInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateMultipartUpload", in)
-			}
-			return api.Result(impl.CreateMultipartUpload(ctx, v))
-		}},
-		"CreateSession": {Name: "CreateSession", NewInput: func() any { return new(CreateSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSession", in)
-			}
-			return api.Result(impl.CreateSession(ctx, v))
-		}},
-		"DeleteBucket": {Name: "DeleteBucket", NewInput: func() any { return new(DeleteBucketInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucket", in)
-			}
-			return api.Result(impl.DeleteBucket(ctx, v))
-		}},
-		"DeleteBucketAnalyticsConfiguration": {Name: "DeleteBucketAnalyticsConfiguration", NewInput: func() any { return new(DeleteBucketAnalyticsConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketAnalyticsConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketAnalyticsConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketAnalyticsConfiguration(ctx, v))
-		}},
-		"DeleteBucketCors": {Name: "DeleteBucketCors", NewInput: func() any { return new(DeleteBucketCorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketCorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketCors", in)
-			}
-			return api.Result(impl.DeleteBucketCors(ctx, v))
-		}},
-		"DeleteBucketEncryption": {Name: "DeleteBucketEncryption", NewInput: func() any { return new(DeleteBucketEncryptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketEncryptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketEncryption", in)
-			}
-			return api.Result(impl.DeleteBucketEncryption(ctx, v))
-		}},
-		"DeleteBucketIntelligentTieringConfiguration": {Name: "DeleteBucketIntelligentTieringConfiguration", NewInput: func() any { return new(DeleteBucketIntelligentTieringConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketIntelligentTieringConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketIntelligentTieringConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketIntelligentTieringConfiguration(ctx, v))
-		}},
-		"DeleteBucketInventoryConfiguration": {Name: "DeleteBucketInventoryConfiguration", NewInput: func() any { return new(DeleteBucketInventoryConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketInventoryConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketInventoryConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketInventoryConfiguration(ctx, v))
-		}},
-		"DeleteBucketLifecycle": {Name: "DeleteBucketLifecycle", NewInput: func() any { return new(DeleteBucketLifecycleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketLifecycleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketLifecycle", in)
-			}
-			return api.Result(impl.DeleteBucketLifecycle(ctx, v))
-		}},
-		"DeleteBucketMetadataConfiguration": {Name: "DeleteBucketMetadataConfiguration", NewInput: func() any { return new(DeleteBucketMetadataConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketMetadataConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketMetadataConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketMetadataConfiguration(ctx, v))
-		}},
-		"DeleteBucketMetadataTableConfiguration": {Name: "DeleteBucketMetadataTableConfiguration", NewInput: func() any { return new(DeleteBucketMetadataTableConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketMetadataTableConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketMetadataTableConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketMetadataTableConfiguration(ctx, v))
-		}},
-		"DeleteBucketMetricsConfiguration": {Name: "DeleteBucketMetricsConfiguration", NewInput: func() any { return new(DeleteBucketMetricsConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketMetricsConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketMetricsConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketMetricsConfiguration(ctx, v))
-		}},
-		"DeleteBucketOwnershipControls": {Name: "DeleteBucketOwnershipControls", NewInput: func() any { return new(DeleteBucketOwnershipControlsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketOwnershipControlsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketOwnershipControls", in)
-			}
-			return api.Result(impl.DeleteBucketOwnershipControls(ctx, v))
-		}},
-		"DeleteBucketPolicy": {Name: "DeleteBucketPolicy", NewInput: func() any { return new(DeleteBucketPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketPolicy", in)
-			}
-			return api.Result(impl.DeleteBucketPolicy(ctx, v))
-		}},
-		"DeleteBucketReplication": {Name: "DeleteBucketReplication", NewInput: func() any { return new(DeleteBucketReplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketReplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketReplication", in)
-			}
-			return api.Result(impl.DeleteBucketReplication(ctx, v))
-		}},
-		"DeleteBucketTagging": {Name: "DeleteBucketTagging", NewInput: func() any { return new(DeleteBucketTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketTagging", in)
-			}
-			return api.Result(impl.DeleteBucketTagging(ctx, v))
-		}},
-		"DeleteBucketWebsite": {Name: "DeleteBucketWebsite", NewInput: func() any { return new(DeleteBucketWebsiteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketWebsiteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketWebsite", in)
-			}
-			return api.Result(impl.DeleteBucketWebsite(ctx, v))
-		}},
-		"DeleteObject": {Name: "DeleteObject", NewInput: func() any { return new(DeleteObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteObject", in)
-			}
-			return api.Result(impl.DeleteObject(ctx, v))
-		}},
-		"DeleteObjectTagging": {Name: "DeleteObjectTagging", NewInput: func() any { return new(DeleteObjectTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteObjectTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteObjectTagging", in)
-			}
-			return api.Result(impl.DeleteObjectTagging(ctx, v))
-		}},
-		"DeleteObjects": {Name: "DeleteObjects", NewInput: func() any { return new(DeleteObjectsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteObjectsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteObjects", in)
-			}
-			return api.Result(impl.DeleteObjects(ctx, v))
-		}},
-		"DeletePublicAccessBlock": {Name: "DeletePublicAccessBlock", NewInput: func() any { return new(DeletePublicAccessBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePublicAccessBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePublicAccessBlock", in)
-			}
-			return api.Result(impl.DeletePublicAccessBlock(ctx, v))
-		}},
-		"GetBucketAbac": {Name: "GetBucketAbac", NewInput: func() any { return new(GetBucketAbacInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketAbacInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketAbac", in)
-			}
-			return api.Result(impl.GetBucketAbac(ctx, v))
-		}},
-		"GetBucketAccelerateConfiguration": {Name: "GetBucketAccelerateConfiguration", NewInput: func() any { return new(GetBucketAccelerateConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketAccelerateConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketAccelerateConfiguration", in)
-			}
-			return api.Result(impl.GetBucketAccelerateConfiguration(ctx, v))
-		}},
-		"GetBucketAcl": {Name: "GetBucketAcl", NewInput: func() any { return new(GetBucketAclInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketAclInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketAcl", in)
-			}
-			return api.Result(impl.GetBucketAcl(ctx, v))
-		}},
-		"GetBucketAnalyticsConfiguration": {Name: "GetBucketAnalyticsConfiguration", NewInput: func() any { return new(GetBucketAnalyticsConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketAnalyticsConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketAnalyticsConfiguration", in)
-			}
-			return api.Result(impl.GetBucketAnalyticsConfiguration(ctx, v))
-		}},
-		"GetBucketCors": {Name: "GetBucketCors", NewInput: func() any { return new(GetBucketCorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketCorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketCors", in)
-			}
-			return api.Result(impl.GetBucketCors(ctx, v))
-		}},
-		"GetBucketEncryption": {Name: "GetBucketEncryption", NewInput: func() any { return new(GetBucketEncryptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketEncryptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketEncryption", in)
-			}
-			return api.Result(impl.GetBucketEncryption(ctx, v))
-		}},
-		"GetBucketIntelligentTieringConfiguration": {Name: "GetBucketIntelligentTieringConfiguration", NewInput: func() any { return new(GetBucketIntelligentTieringConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketIntelligentTieringConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketIntelligentTieringConfiguration", in)
-			}
-			return api.Result(impl.GetBucketIntelligentTieringConfiguration(ctx, v))
-		}},
-		"GetBucketInventoryConfiguration": {Name: "GetBucketInventoryConfiguration", NewInput: func() any { return new(GetBucketInventoryConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketInventoryConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketInventoryConfiguration", in)
-			}
-			return api.Result(impl.GetBucketInventoryConfiguration(ctx, v))
-		}},
-		"GetBucketLifecycle": {Name: "GetBucketLifecycle", NewInput: func() any { return new(GetBucketLifecycleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketLifecycleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketLifecycle", in)
-			}
-			return api.Result(impl.GetBucketLifecycle(ctx, v))
-		}},
-		"GetBucketLifecycleConfiguration": {Name: "GetBucketLifecycleConfiguration", NewInput: func() any { return new(GetBucketLifecycleConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketLifecycleConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketLifecycleConfiguration", in)
-			}
-			return api.Result(impl.GetBucketLifecycleConfiguration(ctx, v))
-		}},
-		"GetBucketLocation": {Name: "GetBucketLocation", NewInput: func() any { return new(GetBucketLocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketLocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketLocation", in)
-			}
-			return api.Result(impl.GetBucketLocation(ctx, v))
-		}},
-		"GetBucketLogging": {Name: "GetBucketLogging", NewInput: func() any { return new(GetBucketLoggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketLoggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketLogging", in)
-			}
-			return api.Result(impl.GetBucketLogging(ctx, v))
-		}},
-		"GetBucketMetadataConfiguration": {Name: "GetBucketMetadataConfiguration", NewInput: func() any { return new(GetBucketMetadataConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketMetadataConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketMetadataConfiguration", in)
-			}
-			return api.Result(impl.GetBucketMetadataConfiguration(ctx, v))
-		}},
-		"GetBucketMetadataTableConfiguration": {Name: "GetBucketMetadataTableConfiguration", NewInput: func() any { return new(GetBucketMetadataTableConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketMetadataTableConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketMetadataTableConfiguration", in)
-			}
-			return api.Result(impl.GetBucketMetadataTableConfiguration(ctx, v))
-		}},
-		"GetBucketMetricsConfiguration": {Name: "GetBucketMetricsConfiguration", NewInput: func() any { return new(GetBucketMetricsConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketMetricsConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketMetricsConfiguration", in)
-			}
-			return api.Result(impl.GetBucketMetricsConfiguration(ctx, v))
-		}},
-		"GetBucketNotification": {Name: "GetBucketNotification", NewInput: func() any { return new(GetBucketNotificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketNotificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketNotification", in)
-			}
-			return api.Result(impl.GetBucketNotification(ctx, v))
-		}},
-		"GetBucketNotificationConfiguration": {Name: "GetBucketNotificationConfiguration", NewInput: func() any { return new(GetBucketNotificationConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketNotificationConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketNotificationConfiguration", in)
-			}
-			return api.Result(impl.GetBucketNotificationConfiguration(ctx, v))
-		}},
-		"GetBucketOwnershipControls": {Name: "GetBucketOwnershipControls", NewInput: func() any { return new(GetBucketOwnershipControlsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketOwnershipControlsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketOwnershipControls", in)
-			}
-			return api.Result(impl.GetBucketOwnershipControls(ctx, v))
-		}},
-		"GetBucketPolicy": {Name: "GetBucketPolicy", NewInput: func() any { return new(GetBucketPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketPolicy", in)
-			}
-			return api.Result(impl.GetBucketPolicy(ctx, v))
-		}},
-		"GetBucketPolicyStatus": {Name: "GetBucketPolicyStatus", NewInput: func() any { return new(GetBucketPolicyStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketPolicyStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketPolicyStatus", in)
-			}
-			return api.Result(impl.GetBucketPolicyStatus(ctx, v))
-		}},
-		"GetBucketReplication": {Name: "GetBucketReplication", NewInput: func() any { return new(GetBucketReplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketReplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketReplication", in)
-			}
-			return api.Result(impl.GetBucketReplication(ctx, v))
-		}},
-		"GetBucketRequestPayment": {Name: "GetBucketRequestPayment", NewInput: func() any { return new(GetBucketRequestPaymentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketRequestPaymentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketRequestPayment", in)
-			}
-			return api.Result(impl.GetBucketRequestPayment(ctx, v))
-		}},
-		"GetBucketTagging": {Name: "GetBucketTagging", NewInput: func() any { return new(GetBucketTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketTagging", in)
-			}
-			return api.Result(impl.GetBucketTagging(ctx, v))
-		}},
-		"GetBucketVersioning": {Name: "GetBucketVersioning", NewInput: func() any { return new(GetBucketVersioningInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketVersioningInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketVersioning", in)
-			}
-			return api.Result(impl.GetBucketVersioning(ctx, v))
-		}},
-		"GetBucketWebsite": {Name: "GetBucketWebsite", NewInput: func() any { return new(GetBucketWebsiteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketWebsiteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketWebsite", in)
-			}
-			return api.Result(impl.GetBucketWebsite(ctx, v))
-		}},
-		"GetObject": {Name: "GetObject", NewInput: func() any { return new(GetObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObject", in)
-			}
-			return api.Result(impl.GetObject(ctx, v))
-		}},
-		"GetObjectAcl": {Name: "GetObjectAcl", NewInput: func() any { return new(GetObjectAclInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectAclInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectAcl", in)
-			}
-			return api.Result(impl.GetObjectAcl(ctx, v))
-		}},
-		"GetObjectAttributes": {Name: "GetObjectAttributes", NewInput: func() any { return new(GetObjectAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectAttributes", in)
-			}
-			return api.Result(impl.GetObjectAttributes(ctx, v))
-		}},
-		"GetObjectLegalHold": {Name: "GetObjectLegalHold", NewInput: func() any { return new(GetObjectLegalHoldInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectLegalHoldInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectLegalHold", in)
-			}
-			return api.Result(impl.GetObjectLegalHold(ctx, v))
-		}},
-		"GetObjectLockConfiguration": {Name: "GetObjectLockConfiguration", NewInput: func() any { return new(GetObjectLockConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectLockConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectLockConfiguration", in)
-			}
-			return api.Result(impl.GetObjectLockConfiguration(ctx, v))
-		}},
-		"GetObjectRetention": {Name: "GetObjectRetention", NewInput: func() any { return new(GetObjectRetentionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectRetentionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectRetention", in)
-			}
-			return api.Result(impl.GetObjectRetention(ctx, v))
-		}},
-		"GetObjectTagging": {Name: "GetObjectTagging", NewInput: func() any { return new(GetObjectTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectTagging", in)
-			}
-			return api.Result(impl.GetObjectTagging(ctx, v))
-		}},
-		"GetObjectTorrent": {Name: "GetObjectTorrent", NewInput: func() any { return new(GetObjectTorrentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetObjectTorrentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetObjectTorrent", in)
-			}
-			return api.Result(impl.GetObjectTorrent(ctx, v))
-		}},
-		"GetPublicAccessBlock": {Name: "GetPublicAccessBlock", NewInput: func() any { return new(GetPublicAccessBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPublicAccessBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPublicAccessBlock", in)
-			}
-			return api.Result(impl.GetPublicAccessBlock(ctx, v))
-		}},
-		"HeadBucket": {Name: "HeadBucket", NewInput: func() any { return new(HeadBucketInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*HeadBucketInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "HeadBucket", in)
-			}
-			return api.Result(impl.HeadBucket(ctx, v))
-		}},
-		"HeadObject": {Name: "HeadObject", NewInput: func() any { return new(HeadObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*HeadObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "HeadObject", in)
-			}
-			return api.Result(impl.HeadObject(ctx, v))
-		}},
-		"ListBucketAnalyticsConfigurations": {Name: "ListBucketAnalyticsConfigurations", NewInput: func() any { return new(ListBucketAnalyticsConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListBucketAnalyticsConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListBucketAnalyticsConfigurations", in)
-			}
-			return api.Result(impl.ListBucketAnalyticsConfigurations(ctx, v))
-		}},
-		"ListBucketIntelligentTieringConfigurations": {Name: "ListBucketIntelligentTieringConfigurations", NewInput: func() any { return new(ListBucketIntelligentTieringConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListBucketIntelligentTieringConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListBucketIntelligentTieringConfigurations", in)
-			}
-			return api.Result(impl.ListBucketIntelligentTieringConfigurations(ctx, v))
-		}},
-		"ListBucketInventoryConfigurations": {Name: "ListBucketInventoryConfigurations", NewInput: func() any { return new(ListBucketInventoryConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListBucketInventoryConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListBucketInventoryConfigurations", in)
-			}
-			return api.Result(impl.ListBucketInventoryConfigurations(ctx, v))
-		}},
-		"ListBucketMetricsConfigurations": {Name: "ListBucketMetricsConfigurations", NewInput: func() any { return new(ListBucketMetricsConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListBucketMetricsConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListBucketMetricsConfigurations", in)
-			}
-			return api.Result(impl.ListBucketMetricsConfigurations(ctx, v))
-		}},
-		"ListBuckets": {Name: "ListBuckets", NewInput: func() any { return new(ListBucketsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListBucketsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListBuckets", in)
-			}
-			return api.Result(impl.ListBuckets(ctx, v))
-		}},
-		"ListDirectoryBuckets": {Name: "ListDirectoryBuckets", NewInput: func() any { return new(ListDirectoryBucketsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDirectoryBucketsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDirectoryBuckets", in)
-			}
-			return api.Result(impl.ListDirectoryBuckets(ctx, v))
-		}},
-		"ListMultipartUploads": {Name: "ListMultipartUploads", NewInput: func() any { return new(ListMultipartUploadsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMultipartUploadsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMultipartUploads", in)
-			}
-			return api.Result(impl.ListMultipartUploads(ctx, v))
-		}},
-		"ListObjectVersions": {Name: "ListObjectVersions", NewInput: func() any { return new(ListObjectVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListObjectVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListObjectVersions", in)
-			}
-			return api.Result(impl.ListObjectVersions(ctx, v))
-		}},
-		"ListObjects": {Name: "ListObjects", NewInput: func() any { return new(ListObjectsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListObjectsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListObjects", in)
-			}
-			return api.Result(impl.ListObjects(ctx, v))
-		}},
-		"ListObjectsV2": {Name: "ListObjectsV2", NewInput: func() any { return new(ListObjectsV2Input) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListObjectsV2Input)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListObjectsV2", in)
-			}
-			return api.Result(impl.ListObjectsV2(ctx, v))
-		}},
-		"ListParts": {Name: "ListParts", NewInput: func() any { return new(ListPartsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPartsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListParts", in)
-			}
-			return api.Result(impl.ListParts(ctx, v))
-		}},
-		"PutBucketAbac": {Name: "PutBucketAbac", NewInput: func() any { return new(PutBucketAbacInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketAbacInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketAbac", in)
-			}
-			return api.Result(impl.PutBucketAbac(ctx, v))
-		}},
-		"PutBucketAccelerateConfiguration": {Name: "PutBucketAccelerateConfiguration", NewInput: func() any { return new(PutBucketAccelerateConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketAccelerateConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketAccelerateConfiguration", in)
-			}
-			return api.Result(impl.PutBucketAccelerateConfiguration(ctx, v))
-		}},
-		"PutBucketAcl": {Name: "PutBucketAcl", NewInput: func() any { return new(PutBucketAclInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketAclInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketAcl", in)
-			}
-			return api.Result(impl.PutBucketAcl(ctx, v))
-		}},
-		"PutBucketAnalyticsConfiguration": {Name: "PutBucketAnalyticsConfiguration", NewInput: func() any { return new(PutBucketAnalyticsConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketAnalyticsConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketAnalyticsConfiguration", in)
-			}
-			return api.Result(impl.PutBucketAnalyticsConfiguration(ctx, v))
-		}},
-		"PutBucketCors": {Name: "PutBucketCors", NewInput: func() any { return new(PutBucketCorsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketCorsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketCors", in)
-			}
-			return api.Result(impl.PutBucketCors(ctx, v))
-		}},
-		"PutBucketEncryption": {Name: "PutBucketEncryption", NewInput: func() any { return new(PutBucketEncryptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketEncryptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketEncryption", in)
-			}
-			return api.Result(impl.PutBucketEncryption(ctx, v))
-		}},
-		"PutBucketIntelligentTieringConfiguration": {Name: "PutBucketIntelligentTieringConfiguration", NewInput: func() any { return new(PutBucketIntelligentTieringConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketIntelligentTieringConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketIntelligentTieringConfiguration", in)
-			}
-			return api.Result(impl.PutBucketIntelligentTieringConfiguration(ctx, v))
-		}},
-		"PutBucketInventoryConfiguration": {Name: "PutBucketInventoryConfiguration", NewInput: func() any { return new(PutBucketInventoryConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketInventoryConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketInventoryConfiguration", in)
-			}
-			return api.Result(impl.PutBucketInventoryConfiguration(ctx, v))
-		}},
-		"PutBucketLifecycle": {Name: "PutBucketLifecycle", NewInput: func() any { return new(PutBucketLifecycleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketLifecycleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketLifecycle", in)
-			}
-			return api.Result(impl.PutBucketLifecycle(ctx, v))
-		}},
-		"PutBucketLifecycleConfiguration": {Name: "PutBucketLifecycleConfiguration", NewInput: func() any { return new(PutBucketLifecycleConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketLifecycleConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketLifecycleConfiguration", in)
-			}
-			return api.Result(impl.PutBucketLifecycleConfiguration(ctx, v))
-		}},
-		"PutBucketLogging": {Name: "PutBucketLogging", NewInput: func() any { return new(PutBucketLoggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketLoggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketLogging", in)
-			}
-			return api.Result(impl.PutBucketLogging(ctx, v))
-		}},
-		"PutBucketMetricsConfiguration": {Name: "PutBucketMetricsConfiguration", NewInput: func() any { return new(PutBucketMetricsConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketMetricsConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketMetricsConfiguration", in)
-			}
-			return api.Result(impl.PutBucketMetricsConfiguration(ctx, v))
-		}},
-		"PutBucketNotification": {Name: "PutBucketNotification", NewInput: func() any { return new(PutBucketNotificationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketNotificationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketNotification", in)
-			}
-			return api.Result(impl.PutBucketNotification(ctx, v))
-		}},
-		"PutBucketNotificationConfiguration": {Name: "PutBucketNotificationConfiguration", NewInput: func() any { return new(PutBucketNotificationConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketNotificationConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketNotificationConfiguration", in)
-			}
-			return api.Result(impl.PutBucketNotificationConfiguration(ctx, v))
-		}},
-		"PutBucketOwnershipControls": {Name: "PutBucketOwnershipControls", NewInput: func() any { return new(PutBucketOwnershipControlsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketOwnershipControlsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketOwnershipControls", in)
-			}
-			return api.Result(impl.PutBucketOwnershipControls(ctx, v))
-		}},
-		"PutBucketPolicy": {Name: "PutBucketPolicy", NewInput: func() any { return new(PutBucketPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketPolicy", in)
-			}
-			return api.Result(impl.PutBucketPolicy(ctx, v))
-		}},
-		"PutBucketReplication": {Name: "PutBucketReplication", NewInput: func() any { return new(PutBucketReplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketReplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketReplication", in)
-			}
-			return api.Result(impl.PutBucketReplication(ctx, v))
-		}},
-		"PutBucketRequestPayment": {Name: "PutBucketRequestPayment", NewInput: func() any { return new(PutBucketRequestPaymentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketRequestPaymentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketRequestPayment", in)
-			}
-			return api.Result(impl.PutBucketRequestPayment(ctx, v))
-		}},
-		"PutBucketTagging": {Name: "PutBucketTagging", NewInput: func() any { return new(PutBucketTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketTagging", in)
-			}
-			return api.Result(impl.PutBucketTagging(ctx, v))
-		}},
-		"PutBucketVersioning": {Name: "PutBucketVersioning", NewInput: func() any { return new(PutBucketVersioningInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketVersioningInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketVersioning", in)
-			}
-			return api.Result(impl.PutBucketVersioning(ctx, v))
-		}},
-		"PutBucketWebsite": {Name: "PutBucketWebsite", NewInput: func() any { return new(PutBucketWebsiteInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketWebsiteInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketWebsite", in)
-			}
-			return api.Result(impl.PutBucketWebsite(ctx, v))
-		}},
-		"PutObject": {Name: "PutObject", NewInput: func() any { return new(PutObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutObject", in)
-			}
-			return api.Result(impl.PutObject(ctx, v))
-		}},
-		"PutObjectAcl": {Name: "PutObjectAcl", NewInput: func() any { return new(PutObjectAclInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutObjectAclInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutObjectAcl", in)
-			}
-			return api.Result(impl.PutObjectAcl(ctx, v))
-		}},
-		"PutObjectLegalHold": {Name: "PutObjectLegalHold", NewInput: func() any { return new(PutObjectLegalHoldInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutObjectLegalHoldInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutObjectLegalHold", in)
-			}
-			return api.Result(impl.PutObjectLegalHold(ctx, v))
-		}},
-		"PutObjectLockConfiguration": {Name: "PutObjectLockConfiguration", NewInput: func() any { return new(PutObjectLockConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutObjectLockConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutObjectLockConfiguration", in)
-			}
-			return api.Result(impl.PutObjectLockConfiguration(ctx, v))
-		}},
-		"PutObjectRetention": {Name: "PutObjectRetention", NewInput: func() any { return new(PutObjectRetentionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutObjectRetentionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutObjectRetention", in)
-			}
-			return api.Result(impl.PutObjectRetention(ctx, v))
-		}},
-		"PutObjectTagging": {Name: "PutObjectTagging", NewInput: func() any { return new(PutObjectTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutObjectTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutObjectTagging", in)
-			}
-			return api.Result(impl.PutObjectTagging(ctx, v))
-		}},
-		"PutPublicAccessBlock": {Name: "PutPublicAccessBlock", NewInput: func() any { return new(PutPublicAccessBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutPublicAccessBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutPublicAccessBlock", in)
-			}
-			return api.Result(impl.PutPublicAccessBlock(ctx, v))
-		}},
-		"RenameObject": {Name: "RenameObject", NewInput: func() any { return new(RenameObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RenameObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RenameObject", in)
-			}
-			return api.Result(impl.RenameObject(ctx, v))
-		}},
-		"RestoreObject": {Name: "RestoreObject", NewInput: func() any { return new(RestoreObjectInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RestoreObjectInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RestoreObject", in)
-			}
-			return api.Result(impl.RestoreObject(ctx, v))
-		}},
-		"SelectObjectContent": {Name: "SelectObjectContent", NewInput: func() any { return new(SelectObjectContentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SelectObjectContentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SelectObjectContent", in)
-			}
-			return api.Result(impl.SelectObjectContent(ctx, v))
-		}},
-		"UpdateBucketMetadataInventoryTableConfiguration": {Name: "UpdateBucketMetadataInventoryTableConfiguration", NewInput: func() any { return new(UpdateBucketMetadataInventoryTableConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateBucketMetadataInventoryTableConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateBucketMetadataInventoryTableConfiguration", in)
-			}
-			return api.Result(impl.UpdateBucketMetadataInventoryTableConfiguration(ctx, v))
-		}},
-		"UpdateBucketMetadataJournalTableConfiguration": {Name: "UpdateBucketMetadataJournalTableConfiguration", NewInput: func() any { return new(UpdateBucketMetadataJournalTableConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateBucketMetadataJournalTableConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateBucketMetadataJournalTableConfiguration", in)
-			}
-			return api.Result(impl.UpdateBucketMetadataJournalTableConfiguration(ctx, v))
-		}},
-		"UpdateObjectEncryption": {Name: "UpdateObjectEncryption", NewInput: func() any { return new(UpdateObjectEncryptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateObjectEncryptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateObjectEncryption", in)
-			}
-			return api.Result(impl.UpdateObjectEncryption(ctx, v))
-		}},
-		"UploadPart": {Name: "UploadPart", NewInput: func() any { return new(UploadPartInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UploadPartInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UploadPart", in)
-			}
-			return api.Result(impl.UploadPart(ctx, v))
-		}},
-		"UploadPartCopy": {Name: "UploadPartCopy", NewInput: func() any { return new(UploadPartCopyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UploadPartCopyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UploadPartCopy", in)
-			}
-			return api.Result(impl.UploadPartCopy(ctx, v))
-		}},
-		"WriteGetObjectResponse": {Name: "WriteGetObjectResponse", NewInput: func() any { return new(WriteGetObjectResponseInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*WriteGetObjectResponseInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "WriteGetObjectResponse", in)
-			}
-			return api.Result(impl.WriteGetObjectResponse(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -763,687 +763,691 @@ func (Unimplemented) UpdateStorageLensGroup(context.Context, *UpdateStorageLensG
 	return nil, awserr.NotImplemented(ServiceID, "UpdateStorageLensGroup")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AssociateAccessGrantsIdentityCenter", NewInput: func() any { return new(AssociateAccessGrantsIdentityCenterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateAccessGrantsIdentityCenterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateAccessGrantsIdentityCenter", in)
+		}
+		return api.Result(impl.(API).AssociateAccessGrantsIdentityCenter(ctx, v))
+	}},
+	{Name: "CreateAccessGrant", NewInput: func() any { return new(CreateAccessGrantInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccessGrantInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccessGrant", in)
+		}
+		return api.Result(impl.(API).CreateAccessGrant(ctx, v))
+	}},
+	{Name: "CreateAccessGrantsInstance", NewInput: func() any { return new(CreateAccessGrantsInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccessGrantsInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccessGrantsInstance", in)
+		}
+		return api.Result(impl.(API).CreateAccessGrantsInstance(ctx, v))
+	}},
+	{Name: "CreateAccessGrantsLocation", NewInput: func() any { return new(CreateAccessGrantsLocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccessGrantsLocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccessGrantsLocation", in)
+		}
+		return api.Result(impl.(API).CreateAccessGrantsLocation(ctx, v))
+	}},
+	{Name: "CreateAccessPoint", NewInput: func() any { return new(CreateAccessPointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccessPointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccessPoint", in)
+		}
+		return api.Result(impl.(API).CreateAccessPoint(ctx, v))
+	}},
+	{Name: "CreateAccessPointForObjectLambda", NewInput: func() any { return new(CreateAccessPointForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAccessPointForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAccessPointForObjectLambda", in)
+		}
+		return api.Result(impl.(API).CreateAccessPointForObjectLambda(ctx, v))
+	}},
+	{Name: "CreateBucket", NewInput: func() any { return new(CreateBucketInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateBucketInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateBucket", in)
+		}
+		return api.Result(impl.(API).CreateBucket(ctx, v))
+	}},
+	{Name: "CreateJob", NewInput: func() any { return new(CreateJobInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateJobInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateJob", in)
+		}
+		return api.Result(impl.(API).CreateJob(ctx, v))
+	}},
+	{Name: "CreateMultiRegionAccessPoint", NewInput: func() any { return new(CreateMultiRegionAccessPointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateMultiRegionAccessPointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateMultiRegionAccessPoint", in)
+		}
+		return api.Result(impl.(API).CreateMultiRegionAccessPoint(ctx, v))
+	}},
+	{Name: "CreateStorageLensGroup", NewInput: func() any { return new(CreateStorageLensGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateStorageLensGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateStorageLensGroup", in)
+		}
+		return api.Result(impl.(API).CreateStorageLensGroup(ctx, v))
+	}},
+	{Name: "DeleteAccessGrant", NewInput: func() any { return new(DeleteAccessGrantInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessGrantInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessGrant", in)
+		}
+		return api.Result(impl.(API).DeleteAccessGrant(ctx, v))
+	}},
+	{Name: "DeleteAccessGrantsInstance", NewInput: func() any { return new(DeleteAccessGrantsInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessGrantsInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessGrantsInstance", in)
+		}
+		return api.Result(impl.(API).DeleteAccessGrantsInstance(ctx, v))
+	}},
+	{Name: "DeleteAccessGrantsInstanceResourcePolicy", NewInput: func() any { return new(DeleteAccessGrantsInstanceResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessGrantsInstanceResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessGrantsInstanceResourcePolicy", in)
+		}
+		return api.Result(impl.(API).DeleteAccessGrantsInstanceResourcePolicy(ctx, v))
+	}},
+	{Name: "DeleteAccessGrantsLocation", NewInput: func() any { return new(DeleteAccessGrantsLocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessGrantsLocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessGrantsLocation", in)
+		}
+		return api.Result(impl.(API).DeleteAccessGrantsLocation(ctx, v))
+	}},
+	{Name: "DeleteAccessPoint", NewInput: func() any { return new(DeleteAccessPointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessPointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessPoint", in)
+		}
+		return api.Result(impl.(API).DeleteAccessPoint(ctx, v))
+	}},
+	{Name: "DeleteAccessPointForObjectLambda", NewInput: func() any { return new(DeleteAccessPointForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessPointForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessPointForObjectLambda", in)
+		}
+		return api.Result(impl.(API).DeleteAccessPointForObjectLambda(ctx, v))
+	}},
+	{Name: "DeleteAccessPointPolicy", NewInput: func() any { return new(DeleteAccessPointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessPointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessPointPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteAccessPointPolicy(ctx, v))
+	}},
+	{Name: "DeleteAccessPointPolicyForObjectLambda", NewInput: func() any { return new(DeleteAccessPointPolicyForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessPointPolicyForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessPointPolicyForObjectLambda", in)
+		}
+		return api.Result(impl.(API).DeleteAccessPointPolicyForObjectLambda(ctx, v))
+	}},
+	{Name: "DeleteAccessPointScope", NewInput: func() any { return new(DeleteAccessPointScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAccessPointScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAccessPointScope", in)
+		}
+		return api.Result(impl.(API).DeleteAccessPointScope(ctx, v))
+	}},
+	{Name: "DeleteBucket", NewInput: func() any { return new(DeleteBucketInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucket", in)
+		}
+		return api.Result(impl.(API).DeleteBucket(ctx, v))
+	}},
+	{Name: "DeleteBucketLifecycleConfiguration", NewInput: func() any { return new(DeleteBucketLifecycleConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketLifecycleConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketLifecycleConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteBucketLifecycleConfiguration(ctx, v))
+	}},
+	{Name: "DeleteBucketPolicy", NewInput: func() any { return new(DeleteBucketPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketPolicy", in)
+		}
+		return api.Result(impl.(API).DeleteBucketPolicy(ctx, v))
+	}},
+	{Name: "DeleteBucketReplication", NewInput: func() any { return new(DeleteBucketReplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketReplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketReplication", in)
+		}
+		return api.Result(impl.(API).DeleteBucketReplication(ctx, v))
+	}},
+	{Name: "DeleteBucketTagging", NewInput: func() any { return new(DeleteBucketTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteBucketTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteBucketTagging", in)
+		}
+		return api.Result(impl.(API).DeleteBucketTagging(ctx, v))
+	}},
+	{Name: "DeleteJobTagging", NewInput: func() any { return new(DeleteJobTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteJobTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteJobTagging", in)
+		}
+		return api.Result(impl.(API).DeleteJobTagging(ctx, v))
+	}},
+	{Name: "DeleteMultiRegionAccessPoint", NewInput: func() any { return new(DeleteMultiRegionAccessPointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteMultiRegionAccessPointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteMultiRegionAccessPoint", in)
+		}
+		return api.Result(impl.(API).DeleteMultiRegionAccessPoint(ctx, v))
+	}},
+	{Name: "DeletePublicAccessBlock", NewInput: func() any { return new(DeletePublicAccessBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePublicAccessBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePublicAccessBlock", in)
+		}
+		return api.Result(impl.(API).DeletePublicAccessBlock(ctx, v))
+	}},
+	{Name: "DeleteStorageLensConfiguration", NewInput: func() any { return new(DeleteStorageLensConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteStorageLensConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteStorageLensConfiguration", in)
+		}
+		return api.Result(impl.(API).DeleteStorageLensConfiguration(ctx, v))
+	}},
+	{Name: "DeleteStorageLensConfigurationTagging", NewInput: func() any { return new(DeleteStorageLensConfigurationTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteStorageLensConfigurationTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteStorageLensConfigurationTagging", in)
+		}
+		return api.Result(impl.(API).DeleteStorageLensConfigurationTagging(ctx, v))
+	}},
+	{Name: "DeleteStorageLensGroup", NewInput: func() any { return new(DeleteStorageLensGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteStorageLensGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteStorageLensGroup", in)
+		}
+		return api.Result(impl.(API).DeleteStorageLensGroup(ctx, v))
+	}},
+	{Name: "DescribeJob", NewInput: func() any { return new(DescribeJobInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeJobInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeJob", in)
+		}
+		return api.Result(impl.(API).DescribeJob(ctx, v))
+	}},
+	{Name: "DescribeMultiRegionAccessPointOperation", NewInput: func() any { return new(DescribeMultiRegionAccessPointOperationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMultiRegionAccessPointOperationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMultiRegionAccessPointOperation", in)
+		}
+		return api.Result(impl.(API).DescribeMultiRegionAccessPointOperation(ctx, v))
+	}},
+	{Name: "DissociateAccessGrantsIdentityCenter", NewInput: func() any { return new(DissociateAccessGrantsIdentityCenterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DissociateAccessGrantsIdentityCenterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DissociateAccessGrantsIdentityCenter", in)
+		}
+		return api.Result(impl.(API).DissociateAccessGrantsIdentityCenter(ctx, v))
+	}},
+	{Name: "GetAccessGrant", NewInput: func() any { return new(GetAccessGrantInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessGrantInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessGrant", in)
+		}
+		return api.Result(impl.(API).GetAccessGrant(ctx, v))
+	}},
+	{Name: "GetAccessGrantsInstance", NewInput: func() any { return new(GetAccessGrantsInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessGrantsInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessGrantsInstance", in)
+		}
+		return api.Result(impl.(API).GetAccessGrantsInstance(ctx, v))
+	}},
+	{Name: "GetAccessGrantsInstanceForPrefix", NewInput: func() any { return new(GetAccessGrantsInstanceForPrefixInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessGrantsInstanceForPrefixInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessGrantsInstanceForPrefix", in)
+		}
+		return api.Result(impl.(API).GetAccessGrantsInstanceForPrefix(ctx, v))
+	}},
+	{Name: "GetAccessGrantsInstanceResourcePolicy", NewInput: func() any { return new(GetAccessGrantsInstanceResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessGrantsInstanceResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessGrantsInstanceResourcePolicy", in)
+		}
+		return api.Result(impl.(API).GetAccessGrantsInstanceResourcePolicy(ctx, v))
+	}},
+	{Name: "GetAccessGrantsLocation", NewInput: func() any { return new(GetAccessGrantsLocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessGrantsLocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessGrantsLocation", in)
+		}
+		return api.Result(impl.(API).GetAccessGrantsLocation(ctx, v))
+	}},
+	{Name: "GetAccessPoint", NewInput: func() any { return new(GetAccessPointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPoint", in)
+		}
+		return api.Result(impl.(API).GetAccessPoint(ctx, v))
+	}},
+	{Name: "GetAccessPointConfigurationForObjectLambda", NewInput: func() any { return new(GetAccessPointConfigurationForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointConfigurationForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointConfigurationForObjectLambda", in)
+		}
+		return api.Result(impl.(API).GetAccessPointConfigurationForObjectLambda(ctx, v))
+	}},
+	{Name: "GetAccessPointForObjectLambda", NewInput: func() any { return new(GetAccessPointForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointForObjectLambda", in)
+		}
+		return api.Result(impl.(API).GetAccessPointForObjectLambda(ctx, v))
+	}},
+	{Name: "GetAccessPointPolicy", NewInput: func() any { return new(GetAccessPointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicy", in)
+		}
+		return api.Result(impl.(API).GetAccessPointPolicy(ctx, v))
+	}},
+	{Name: "GetAccessPointPolicyForObjectLambda", NewInput: func() any { return new(GetAccessPointPolicyForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointPolicyForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicyForObjectLambda", in)
+		}
+		return api.Result(impl.(API).GetAccessPointPolicyForObjectLambda(ctx, v))
+	}},
+	{Name: "GetAccessPointPolicyStatus", NewInput: func() any { return new(GetAccessPointPolicyStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointPolicyStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicyStatus", in)
+		}
+		return api.Result(impl.(API).GetAccessPointPolicyStatus(ctx, v))
+	}},
+	{Name: "GetAccessPointPolicyStatusForObjectLambda", NewInput: func() any { return new(GetAccessPointPolicyStatusForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointPolicyStatusForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicyStatusForObjectLambda", in)
+		}
+		return api.Result(impl.(API).GetAccessPointPolicyStatusForObjectLambda(ctx, v))
+	}},
+	{Name: "GetAccessPointScope", NewInput: func() any { return new(GetAccessPointScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessPointScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessPointScope", in)
+		}
+		return api.Result(impl.(API).GetAccessPointScope(ctx, v))
+	}},
+	{Name: "GetBucket", NewInput: func() any { return new(GetBucketInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucket", in)
+		}
+		return api.Result(impl.(API).GetBucket(ctx, v))
+	}},
+	{Name: "GetBucketLifecycleConfiguration", NewInput: func() any { return new(GetBucketLifecycleConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketLifecycleConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketLifecycleConfiguration", in)
+		}
+		return api.Result(impl.(API).GetBucketLifecycleConfiguration(ctx, v))
+	}},
+	{Name: "GetBucketPolicy", NewInput: func() any { return new(GetBucketPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketPolicy", in)
+		}
+		return api.Result(impl.(API).GetBucketPolicy(ctx, v))
+	}},
+	{Name: "GetBucketReplication", NewInput: func() any { return new(GetBucketReplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketReplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketReplication", in)
+		}
+		return api.Result(impl.(API).GetBucketReplication(ctx, v))
+	}},
+	{Name: "GetBucketTagging", NewInput: func() any { return new(GetBucketTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketTagging", in)
+		}
+		return api.Result(impl.(API).GetBucketTagging(ctx, v))
+	}},
+	{Name: "GetBucketVersioning", NewInput: func() any { return new(GetBucketVersioningInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetBucketVersioningInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetBucketVersioning", in)
+		}
+		return api.Result(impl.(API).GetBucketVersioning(ctx, v))
+	}},
+	{Name: "GetDataAccess", NewInput: func() any { return new(GetDataAccessInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDataAccessInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDataAccess", in)
+		}
+		return api.Result(impl.(API).GetDataAccess(ctx, v))
+	}},
+	{Name: "GetJobTagging", NewInput: func() any { return new(GetJobTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetJobTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetJobTagging", in)
+		}
+		return api.Result(impl.(API).GetJobTagging(ctx, v))
+	}},
+	{Name: "GetMultiRegionAccessPoint", NewInput: func() any { return new(GetMultiRegionAccessPointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMultiRegionAccessPointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPoint", in)
+		}
+		return api.Result(impl.(API).GetMultiRegionAccessPoint(ctx, v))
+	}},
+	{Name: "GetMultiRegionAccessPointPolicy", NewInput: func() any { return new(GetMultiRegionAccessPointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMultiRegionAccessPointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPointPolicy", in)
+		}
+		return api.Result(impl.(API).GetMultiRegionAccessPointPolicy(ctx, v))
+	}},
+	{Name: "GetMultiRegionAccessPointPolicyStatus", NewInput: func() any { return new(GetMultiRegionAccessPointPolicyStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMultiRegionAccessPointPolicyStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPointPolicyStatus", in)
+		}
+		return api.Result(impl.(API).GetMultiRegionAccessPointPolicyStatus(ctx, v))
+	}},
+	{Name: "GetMultiRegionAccessPointRoutes", NewInput: func() any { return new(GetMultiRegionAccessPointRoutesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMultiRegionAccessPointRoutesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPointRoutes", in)
+		}
+		return api.Result(impl.(API).GetMultiRegionAccessPointRoutes(ctx, v))
+	}},
+	{Name: "GetPublicAccessBlock", NewInput: func() any { return new(GetPublicAccessBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPublicAccessBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPublicAccessBlock", in)
+		}
+		return api.Result(impl.(API).GetPublicAccessBlock(ctx, v))
+	}},
+	{Name: "GetStorageLensConfiguration", NewInput: func() any { return new(GetStorageLensConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetStorageLensConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetStorageLensConfiguration", in)
+		}
+		return api.Result(impl.(API).GetStorageLensConfiguration(ctx, v))
+	}},
+	{Name: "GetStorageLensConfigurationTagging", NewInput: func() any { return new(GetStorageLensConfigurationTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetStorageLensConfigurationTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetStorageLensConfigurationTagging", in)
+		}
+		return api.Result(impl.(API).GetStorageLensConfigurationTagging(ctx, v))
+	}},
+	{Name: "GetStorageLensGroup", NewInput: func() any { return new(GetStorageLensGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetStorageLensGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetStorageLensGroup", in)
+		}
+		return api.Result(impl.(API).GetStorageLensGroup(ctx, v))
+	}},
+	{Name: "ListAccessGrants", NewInput: func() any { return new(ListAccessGrantsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessGrantsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessGrants", in)
+		}
+		return api.Result(impl.(API).ListAccessGrants(ctx, v))
+	}},
+	{Name: "ListAccessGrantsInstances", NewInput: func() any { return new(ListAccessGrantsInstancesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessGrantsInstancesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessGrantsInstances", in)
+		}
+		return api.Result(impl.(API).ListAccessGrantsInstances(ctx, v))
+	}},
+	{Name: "ListAccessGrantsLocations", NewInput: func() any { return new(ListAccessGrantsLocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessGrantsLocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessGrantsLocations", in)
+		}
+		return api.Result(impl.(API).ListAccessGrantsLocations(ctx, v))
+	}},
+	{Name: "ListAccessPoints", NewInput: func() any { return new(ListAccessPointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessPointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessPoints", in)
+		}
+		return api.Result(impl.(API).ListAccessPoints(ctx, v))
+	}},
+	{Name: "ListAccessPointsForDirectoryBuckets", NewInput: func() any { return new(ListAccessPointsForDirectoryBucketsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessPointsForDirectoryBucketsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessPointsForDirectoryBuckets", in)
+		}
+		return api.Result(impl.(API).ListAccessPointsForDirectoryBuckets(ctx, v))
+	}},
+	{Name: "ListAccessPointsForObjectLambda", NewInput: func() any { return new(ListAccessPointsForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAccessPointsForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAccessPointsForObjectLambda", in)
+		}
+		return api.Result(impl.(API).ListAccessPointsForObjectLambda(ctx, v))
+	}},
+	{Name: "ListCallerAccessGrants", NewInput: func() any { return new(ListCallerAccessGrantsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCallerAccessGrantsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCallerAccessGrants", in)
+		}
+		return api.Result(impl.(API).ListCallerAccessGrants(ctx, v))
+	}},
+	{Name: "ListJobs", NewInput: func() any { return new(ListJobsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListJobsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListJobs", in)
+		}
+		return api.Result(impl.(API).ListJobs(ctx, v))
+	}},
+	{Name: "ListMultiRegionAccessPoints", NewInput: func() any { return new(ListMultiRegionAccessPointsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMultiRegionAccessPointsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMultiRegionAccessPoints", in)
+		}
+		return api.Result(impl.(API).ListMultiRegionAccessPoints(ctx, v))
+	}},
+	{Name: "ListRegionalBuckets", NewInput: func() any { return new(ListRegionalBucketsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListRegionalBucketsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListRegionalBuckets", in)
+		}
+		return api.Result(impl.(API).ListRegionalBuckets(ctx, v))
+	}},
+	{Name: "ListStorageLensConfigurations", NewInput: func() any { return new(ListStorageLensConfigurationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListStorageLensConfigurationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListStorageLensConfigurations", in)
+		}
+		return api.Result(impl.(API).ListStorageLensConfigurations(ctx, v))
+	}},
+	{Name: "ListStorageLensGroups", NewInput: func() any { return new(ListStorageLensGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListStorageLensGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListStorageLensGroups", in)
+		}
+		return api.Result(impl.(API).ListStorageLensGroups(ctx, v))
+	}},
+	{Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
+		}
+		return api.Result(impl.(API).ListTagsForResource(ctx, v))
+	}},
+	{Name: "PutAccessGrantsInstanceResourcePolicy", NewInput: func() any { return new(PutAccessGrantsInstanceResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAccessGrantsInstanceResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAccessGrantsInstanceResourcePolicy", in)
+		}
+		return api.Result(impl.(API).PutAccessGrantsInstanceResourcePolicy(ctx, v))
+	}},
+	{Name: "PutAccessPointConfigurationForObjectLambda", NewInput: func() any { return new(PutAccessPointConfigurationForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAccessPointConfigurationForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAccessPointConfigurationForObjectLambda", in)
+		}
+		return api.Result(impl.(API).PutAccessPointConfigurationForObjectLambda(ctx, v))
+	}},
+	{Name: "PutAccessPointPolicy", NewInput: func() any { return new(PutAccessPointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAccessPointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAccessPointPolicy", in)
+		}
+		return api.Result(impl.(API).PutAccessPointPolicy(ctx, v))
+	}},
+	{Name: "PutAccessPointPolicyForObjectLambda", NewInput: func() any { return new(PutAccessPointPolicyForObjectLambdaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAccessPointPolicyForObjectLambdaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAccessPointPolicyForObjectLambda", in)
+		}
+		return api.Result(impl.(API).PutAccessPointPolicyForObjectLambda(ctx, v))
+	}},
+	{Name: "PutAccessPointScope", NewInput: func() any { return new(PutAccessPointScopeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutAccessPointScopeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutAccessPointScope", in)
+		}
+		return api.Result(impl.(API).PutAccessPointScope(ctx, v))
+	}},
+	{Name: "PutBucketLifecycleConfiguration", NewInput: func() any { return new(PutBucketLifecycleConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketLifecycleConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketLifecycleConfiguration", in)
+		}
+		return api.Result(impl.(API).PutBucketLifecycleConfiguration(ctx, v))
+	}},
+	{Name: "PutBucketPolicy", NewInput: func() any { return new(PutBucketPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketPolicy", in)
+		}
+		return api.Result(impl.(API).PutBucketPolicy(ctx, v))
+	}},
+	{Name: "PutBucketReplication", NewInput: func() any { return new(PutBucketReplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketReplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketReplication", in)
+		}
+		return api.Result(impl.(API).PutBucketReplication(ctx, v))
+	}},
+	{Name: "PutBucketTagging", NewInput: func() any { return new(PutBucketTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketTagging", in)
+		}
+		return api.Result(impl.(API).PutBucketTagging(ctx, v))
+	}},
+	{Name: "PutBucketVersioning", NewInput: func() any { return new(PutBucketVersioningInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutBucketVersioningInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutBucketVersioning", in)
+		}
+		return api.Result(impl.(API).PutBucketVersioning(ctx, v))
+	}},
+	{Name: "PutJobTagging", NewInput: func() any { return new(PutJobTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutJobTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutJobTagging", in)
+		}
+		return api.Result(impl.(API).PutJobTagging(ctx, v))
+	}},
+	{Name: "PutMultiRegionAccessPointPolicy", NewInput: func() any { return new(PutMultiRegionAccessPointPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutMultiRegionAccessPointPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutMultiRegionAccessPointPolicy", in)
+		}
+		return api.Result(impl.(API).PutMultiRegionAccessPointPolicy(ctx, v))
+	}},
+	{Name: "PutPublicAccessBlock", NewInput: func() any { return new(PutPublicAccessBlockInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutPublicAccessBlockInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutPublicAccessBlock", in)
+		}
+		return api.Result(impl.(API).PutPublicAccessBlock(ctx, v))
+	}},
+	{Name: "PutStorageLensConfiguration", NewInput: func() any { return new(PutStorageLensConfigurationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutStorageLensConfigurationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutStorageLensConfiguration", in)
+		}
+		return api.Result(impl.(API).PutStorageLensConfiguration(ctx, v))
+	}},
+	{Name: "PutStorageLensConfigurationTagging", NewInput: func() any { return new(PutStorageLensConfigurationTaggingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutStorageLensConfigurationTaggingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutStorageLensConfigurationTagging", in)
+		}
+		return api.Result(impl.(API).PutStorageLensConfigurationTagging(ctx, v))
+	}},
+	{Name: "SubmitMultiRegionAccessPointRoutes", NewInput: func() any { return new(SubmitMultiRegionAccessPointRoutesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SubmitMultiRegionAccessPointRoutesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SubmitMultiRegionAccessPointRoutes", in)
+		}
+		return api.Result(impl.(API).SubmitMultiRegionAccessPointRoutes(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+	{Name: "UpdateAccessGrantsLocation", NewInput: func() any { return new(UpdateAccessGrantsLocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAccessGrantsLocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAccessGrantsLocation", in)
+		}
+		return api.Result(impl.(API).UpdateAccessGrantsLocation(ctx, v))
+	}},
+	{Name: "UpdateJobPriority", NewInput: func() any { return new(UpdateJobPriorityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateJobPriorityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateJobPriority", in)
+		}
+		return api.Result(impl.(API).UpdateJobPriority(ctx, v))
+	}},
+	{Name: "UpdateJobStatus", NewInput: func() any { return new(UpdateJobStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateJobStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateJobStatus", in)
+		}
+		return api.Result(impl.(API).UpdateJobStatus(ctx, v))
+	}},
+	{Name: "UpdateStorageLensGroup", NewInput: func() any { return new(UpdateStorageLensGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateStorageLensGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateStorageLensGroup", in)
+		}
+		return api.Result(impl.(API).UpdateStorageLensGroup(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AssociateAccessGrantsIdentityCenter": {Name: "AssociateAccessGrantsIdentityCenter", NewInput: func() any { return new(AssociateAccessGrantsIdentityCenterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateAccessGrantsIdentityCenterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateAccessGrantsIdentityCenter", in)
-			}
-			return api.Result(impl.AssociateAccessGrantsIdentityCenter(ctx, v))
-		}},
-		"CreateAccessGrant": {Name: "CreateAccessGrant", NewInput: func() any { return new(CreateAccessGrantInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccessGrantInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccessGrant", in)
-			}
-			return api.Result(impl.CreateAccessGrant(ctx, v))
-		}},
-		"CreateAccessGrantsInstance": {Name: "CreateAccessGrantsInstance", NewInput: func() any { return new(CreateAccessGrantsInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccessGrantsInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccessGrantsInstance", in)
-			}
-			return api.Result(impl.CreateAccessGrantsInstance(ctx, v))
-		}},
-		"CreateAccessGrantsLocation": {Name: "CreateAccessGrantsLocation", NewInput: func() any { return new(CreateAccessGrantsLocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccessGrantsLocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccessGrantsLocation", in)
-			}
-			return api.Result(impl.CreateAccessGrantsLocation(ctx, v))
-		}},
-		"CreateAccessPoint": {Name: "CreateAccessPoint", NewInput: func() any { return new(CreateAccessPointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccessPointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccessPoint", in)
-			}
-			return api.Result(impl.CreateAccessPoint(ctx, v))
-		}},
-		"CreateAccessPointForObjectLambda": {Name: "CreateAccessPointForObjectLambda", NewInput: func() any { return new(CreateAccessPointForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAccessPointForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAccessPointForObjectLambda", in)
-			}
-			return api.Result(impl.CreateAccessPointForObjectLambda(ctx, v))
-		}},
-		"CreateBucket": {Name: "CreateBucket", NewInput: func() any { return new(CreateBucketInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateBucketInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateBucket", in)
-			}
-			return api.Result(impl.CreateBucket(ctx, v))
-		}},
-		"CreateJob": {Name: "CreateJob", NewInput: func() any { return new(CreateJobInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateJobInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateJob", in)
-			}
-			return api.Result(impl.CreateJob(ctx, v))
-		}},
-		"CreateMultiRegionAccessPoint": {Name: "CreateMultiRegionAccessPoint", NewInput: func() any { return new(CreateMultiRegionAccessPointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateMultiRegionAccessPointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateMultiRegionAccessPoint", in)
-			}
-			return api.Result(impl.CreateMultiRegionAccessPoint(ctx, v))
-		}},
-		"CreateStorageLensGroup": {Name: "CreateStorageLensGroup", NewInput: func() any { return new(CreateStorageLensGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateStorageLensGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateStorageLensGroup", in)
-			}
-			return api.Result(impl.CreateStorageLensGroup(ctx, v))
-		}},
-		"DeleteAccessGrant": {Name: "DeleteAccessGrant", NewInput: func() any { return new(DeleteAccessGrantInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessGrantInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessGrant", in)
-			}
-			return api.Result(impl.DeleteAccessGrant(ctx, v))
-		}},
-		"DeleteAccessGrantsInstance": {Name: "DeleteAccessGrantsInstance", NewInput: func() any { return new(DeleteAccessGrantsInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessGrantsInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessGrantsInstance", in)
-			}
-			return api.Result(impl.DeleteAccessGrantsInstance(ctx, v))
-		}},
-		"DeleteAccessGrantsInstanceResourcePolicy": {Name: "DeleteAccessGrantsInstanceResourcePolicy", NewInput: func() any { return new(DeleteAccessGrantsInstanceResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessGrantsInstanceResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessGrantsInstanceResourcePolicy", in)
-			}
-			return api.Result(impl.DeleteAccessGrantsInstanceResourcePolicy(ctx, v))
-		}},
-		"DeleteAccessGrantsLocation": {Name: "DeleteAccessGrantsLocation", NewInput: func() any { return new(DeleteAccessGrantsLocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessGrantsLocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessGrantsLocation", in)
-			}
-			return api.Result(impl.DeleteAccessGrantsLocation(ctx, v))
-		}},
-		"DeleteAccessPoint": {Name: "DeleteAccessPoint", NewInput: func() any { return new(DeleteAccessPointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessPointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessPoint", in)
-			}
-			return api.Result(impl.DeleteAccessPoint(ctx, v))
-		}},
-		"DeleteAccessPointForObjectLambda": {Name: "DeleteAccessPointForObjectLambda", NewInput: func() any { return new(DeleteAccessPointForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessPointForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessPointForObjectLambda", in)
-			}
-			return api.Result(impl.DeleteAccessPointForObjectLambda(ctx, v))
-		}},
-		"DeleteAccessPointPolicy": {Name: "DeleteAccessPointPolicy", NewInput: func() any { return new(DeleteAccessPointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessPointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessPointPolicy", in)
-			}
-			return api.Result(impl.DeleteAccessPointPolicy(ctx, v))
-		}},
-		"DeleteAccessPointPolicyForObjectLambda": {Name: "DeleteAccessPointPolicyForObjectLambda", NewInput: func() any { return new(DeleteAccessPointPolicyForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessPointPolicyForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessPointPolicyForObjectLambda", in)
-			}
-			return api.Result(impl.DeleteAccessPointPolicyForObjectLambda(ctx, v))
-		}},
-		"DeleteAccessPointScope": {Name: "DeleteAccessPointScope", NewInput: func() any { return new(DeleteAccessPointScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAccessPointScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAccessPointScope", in)
-			}
-			return api.Result(impl.DeleteAccessPointScope(ctx, v))
-		}},
-		"DeleteBucket": {Name: "DeleteBucket", NewInput: func() any { return new(DeleteBucketInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucket", in)
-			}
-			return api.Result(impl.DeleteBucket(ctx, v))
-		}},
-		"DeleteBucketLifecycleConfiguration": {Name: "DeleteBucketLifecycleConfiguration", NewInput: func() any { return new(DeleteBucketLifecycleConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketLifecycleConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketLifecycleConfiguration", in)
-			}
-			return api.Result(impl.DeleteBucketLifecycleConfiguration(ctx, v))
-		}},
-		"DeleteBucketPolicy": {Name: "DeleteBucketPolicy", NewInput: func() any { return new(DeleteBucketPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketPolicy", in)
-			}
-			return api.Result(impl.DeleteBucketPolicy(ctx, v))
-		}},
-		"DeleteBucketReplication": {Name: "DeleteBucketReplication", NewInput: func() any { return new(DeleteBucketReplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketReplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketReplication", in)
-			}
-			return api.Result(impl.DeleteBucketReplication(ctx, v))
-		}},
-		"DeleteBucketTagging": {Name: "DeleteBucketTagging", NewInput: func() any { return new(DeleteBucketTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteBucketTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteBucketTagging", in)
-			}
-			return api.Result(impl.DeleteBucketTagging(ctx, v))
-		}},
-		"DeleteJobTagging": {Name: "DeleteJobTagging", NewInput: func() any { return new(DeleteJobTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteJobTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteJobTagging", in)
-			}
-			return api.Result(impl.DeleteJobTagging(ctx, v))
-		}},
-		"DeleteMultiRegionAccessPoint": {Name: "DeleteMultiRegionAccessPoint", NewInput: func() any { return new(DeleteMultiRegionAccessPointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteMultiRegionAccessPointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteMultiRegionAccessPoint", in)
-			}
-			return api.Result(impl.DeleteMultiRegionAccessPoint(ctx, v))
-		}},
-		"DeletePublicAccessBlock": {Name: "DeletePublicAccessBlock", NewInput: func() any { return new(DeletePublicAccessBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePublicAccessBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePublicAccessBlock", in)
-			}
-			return api.Result(impl.DeletePublicAccessBlock(ctx, v))
-		}},
-		"DeleteStorageLensConfiguration": {Name: "DeleteStorageLensConfiguration", NewInput: func() any { return new(DeleteStorageLensConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteStorageLensConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteStorageLensConfiguration", in)
-			}
-			return api.Result(impl.DeleteStorageLensConfiguration(ctx, v))
-		}},
-		"DeleteStorageLensConfigurationTagging": {Name: "DeleteStorageLensConfigurationTagging", NewInput: func() any { return new(DeleteStorageLensConfigurationTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteStorageLensConfigurationTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteStorageLensConfigurationTagging", in)
-			}
-			return api.Result(impl.DeleteStorageLensConfigurationTagging(ctx, v))
-		}},
-		"DeleteStorageLensGroup": {Name: "DeleteStorageLensGroup", NewInput: func() any { return new(DeleteStorageLensGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteStorageLensGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteStorageLensGroup", in)
-			}
-			return api.Result(impl.DeleteStorageLensGroup(ctx, v))
-		}},
-		"DescribeJob": {Name: "DescribeJob", NewInput: func() any { return new(DescribeJobInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeJobInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeJob", in)
-			}
-			return api.Result(impl.DescribeJob(ctx, v))
-		}},
-		"DescribeMultiRegionAccessPointOperation": {Name: "DescribeMultiRegionAccessPointOperation", NewInput: func() any { return new(DescribeMultiRegionAccessPointOperationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMultiRegionAccessPointOperationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMultiRegionAccessPointOperation", in)
-			}
-			return api.Result(impl.DescribeMultiRegionAccessPointOperation(ctx, v))
-		}},
-		"DissociateAccessGrantsIdentityCenter": {Name: "DissociateAccessGrantsIdentityCenter", NewInput: func() any { return new(DissociateAccessGrantsIdentityCenterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DissociateAccessGrantsIdentityCenterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DissociateAccessGrantsIdentityCenter", in)
-			}
-			return api.Result(impl.DissociateAccessGrantsIdentityCenter(ctx, v))
-		}},
-		"GetAccessGrant": {Name: "GetAccessGrant", NewInput: func() any { return new(GetAccessGrantInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessGrantInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessGrant", in)
-			}
-			return api.Result(impl.GetAccessGrant(ctx, v))
-		}},
-		"GetAccessGrantsInstance": {Name: "GetAccessGrantsInstance", NewInput: func() any { return new(GetAccessGrantsInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessGrantsInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessGrantsInstance", in)
-			}
-			return api.Result(impl.GetAccessGrantsInstance(ctx, v))
-		}},
-		"GetAccessGrantsInstanceForPrefix": {Name: "GetAccessGrantsInstanceForPrefix", NewInput: func() any { return new(GetAccessGrantsInstanceForPrefixInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessGrantsInstanceForPrefixInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessGrantsInstanceForPrefix", in)
-			}
-			return api.Result(impl.GetAccessGrantsInstanceForPrefix(ctx, v))
-		}},
-		"GetAccessGrantsInstanceResourcePolicy": {Name: "GetAccessGrantsInstanceResourcePolicy", NewInput: func() any { return new(GetAccessGrantsInstanceResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessGrantsInstanceResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessGrantsInstanceResourcePolicy", in)
-			}
-			return api.Result(impl.GetAccessGrantsInstanceResourcePolicy(ctx, v))
-		}},
-		"GetAccessGrantsLocation": {Name: "GetAccessGrantsLocation", NewInput: func() any { return new(GetAccessGrantsLocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessGrantsLocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessGrantsLocation", in)
-			}
-			return api.Result(impl.GetAccessGrantsLocation(ctx, v))
-		}},
-		"GetAccessPoint": {Name: "GetAccessPoint", NewInput: func() any { return new(GetAccessPointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPoint", in)
-			}
-			return api.Result(impl.GetAccessPoint(ctx, v))
-		}},
-		"GetAccessPointConfigurationForObjectLambda": {Name: "GetAccessPointConfigurationForObjectLambda", NewInput: func() any { return new(GetAccessPointConfigurationForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointConfigurationForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointConfigurationForObjectLambda", in)
-			}
-			return api.Result(impl.GetAccessPointConfigurationForObjectLambda(ctx, v))
-		}},
-		"GetAccessPointForObjectLambda": {Name: "GetAccessPointForObjectLambda", NewInput: func() any { return new(GetAccessPointForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointForObjectLambda", in)
-			}
-			return api.Result(impl.GetAccessPointForObjectLambda(ctx, v))
-		}},
-		"GetAccessPointPolicy": {Name: "GetAccessPointPolicy", NewInput: func() any { return new(GetAccessPointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicy", in)
-			}
-			return api.Result(impl.GetAccessPointPolicy(ctx, v))
-		}},
-		"GetAccessPointPolicyForObjectLambda": {Name: "GetAccessPointPolicyForObjectLambda", NewInput: func() any { return new(GetAccessPointPolicyForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointPolicyForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicyForObjectLambda", in)
-			}
-			return api.Result(impl.GetAccessPointPolicyForObjectLambda(ctx, v))
-		}},
-		"GetAccessPointPolicyStatus": {Name: "GetAccessPointPolicyStatus", NewInput: func() any { return new(GetAccessPointPolicyStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointPolicyStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicyStatus", in)
-			}
-			return api.Result(impl.GetAccessPointPolicyStatus(ctx, v))
-		}},
-		"GetAccessPointPolicyStatusForObjectLambda": {Name: "GetAccessPointPolicyStatusForObjectLambda", NewInput: func() any { return new(GetAccessPointPolicyStatusForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointPolicyStatusForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointPolicyStatusForObjectLambda", in)
-			}
-			return api.Result(impl.GetAccessPointPolicyStatusForObjectLambda(ctx, v))
-		}},
-		"GetAccessPointScope": {Name: "GetAccessPointScope", NewInput: func() any { return new(GetAccessPointScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessPointScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessPointScope", in)
-			}
-			return api.Result(impl.GetAccessPointScope(ctx, v))
-		}},
-		"GetBucket": {Name: "GetBucket", NewInput: func() any { return new(GetBucketInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucket", in)
-			}
-			return api.Result(impl.GetBucket(ctx, v))
-		}},
-		"GetBucketLifecycleConfiguration": {Name: "GetBucketLifecycleConfiguration", NewInput: func() any { return new(GetBucketLifecycleConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketLifecycleConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketLifecycleConfiguration", in)
-			}
-			return api.Result(impl.GetBucketLifecycleConfiguration(ctx, v))
-		}},
-		"GetBucketPolicy": {Name: "GetBucketPolicy", NewInput: func() any { return new(GetBucketPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketPolicy", in)
-			}
-			return api.Result(impl.GetBucketPolicy(ctx, v))
-		}},
-		"GetBucketReplication": {Name: "GetBucketReplication", NewInput: func() any { return new(GetBucketReplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketReplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketReplication", in)
-			}
-			return api.Result(impl.GetBucketReplication(ctx, v))
-		}},
-		"GetBucketTagging": {Name: "GetBucketTagging", NewInput: func() any { return new(GetBucketTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketTagging", in)
-			}
-			return api.Result(impl.GetBucketTagging(ctx, v))
-		}},
-		"GetBucketVersioning": {Name: "GetBucketVersioning", NewInput: func() any { return new(GetBucketVersioningInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetBucketVersioningInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetBucketVersioning", in)
-			}
-			return api.Result(impl.GetBucketVersioning(ctx, v))
-		}},
-		"GetDataAccess": {Name: "GetDataAccess", NewInput: func() any { return new(GetDataAccessInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDataAccessInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDataAccess", in)
-			}
-			return api.Result(impl.GetDataAccess(ctx, v))
-		}},
-		"GetJobTagging": {Name: "GetJobTagging", NewInput: func() any { return new(GetJobTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetJobTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetJobTagging", in)
-			}
-			return api.Result(impl.GetJobTagging(ctx, v))
-		}},
-		"GetMultiRegionAccessPoint": {Name: "GetMultiRegionAccessPoint", NewInput: func() any { return new(GetMultiRegionAccessPointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMultiRegionAccessPointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPoint", in)
-			}
-			return api.Result(impl.GetMultiRegionAccessPoint(ctx, v))
-		}},
-		"GetMultiRegionAccessPointPolicy": {Name: "GetMultiRegionAccessPointPolicy", NewInput: func() any { return new(GetMultiRegionAccessPointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMultiRegionAccessPointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPointPolicy", in)
-			}
-			return api.Result(impl.GetMultiRegionAccessPointPolicy(ctx, v))
-		}},
-		"GetMultiRegionAccessPointPolicyStatus": {Name: "GetMultiRegionAccessPointPolicyStatus", NewInput: func() any { return new(GetMultiRegionAccessPointPolicyStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMultiRegionAccessPointPolicyStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPointPolicyStatus", in)
-			}
-			return api.Result(impl.GetMultiRegionAccessPointPolicyStatus(ctx, v))
-		}},
-		"GetMultiRegionAccessPointRoutes": {Name: "GetMultiRegionAccessPointRoutes", NewInput: func() any { return new(GetMultiRegionAccessPointRoutesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMultiRegionAccessPointRoutesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMultiRegionAccessPointRoutes", in)
-			}
-			return api.Result(impl.GetMultiRegionAccessPointRoutes(ctx, v))
-		}},
-		"GetPublicAccessBlock": {Name: "GetPublicAccessBlock", NewInput: func() any { return new(GetPublicAccessBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPublicAccessBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPublicAccessBlock", in)
-			}
-			return api.Result(impl.GetPublicAccessBlock(ctx, v))
-		}},
-		"GetStorageLensConfiguration": {Name: "GetStorageLensConfiguration", NewInput: func() any { return new(GetStorageLensConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetStorageLensConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetStorageLensConfiguration", in)
-			}
-			return api.Result(impl.GetStorageLensConfiguration(ctx, v))
-		}},
-		"GetStorageLensConfigurationTagging": {Name: "GetStorageLensConfigurationTagging", NewInput: func() any { return new(GetStorageLensConfigurationTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetStorageLensConfigurationTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetStorageLensConfigurationTagging", in)
-			}
-			return api.Result(impl.GetStorageLensConfigurationTagging(ctx, v))
-		}},
-		"GetStorageLensGroup": {Name: "GetStorageLensGroup", NewInput: func() any { return new(GetStorageLensGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetStorageLensGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetStorageLensGroup", in)
-			}
-			return api.Result(impl.GetStorageLensGroup(ctx, v))
-		}},
-		"ListAccessGrants": {Name: "ListAccessGrants", NewInput: func() any { return new(ListAccessGrantsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessGrantsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessGrants", in)
-			}
-			return api.Result(impl.ListAccessGrants(ctx, v))
-		}},
-		"ListAccessGrantsInstances": {Name: "ListAccessGrantsInstances", NewInput: func() any { return new(ListAccessGrantsInstancesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessGrantsInstancesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessGrantsInstances", in)
-			}
-			return api.Result(impl.ListAccessGrantsInstances(ctx, v))
-		}},
-		"ListAccessGrantsLocations": {Name: "ListAccessGrantsLocations", NewInput: func() any { return new(ListAccessGrantsLocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessGrantsLocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessGrantsLocations", in)
-			}
-			return api.Result(impl.ListAccessGrantsLocations(ctx, v))
-		}},
-		"ListAccessPoints": {Name: "ListAccessPoints", NewInput: func() any { return new(ListAccessPointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessPointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessPoints", in)
-			}
-			return api.Result(impl.ListAccessPoints(ctx, v))
-		}},
-		"ListAccessPointsForDirectoryBuckets": {Name: "ListAccessPointsForDirectoryBuckets", NewInput: func() any { return new(ListAccessPointsForDirectoryBucketsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessPointsForDirectoryBucketsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessPointsForDirectoryBuckets", in)
-			}
-			return api.Result(impl.ListAccessPointsForDirectoryBuckets(ctx, v))
-		}},
-		"ListAccessPointsForObjectLambda": {Name: "ListAccessPointsForObjectLambda", NewInput: func() any { return new(ListAccessPointsForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAccessPointsForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAccessPointsForObjectLambda", in)
-			}
-			return api.Result(impl.ListAccessPointsForObjectLambda(ctx, v))
-		}},
-		"ListCallerAccessGrants": {Name: "ListCallerAccessGrants", NewInput: func() any { return new(ListCallerAccessGrantsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCallerAccessGrantsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCallerAccessGrants", in)
-			}
-			return api.Result(impl.ListCallerAccessGrants(ctx, v))
-		}},
-		"ListJobs": {Name: "ListJobs", NewInput: func() any { return new(ListJobsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListJobsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListJobs", in)
-			}
-			return api.Result(impl.ListJobs(ctx, v))
-		}},
-		"ListMultiRegionAccessPoints": {Name: "ListMultiRegionAccessPoints", NewInput: func() any { return new(ListMultiRegionAccessPointsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMultiRegionAccessPointsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMultiRegionAccessPoints", in)
-			}
-			return api.Result(impl.ListMultiRegionAccessPoints(ctx, v))
-		}},
-		"ListRegionalBuckets": {Name: "ListRegionalBuckets", NewInput: func() any { return new(ListRegionalBucketsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListRegionalBucketsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListRegionalBuckets", in)
-			}
-			return api.Result(impl.ListRegionalBuckets(ctx, v))
-		}},
-		"ListStorageLensConfigurations": {Name: "ListStorageLensConfigurations", NewInput: func() any { return new(ListStorageLensConfigurationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListStorageLensConfigurationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListStorageLensConfigurations", in)
-			}
-			return api.Result(impl.ListStorageLensConfigurations(ctx, v))
-		}},
-		"ListStorageLensGroups": {Name: "ListStorageLensGroups", NewInput: func() any { return new(ListStorageLensGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListStorageLensGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListStorageLensGroups", in)
-			}
-			return api.Result(impl.ListStorageLensGroups(ctx, v))
-		}},
-		"ListTagsForResource": {Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
-			}
-			return api.Result(impl.ListTagsForResource(ctx, v))
-		}},
-		"PutAccessGrantsInstanceResourcePolicy": {Name: "PutAccessGrantsInstanceResourcePolicy", NewInput: func() any { return new(PutAccessGrantsInstanceResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAccessGrantsInstanceResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAccessGrantsInstanceResourcePolicy", in)
-			}
-			return api.Result(impl.PutAccessGrantsInstanceResourcePolicy(ctx, v))
-		}},
-		"PutAccessPointConfigurationForObjectLambda": {Name: "PutAccessPointConfigurationForObjectLambda", NewInput: func() any { return new(PutAccessPointConfigurationForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAccessPointConfigurationForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAccessPointConfigurationForObjectLambda", in)
-			}
-			return api.Result(impl.PutAccessPointConfigurationForObjectLambda(ctx, v))
-		}},
-		"PutAccessPointPolicy": {Name: "PutAccessPointPolicy", NewInput: func() any { return new(PutAccessPointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAccessPointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAccessPointPolicy", in)
-			}
-			return api.Result(impl.PutAccessPointPolicy(ctx, v))
-		}},
-		"PutAccessPointPolicyForObjectLambda": {Name: "PutAccessPointPolicyForObjectLambda", NewInput: func() any { return new(PutAccessPointPolicyForObjectLambdaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAccessPointPolicyForObjectLambdaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAccessPointPolicyForObjectLambda", in)
-			}
-			return api.Result(impl.PutAccessPointPolicyForObjectLambda(ctx, v))
-		}},
-		"PutAccessPointScope": {Name: "PutAccessPointScope", NewInput: func() any { return new(PutAccessPointScopeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutAccessPointScopeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutAccessPointScope", in)
-			}
-			return api.Result(impl.PutAccessPointScope(ctx, v))
-		}},
-		"PutBucketLifecycleConfiguration": {Name: "PutBucketLifecycleConfiguration", NewInput: func() any { return new(PutBucketLifecycleConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketLifecycleConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketLifecycleConfiguration", in)
-			}
-			return api.Result(impl.PutBucketLifecycleConfiguration(ctx, v))
-		}},
-		"PutBucketPolicy": {Name: "PutBucketPolicy", NewInput: func() any { return new(PutBucketPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketPolicy", in)
-			}
-			return api.Result(impl.PutBucketPolicy(ctx, v))
-		}},
-		"PutBucketReplication": {Name: "PutBucketReplication", NewInput: func() any { return new(PutBucketReplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketReplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketReplication", in)
-			}
-			return api.Result(impl.PutBucketReplication(ctx, v))
-		}},
-		"PutBucketTagging": {Name: "PutBucketTagging", NewInput: func() any { return new(PutBucketTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketTagging", in)
-			}
-			return api.Result(impl.PutBucketTagging(ctx, v))
-		}},
-		"PutBucketVersioning": {Name: "PutBucketVersioning", NewInput: func() any { return new(PutBucketVersioningInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutBucketVersioningInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutBucketVersioning", in)
-			}
-			return api.Result(impl.PutBucketVersioning(ctx, v))
-		}},
-		"PutJobTagging": {Name: "PutJobTagging", NewInput: func() any { return new(PutJobTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutJobTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutJobTagging", in)
-			}
-			return api.Result(impl.PutJobTagging(ctx, v))
-		}},
-		"PutMultiRegionAccessPointPolicy": {Name: "PutMultiRegionAccessPointPolicy", NewInput: func() any { return new(PutMultiRegionAccessPointPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutMultiRegionAccessPointPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutMultiRegionAccessPointPolicy", in)
-			}
-			return api.Result(impl.PutMultiRegionAccessPointPolicy(ctx, v))
-		}},
-		"PutPublicAccessBlock": {Name: "PutPublicAccessBlock", NewInput: func() any { return new(PutPublicAccessBlockInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutPublicAccessBlockInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutPublicAccessBlock", in)
-			}
-			return api.Result(impl.PutPublicAccessBlock(ctx, v))
-		}},
-		"PutStorageLensConfiguration": {Name: "PutStorageLensConfiguration", NewInput: func() any { return new(PutStorageLensConfigurationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutStorageLensConfigurationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutStorageLensConfiguration", in)
-			}
-			return api.Result(impl.PutStorageLensConfiguration(ctx, v))
-		}},
-		"PutStorageLensConfigurationTagging": {Name: "PutStorageLensConfigurationTagging", NewInput: func() any { return new(PutStorageLensConfigurationTaggingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutStorageLensConfigurationTaggingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutStorageLensConfigurationTagging", in)
-			}
-			return api.Result(impl.PutStorageLensConfigurationTagging(ctx, v))
-		}},
-		"SubmitMultiRegionAccessPointRoutes": {Name: "SubmitMultiRegionAccessPointRoutes", NewInput: func() any { return new(SubmitMultiRegionAccessPointRoutesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SubmitMultiRegionAccessPointRoutesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SubmitMultiRegionAccessPointRoutes", in)
-			}
-			return api.Result(impl.SubmitMultiRegionAccessPointRoutes(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-		"UpdateAccessGrantsLocation": {Name: "UpdateAccessGrantsLocation", NewInput: func() any { return new(UpdateAccessGrantsLocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAccessGrantsLocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAccessGrantsLocation", in)
-			}
-			return api.Result(impl.UpdateAccessGrantsLocation(ctx, v))
-		}},
-		"UpdateJobPriority": {Name: "UpdateJobPriority", NewInput: func() any { return new(UpdateJobPriorityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateJobPriorityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateJobPriority", in)
-			}
-			return api.Result(impl.UpdateJobPriority(ctx, v))
-		}},
-		"UpdateJobStatus": {Name: "UpdateJobStatus", NewInput: func() any { return new(UpdateJobStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateJobStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateJobStatus", in)
-			}
-			return api.Result(impl.UpdateJobStatus(ctx, v))
-		}},
-		"UpdateStorageLensGroup": {Name: "UpdateStorageLensGroup", NewInput: func() any { return new(UpdateStorageLensGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateStorageLensGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateStorageLensGroup", in)
-			}
-			return api.Result(impl.UpdateStorageLensGroup(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -320,302 +320,306 @@ func (Unimplemented) VerifySMSSandboxPhoneNumber(context.Context, *VerifySMSSand
 	return nil, awserr.NotImplemented(ServiceID, "VerifySMSSandboxPhoneNumber")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AddPermission", NewInput: func() any { return new(AddPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddPermission", in)
+		}
+		return api.Result(impl.(API).AddPermission(ctx, v))
+	}},
+	{Name: "CheckIfPhoneNumberIsOptedOut", NewInput: func() any { return new(CheckIfPhoneNumberIsOptedOutInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CheckIfPhoneNumberIsOptedOutInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CheckIfPhoneNumberIsOptedOut", in)
+		}
+		return api.Result(impl.(API).CheckIfPhoneNumberIsOptedOut(ctx, v))
+	}},
+	{Name: "ConfirmSubscription", NewInput: func() any { return new(ConfirmSubscriptionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ConfirmSubscriptionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ConfirmSubscription", in)
+		}
+		return api.Result(impl.(API).ConfirmSubscription(ctx, v))
+	}},
+	{Name: "CreatePlatformApplication", NewInput: func() any { return new(CreatePlatformApplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePlatformApplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePlatformApplication", in)
+		}
+		return api.Result(impl.(API).CreatePlatformApplication(ctx, v))
+	}},
+	{Name: "CreatePlatformEndpoint", NewInput: func() any { return new(CreatePlatformEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePlatformEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePlatformEndpoint", in)
+		}
+		return api.Result(impl.(API).CreatePlatformEndpoint(ctx, v))
+	}},
+	{Name: "CreateSMSSandboxPhoneNumber", NewInput: func() any { return new(CreateSMSSandboxPhoneNumberInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateSMSSandboxPhoneNumberInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateSMSSandboxPhoneNumber", in)
+		}
+		return api.Result(impl.(API).CreateSMSSandboxPhoneNumber(ctx, v))
+	}},
+	{Name: "CreateTopic", NewInput: func() any { return new(CreateTopicInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateTopicInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateTopic", in)
+		}
+		return api.Result(impl.(API).CreateTopic(ctx, v))
+	}},
+	{Name: "DeleteEndpoint", NewInput: func() any { return new(DeleteEndpointInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteEndpointInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteEndpoint", in)
+		}
+		return api.Result(impl.(API).DeleteEndpoint(ctx, v))
+	}},
+	{Name: "DeletePlatformApplication", NewInput: func() any { return new(DeletePlatformApplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePlatformApplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePlatformApplication", in)
+		}
+		return api.Result(impl.(API).DeletePlatformApplication(ctx, v))
+	}},
+	{Name: "DeleteSMSSandboxPhoneNumber", NewInput: func() any { return new(DeleteSMSSandboxPhoneNumberInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteSMSSandboxPhoneNumberInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteSMSSandboxPhoneNumber", in)
+		}
+		return api.Result(impl.(API).DeleteSMSSandboxPhoneNumber(ctx, v))
+	}},
+	{Name: "DeleteTopic", NewInput: func() any { return new(DeleteTopicInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteTopicInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteTopic", in)
+		}
+		return api.Result(impl.(API).DeleteTopic(ctx, v))
+	}},
+	{Name: "GetDataProtectionPolicy", NewInput: func() any { return new(GetDataProtectionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDataProtectionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDataProtectionPolicy", in)
+		}
+		return api.Result(impl.(API).GetDataProtectionPolicy(ctx, v))
+	}},
+	{Name: "GetEndpointAttributes", NewInput: func() any { return new(GetEndpointAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetEndpointAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetEndpointAttributes", in)
+		}
+		return api.Result(impl.(API).GetEndpointAttributes(ctx, v))
+	}},
+	{Name: "GetPlatformApplicationAttributes", NewInput: func() any { return new(GetPlatformApplicationAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPlatformApplicationAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPlatformApplicationAttributes", in)
+		}
+		return api.Result(impl.(API).GetPlatformApplicationAttributes(ctx, v))
+	}},
+	{Name: "GetSMSAttributes", NewInput: func() any { return new(GetSMSAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSMSAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSMSAttributes", in)
+		}
+		return api.Result(impl.(API).GetSMSAttributes(ctx, v))
+	}},
+	{Name: "GetSMSSandboxAccountStatus", NewInput: func() any { return new(GetSMSSandboxAccountStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSMSSandboxAccountStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSMSSandboxAccountStatus", in)
+		}
+		return api.Result(impl.(API).GetSMSSandboxAccountStatus(ctx, v))
+	}},
+	{Name: "GetSubscriptionAttributes", NewInput: func() any { return new(GetSubscriptionAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSubscriptionAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSubscriptionAttributes", in)
+		}
+		return api.Result(impl.(API).GetSubscriptionAttributes(ctx, v))
+	}},
+	{Name: "GetTopicAttributes", NewInput: func() any { return new(GetTopicAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetTopicAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetTopicAttributes", in)
+		}
+		return api.Result(impl.(API).GetTopicAttributes(ctx, v))
+	}},
+	{Name: "ListEndpointsByPlatformApplication", NewInput: func() any { return new(ListEndpointsByPlatformApplicationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListEndpointsByPlatformApplicationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListEndpointsByPlatformApplication", in)
+		}
+		return api.Result(impl.(API).ListEndpointsByPlatformApplication(ctx, v))
+	}},
+	{Name: "ListOriginationNumbers", NewInput: func() any { return new(ListOriginationNumbersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOriginationNumbersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOriginationNumbers", in)
+		}
+		return api.Result(impl.(API).ListOriginationNumbers(ctx, v))
+	}},
+	{Name: "ListPhoneNumbersOptedOut", NewInput: func() any { return new(ListPhoneNumbersOptedOutInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPhoneNumbersOptedOutInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPhoneNumbersOptedOut", in)
+		}
+		return api.Result(impl.(API).ListPhoneNumbersOptedOut(ctx, v))
+	}},
+	{Name: "ListPlatformApplications", NewInput: func() any { return new(ListPlatformApplicationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListPlatformApplicationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListPlatformApplications", in)
+		}
+		return api.Result(impl.(API).ListPlatformApplications(ctx, v))
+	}},
+	{Name: "ListSMSSandboxPhoneNumbers", NewInput: func() any { return new(ListSMSSandboxPhoneNumbersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSMSSandboxPhoneNumbersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSMSSandboxPhoneNumbers", in)
+		}
+		return api.Result(impl.(API).ListSMSSandboxPhoneNumbers(ctx, v))
+	}},
+	{Name: "ListSubscriptions", NewInput: func() any { return new(ListSubscriptionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSubscriptionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSubscriptions", in)
+		}
+		return api.Result(impl.(API).ListSubscriptions(ctx, v))
+	}},
+	{Name: "ListSubscriptionsByTopic", NewInput: func() any { return new(ListSubscriptionsByTopicInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListSubscriptionsByTopicInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListSubscriptionsByTopic", in)
+		}
+		return api.Result(impl.(API).ListSubscriptionsByTopic(ctx, v))
+	}},
+	{Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
+		}
+		return api.Result(impl.(API).ListTagsForResource(ctx, v))
+	}},
+	{Name: "ListTopics", NewInput: func() any { return new(ListTopicsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTopicsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTopics", in)
+		}
+		return api.Result(impl.(API).ListTopics(ctx, v))
+	}},
+	{Name: "OptInPhoneNumber", NewInput: func() any { return new(OptInPhoneNumberInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*OptInPhoneNumberInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "OptInPhoneNumber", in)
+		}
+		return api.Result(impl.(API).OptInPhoneNumber(ctx, v))
+	}},
+	{Name: "Publish", NewInput: func() any { return new(PublishInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PublishInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Publish", in)
+		}
+		return api.Result(impl.(API).Publish(ctx, v))
+	}},
+	{Name: "PublishBatch", NewInput: func() any { return new(PublishBatchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PublishBatchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PublishBatch", in)
+		}
+		return api.Result(impl.(API).PublishBatch(ctx, v))
+	}},
+	{Name: "PutDataProtectionPolicy", NewInput: func() any { return new(PutDataProtectionPolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutDataProtectionPolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutDataProtectionPolicy", in)
+		}
+		return api.Result(impl.(API).PutDataProtectionPolicy(ctx, v))
+	}},
+	{Name: "RemovePermission", NewInput: func() any { return new(RemovePermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemovePermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemovePermission", in)
+		}
+		return api.Result(impl.(API).RemovePermission(ctx, v))
+	}},
+	{Name: "SetEndpointAttributes", NewInput: func() any { return new(SetEndpointAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetEndpointAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetEndpointAttributes", in)
+		}
+		return api.Result(impl.(API).SetEndpointAttributes(ctx, v))
+	}},
+	{Name: "SetPlatformApplicationAttributes", NewInput: func() any { return new(SetPlatformApplicationAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetPlatformApplicationAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetPlatformApplicationAttributes", in)
+		}
+		return api.Result(impl.(API).SetPlatformApplicationAttributes(ctx, v))
+	}},
+	{Name: "SetSMSAttributes", NewInput: func() any { return new(SetSMSAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetSMSAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetSMSAttributes", in)
+		}
+		return api.Result(impl.(API).SetSMSAttributes(ctx, v))
+	}},
+	{Name: "SetSubscriptionAttributes", NewInput: func() any { return new(SetSubscriptionAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetSubscriptionAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetSubscriptionAttributes", in)
+		}
+		return api.Result(impl.(API).SetSubscriptionAttributes(ctx, v))
+	}},
+	{Name: "SetTopicAttributes", NewInput: func() any { return new(SetTopicAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetTopicAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetTopicAttributes", in)
+		}
+		return api.Result(impl.(API).SetTopicAttributes(ctx, v))
+	}},
+	{Name: "Subscribe", NewInput: func() any { return new(SubscribeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SubscribeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Subscribe", in)
+		}
+		return api.Result(impl.(API).Subscribe(ctx, v))
+	}},
+	{Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagResource", in)
+		}
+		return api.Result(impl.(API).TagResource(ctx, v))
+	}},
+	{Name: "Unsubscribe", NewInput: func() any { return new(UnsubscribeInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnsubscribeInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "Unsubscribe", in)
+		}
+		return api.Result(impl.(API).Unsubscribe(ctx, v))
+	}},
+	{Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagResource", in)
+		}
+		return api.Result(impl.(API).UntagResource(ctx, v))
+	}},
+	{Name: "VerifySMSSandboxPhoneNumber", NewInput: func() any { return new(VerifySMSSandboxPhoneNumberInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*VerifySMSSandboxPhoneNumberInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "VerifySMSSandboxPhoneNumber", in)
+		}
+		return api.Result(impl.(API).VerifySMSSandboxPhoneNumber(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AddPermission": {Name: "AddPermission", NewInput: func() any { return new(AddPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddPermission", in)
-			}
-			return api.Result(impl.AddPermission(ctx, v))
-		}},
-		"CheckIfPhoneNumberIsOptedOut": {Name: "CheckIfPhoneNumberIsOptedOut", NewInput: func() any { return new(CheckIfPhoneNumberIsOptedOutInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CheckIfPhoneNumberIsOptedOutInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CheckIfPhoneNumberIsOptedOut", in)
-			}
-			return api.Result(impl.CheckIfPhoneNumberIsOptedOut(ctx, v))
-		}},
-		"ConfirmSubscription": {Name: "ConfirmSubscription", NewInput: func() any { return new(ConfirmSubscriptionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ConfirmSubscriptionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ConfirmSubscription", in)
-			}
-			return api.Result(impl.ConfirmSubscription(ctx, v))
-		}},
-		"CreatePlatformApplication": {Name: "CreatePlatformApplication", NewInput: func() any { return new(CreatePlatformApplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePlatformApplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePlatformApplication", in)
-			}
-			return api.Result(impl.CreatePlatformApplication(ctx, v))
-		}},
-		"CreatePlatformEndpoint": {Name: "CreatePlatformEndpoint", NewInput: func() any { return new(CreatePlatformEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePlatformEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePlatformEndpoint", in)
-			}
-			return api.Result(impl.CreatePlatformEndpoint(ctx, v))
-		}},
-		"CreateSMSSandboxPhoneNumber": {Name: "CreateSMSSandboxPhoneNumber", NewInput: func() any { return new(CreateSMSSandboxPhoneNumberInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateSMSSandboxPhoneNumberInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateSMSSandboxPhoneNumber", in)
-			}
-			return api.Result(impl.CreateSMSSandboxPhoneNumber(ctx, v))
-		}},
-		"CreateTopic": {Name: "CreateTopic", NewInput: func() any { return new(CreateTopicInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateTopicInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateTopic", in)
-			}
-			return api.Result(impl.CreateTopic(ctx, v))
-		}},
-		"DeleteEndpoint": {Name: "DeleteEndpoint", NewInput: func() any { return new(DeleteEndpointInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteEndpointInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteEndpoint", in)
-			}
-			return api.Result(impl.DeleteEndpoint(ctx, v))
-		}},
-		"DeletePlatformApplication": {Name: "DeletePlatformApplication", NewInput: func() any { return new(DeletePlatformApplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePlatformApplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePlatformApplication", in)
-			}
-			return api.Result(impl.DeletePlatformApplication(ctx, v))
-		}},
-		"DeleteSMSSandboxPhoneNumber": {Name: "DeleteSMSSandboxPhoneNumber", NewInput: func() any { return new(DeleteSMSSandboxPhoneNumberInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteSMSSandboxPhoneNumberInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteSMSSandboxPhoneNumber", in)
-			}
-			return api.Result(impl.DeleteSMSSandboxPhoneNumber(ctx, v))
-		}},
-		"DeleteTopic": {Name: "DeleteTopic", NewInput: func() any { return new(DeleteTopicInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteTopicInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteTopic", in)
-			}
-			return api.Result(impl.DeleteTopic(ctx, v))
-		}},
-		"GetDataProtectionPolicy": {Name: "GetDataProtectionPolicy", NewInput: func() any { return new(GetDataProtectionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDataProtectionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDataProtectionPolicy", in)
-			}
-			return api.Result(impl.GetDataProtectionPolicy(ctx, v))
-		}},
-		"GetEndpointAttributes": {Name: "GetEndpointAttributes", NewInput: func() any { return new(GetEndpointAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetEndpointAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetEndpointAttributes", in)
-			}
-			return api.Result(impl.GetEndpointAttributes(ctx, v))
-		}},
-		"GetPlatformApplicationAttributes": {Name: "GetPlatformApplicationAttributes", NewInput: func() any { return new(GetPlatformApplicationAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPlatformApplicationAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPlatformApplicationAttributes", in)
-			}
-			return api.Result(impl.GetPlatformApplicationAttributes(ctx, v))
-		}},
-		"GetSMSAttributes": {Name: "GetSMSAttributes", NewInput: func() any { return new(GetSMSAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSMSAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSMSAttributes", in)
-			}
-			return api.Result(impl.GetSMSAttributes(ctx, v))
-		}},
-		"GetSMSSandboxAccountStatus": {Name: "GetSMSSandboxAccountStatus", NewInput: func() any { return new(GetSMSSandboxAccountStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSMSSandboxAccountStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSMSSandboxAccountStatus", in)
-			}
-			return api.Result(impl.GetSMSSandboxAccountStatus(ctx, v))
-		}},
-		"GetSubscriptionAttributes": {Name: "GetSubscriptionAttributes", NewInput: func() any { return new(GetSubscriptionAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSubscriptionAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSubscriptionAttributes", in)
-			}
-			return api.Result(impl.GetSubscriptionAttributes(ctx, v))
-		}},
-		"GetTopicAttributes": {Name: "GetTopicAttributes", NewInput: func() any { return new(GetTopicAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetTopicAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetTopicAttributes", in)
-			}
-			return api.Result(impl.GetTopicAttributes(ctx, v))
-		}},
-		"ListEndpointsByPlatformApplication": {Name: "ListEndpointsByPlatformApplication", NewInput: func() any { return new(ListEndpointsByPlatformApplicationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListEndpointsByPlatformApplicationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListEndpointsByPlatformApplication", in)
-			}
-			return api.Result(impl.ListEndpointsByPlatformApplication(ctx, v))
-		}},
-		"ListOriginationNumbers": {Name: "ListOriginationNumbers", NewInput: func() any { return new(ListOriginationNumbersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOriginationNumbersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOriginationNumbers", in)
-			}
-			return api.Result(impl.ListOriginationNumbers(ctx, v))
-		}},
-		"ListPhoneNumbersOptedOut": {Name: "ListPhoneNumbersOptedOut", NewInput: func() any { return new(ListPhoneNumbersOptedOutInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPhoneNumbersOptedOutInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPhoneNumbersOptedOut", in)
-			}
-			return api.Result(impl.ListPhoneNumbersOptedOut(ctx, v))
-		}},
-		"ListPlatformApplications": {Name: "ListPlatformApplications", NewInput: func() any { return new(ListPlatformApplicationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListPlatformApplicationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListPlatformApplications", in)
-			}
-			return api.Result(impl.ListPlatformApplications(ctx, v))
-		}},
-		"ListSMSSandboxPhoneNumbers": {Name: "ListSMSSandboxPhoneNumbers", NewInput: func() any { return new(ListSMSSandboxPhoneNumbersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSMSSandboxPhoneNumbersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSMSSandboxPhoneNumbers", in)
-			}
-			return api.Result(impl.ListSMSSandboxPhoneNumbers(ctx, v))
-		}},
-		"ListSubscriptions": {Name: "ListSubscriptions", NewInput: func() any { return new(ListSubscriptionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSubscriptionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSubscriptions", in)
-			}
-			return api.Result(impl.ListSubscriptions(ctx, v))
-		}},
-		"ListSubscriptionsByTopic": {Name: "ListSubscriptionsByTopic", NewInput: func() any { return new(ListSubscriptionsByTopicInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListSubscriptionsByTopicInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListSubscriptionsByTopic", in)
-			}
-			return api.Result(impl.ListSubscriptionsByTopic(ctx, v))
-		}},
-		"ListTagsForResource": {Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
-			}
-			return api.Result(impl.ListTagsForResource(ctx, v))
-		}},
-		"ListTopics": {Name: "ListTopics", NewInput: func() any { return new(ListTopicsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTopicsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTopics", in)
-			}
-			return api.Result(impl.ListTopics(ctx, v))
-		}},
-		"OptInPhoneNumber": {Name: "OptInPhoneNumber", NewInput: func() any { return new(OptInPhoneNumberInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*OptInPhoneNumberInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "OptInPhoneNumber", in)
-			}
-			return api.Result(impl.OptInPhoneNumber(ctx, v))
-		}},
-		"Publish": {Name: "Publish", NewInput: func() any { return new(PublishInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PublishInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Publish", in)
-			}
-			return api.Result(impl.Publish(ctx, v))
-		}},
-		"PublishBatch": {Name: "PublishBatch", NewInput: func() any { return new(PublishBatchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PublishBatchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PublishBatch", in)
-			}
-			return api.Result(impl.PublishBatch(ctx, v))
-		}},
-		"PutDataProtectionPolicy": {Name: "PutDataProtectionPolicy", NewInput: func() any { return new(PutDataProtectionPolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutDataProtectionPolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutDataProtectionPolicy", in)
-			}
-			return api.Result(impl.PutDataProtectionPolicy(ctx, v))
-		}},
-		"RemovePermission": {Name: "RemovePermission", NewInput: func() any { return new(RemovePermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemovePermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemovePermission", in)
-			}
-			return api.Result(impl.RemovePermission(ctx, v))
-		}},
-		"SetEndpointAttributes": {Name: "SetEndpointAttributes", NewInput: func() any { return new(SetEndpointAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetEndpointAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetEndpointAttributes", in)
-			}
-			return api.Result(impl.SetEndpointAttributes(ctx, v))
-		}},
-		"SetPlatformApplicationAttributes": {Name: "SetPlatformApplicationAttributes", NewInput: func() any { return new(SetPlatformApplicationAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetPlatformApplicationAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetPlatformApplicationAttributes", in)
-			}
-			return api.Result(impl.SetPlatformApplicationAttributes(ctx, v))
-		}},
-		"SetSMSAttributes": {Name: "SetSMSAttributes", NewInput: func() any { return new(SetSMSAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetSMSAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetSMSAttributes", in)
-			}
-			return api.Result(impl.SetSMSAttributes(ctx, v))
-		}},
-		"SetSubscriptionAttributes": {Name: "SetSubscriptionAttributes", NewInput: func() any { return new(SetSubscriptionAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetSubscriptionAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetSubscriptionAttributes", in)
-			}
-			return api.Result(impl.SetSubscriptionAttributes(ctx, v))
-		}},
-		"SetTopicAttributes": {Name: "SetTopicAttributes", NewInput: func() any { return new(SetTopicAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetTopicAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetTopicAttributes", in)
-			}
-			return api.Result(impl.SetTopicAttributes(ctx, v))
-		}},
-		"Subscribe": {Name: "Subscribe", NewInput: func() any { return new(SubscribeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SubscribeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Subscribe", in)
-			}
-			return api.Result(impl.Subscribe(ctx, v))
-		}},
-		"TagResource": {Name: "TagResource", NewInput: func() any { return new(TagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagResource", in)
-			}
-			return api.Result(impl.TagResource(ctx, v))
-		}},
-		"Unsubscribe": {Name: "Unsubscribe", NewInput: func() any { return new(UnsubscribeInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnsubscribeInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "Unsubscribe", in)
-			}
-			return api.Result(impl.Unsubscribe(ctx, v))
-		}},
-		"UntagResource": {Name: "UntagResource", NewInput: func() any { return new(UntagResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagResource", in)
-			}
-			return api.Result(impl.UntagResource(ctx, v))
-		}},
-		"VerifySMSSandboxPhoneNumber": {Name: "VerifySMSSandboxPhoneNumber", NewInput: func() any { return new(VerifySMSSandboxPhoneNumberInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*VerifySMSSandboxPhoneNumberInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "VerifySMSSandboxPhoneNumber", in)
-			}
-			return api.Result(impl.VerifySMSSandboxPhoneNumber(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

@@ -223,169 +223,173 @@ func (Unimplemented) UntagQueue(context.Context, *UntagQueueInput) (*UntagQueueO
 	return nil, awserr.NotImplemented(ServiceID, "UntagQueue")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AddPermission", NewInput: func() any { return new(AddPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddPermission", in)
+		}
+		return api.Result(impl.(API).AddPermission(ctx, v))
+	}},
+	{Name: "CancelMessageMoveTask", NewInput: func() any { return new(CancelMessageMoveTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelMessageMoveTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelMessageMoveTask", in)
+		}
+		return api.Result(impl.(API).CancelMessageMoveTask(ctx, v))
+	}},
+	{Name: "ChangeMessageVisibility", NewInput: func() any { return new(ChangeMessageVisibilityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ChangeMessageVisibilityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ChangeMessageVisibility", in)
+		}
+		return api.Result(impl.(API).ChangeMessageVisibility(ctx, v))
+	}},
+	{Name: "ChangeMessageVisibilityBatch", NewInput: func() any { return new(ChangeMessageVisibilityBatchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ChangeMessageVisibilityBatchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ChangeMessageVisibilityBatch", in)
+		}
+		return api.Result(impl.(API).ChangeMessageVisibilityBatch(ctx, v))
+	}},
+	{Name: "CreateQueue", NewInput: func() any { return new(CreateQueueInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateQueueInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateQueue", in)
+		}
+		return api.Result(impl.(API).CreateQueue(ctx, v))
+	}},
+	{Name: "DeleteMessage", NewInput: func() any { return new(DeleteMessageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteMessageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteMessage", in)
+		}
+		return api.Result(impl.(API).DeleteMessage(ctx, v))
+	}},
+	{Name: "DeleteMessageBatch", NewInput: func() any { return new(DeleteMessageBatchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteMessageBatchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteMessageBatch", in)
+		}
+		return api.Result(impl.(API).DeleteMessageBatch(ctx, v))
+	}},
+	{Name: "DeleteQueue", NewInput: func() any { return new(DeleteQueueInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteQueueInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteQueue", in)
+		}
+		return api.Result(impl.(API).DeleteQueue(ctx, v))
+	}},
+	{Name: "GetQueueAttributes", NewInput: func() any { return new(GetQueueAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetQueueAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetQueueAttributes", in)
+		}
+		return api.Result(impl.(API).GetQueueAttributes(ctx, v))
+	}},
+	{Name: "GetQueueUrl", NewInput: func() any { return new(GetQueueUrlInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetQueueUrlInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetQueueUrl", in)
+		}
+		return api.Result(impl.(API).GetQueueUrl(ctx, v))
+	}},
+	{Name: "ListDeadLetterSourceQueues", NewInput: func() any { return new(ListDeadLetterSourceQueuesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDeadLetterSourceQueuesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDeadLetterSourceQueues", in)
+		}
+		return api.Result(impl.(API).ListDeadLetterSourceQueues(ctx, v))
+	}},
+	{Name: "ListMessageMoveTasks", NewInput: func() any { return new(ListMessageMoveTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListMessageMoveTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListMessageMoveTasks", in)
+		}
+		return api.Result(impl.(API).ListMessageMoveTasks(ctx, v))
+	}},
+	{Name: "ListQueueTags", NewInput: func() any { return new(ListQueueTagsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListQueueTagsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListQueueTags", in)
+		}
+		return api.Result(impl.(API).ListQueueTags(ctx, v))
+	}},
+	{Name: "ListQueues", NewInput: func() any { return new(ListQueuesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListQueuesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListQueues", in)
+		}
+		return api.Result(impl.(API).ListQueues(ctx, v))
+	}},
+	{Name: "PurgeQueue", NewInput: func() any { return new(PurgeQueueInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PurgeQueueInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PurgeQueue", in)
+		}
+		return api.Result(impl.(API).PurgeQueue(ctx, v))
+	}},
+	{Name: "ReceiveMessage", NewInput: func() any { return new(ReceiveMessageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ReceiveMessageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ReceiveMessage", in)
+		}
+		return api.Result(impl.(API).ReceiveMessage(ctx, v))
+	}},
+	{Name: "RemovePermission", NewInput: func() any { return new(RemovePermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemovePermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemovePermission", in)
+		}
+		return api.Result(impl.(API).RemovePermission(ctx, v))
+	}},
+	{Name: "SendMessage", NewInput: func() any { return new(SendMessageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendMessageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendMessage", in)
+		}
+		return api.Result(impl.(API).SendMessage(ctx, v))
+	}},
+	{Name: "SendMessageBatch", NewInput: func() any { return new(SendMessageBatchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendMessageBatchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendMessageBatch", in)
+		}
+		return api.Result(impl.(API).SendMessageBatch(ctx, v))
+	}},
+	{Name: "SetQueueAttributes", NewInput: func() any { return new(SetQueueAttributesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SetQueueAttributesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SetQueueAttributes", in)
+		}
+		return api.Result(impl.(API).SetQueueAttributes(ctx, v))
+	}},
+	{Name: "StartMessageMoveTask", NewInput: func() any { return new(StartMessageMoveTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartMessageMoveTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartMessageMoveTask", in)
+		}
+		return api.Result(impl.(API).StartMessageMoveTask(ctx, v))
+	}},
+	{Name: "TagQueue", NewInput: func() any { return new(TagQueueInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TagQueueInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TagQueue", in)
+		}
+		return api.Result(impl.(API).TagQueue(ctx, v))
+	}},
+	{Name: "UntagQueue", NewInput: func() any { return new(UntagQueueInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UntagQueueInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UntagQueue", in)
+		}
+		return api.Result(impl.(API).UntagQueue(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AddPermission": {Name: "AddPermission", NewInput: func() any { return new(AddPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddPermission", in)
-			}
-			return api.Result(impl.AddPermission(ctx, v))
-		}},
-		"CancelMessageMoveTask": {Name: "CancelMessageMoveTask", NewInput: func() any { return new(CancelMessageMoveTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelMessageMoveTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelMessageMoveTask", in)
-			}
-			return api.Result(impl.CancelMessageMoveTask(ctx, v))
-		}},
-		"ChangeMessageVisibility": {Name: "ChangeMessageVisibility", NewInput: func() any { return new(ChangeMessageVisibilityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ChangeMessageVisibilityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ChangeMessageVisibility", in)
-			}
-			return api.Result(impl.ChangeMessageVisibility(ctx, v))
-		}},
-		"ChangeMessageVisibilityBatch": {Name: "ChangeMessageVisibilityBatch", NewInput: func() any { return new(ChangeMessageVisibilityBatchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ChangeMessageVisibilityBatchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ChangeMessageVisibilityBatch", in)
-			}
-			return api.Result(impl.ChangeMessageVisibilityBatch(ctx, v))
-		}},
-		"CreateQueue": {Name: "CreateQueue", NewInput: func() any { return new(CreateQueueInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateQueueInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateQueue", in)
-			}
-			return api.Result(impl.CreateQueue(ctx, v))
-		}},
-		"DeleteMessage": {Name: "DeleteMessage", NewInput: func() any { return new(DeleteMessageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteMessageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteMessage", in)
-			}
-			return api.Result(impl.DeleteMessage(ctx, v))
-		}},
-		"DeleteMessageBatch": {Name: "DeleteMessageBatch", NewInput: func() any { return new(DeleteMessageBatchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteMessageBatchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteMessageBatch", in)
-			}
-			return api.Result(impl.DeleteMessageBatch(ctx, v))
-		}},
-		"DeleteQueue": {Name: "DeleteQueue", NewInput: func() any { return new(DeleteQueueInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteQueueInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteQueue", in)
-			}
-			return api.Result(impl.DeleteQueue(ctx, v))
-		}},
-		"GetQueueAttributes": {Name: "GetQueueAttributes", NewInput: func() any { return new(GetQueueAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetQueueAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetQueueAttributes", in)
-			}
-			return api.Result(impl.GetQueueAttributes(ctx, v))
-		}},
-		"GetQueueUrl": {Name: "GetQueueUrl", NewInput: func() any { return new(GetQueueUrlInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetQueueUrlInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetQueueUrl", in)
-			}
-			return api.Result(impl.GetQueueUrl(ctx, v))
-		}},
-		"ListDeadLetterSourceQueues": {Name: "ListDeadLetterSourceQueues", NewInput: func() any { return new(ListDeadLetterSourceQueuesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDeadLetterSourceQueuesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDeadLetterSourceQueues", in)
-			}
-			return api.Result(impl.ListDeadLetterSourceQueues(ctx, v))
-		}},
-		"ListMessageMoveTasks": {Name: "ListMessageMoveTasks", NewInput: func() any { return new(ListMessageMoveTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListMessageMoveTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListMessageMoveTasks", in)
-			}
-			return api.Result(impl.ListMessageMoveTasks(ctx, v))
-		}},
-		"ListQueueTags": {Name: "ListQueueTags", NewInput: func() any { return new(ListQueueTagsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListQueueTagsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListQueueTags", in)
-			}
-			return api.Result(impl.ListQueueTags(ctx, v))
-		}},
-		"ListQueues": {Name: "ListQueues", NewInput: func() any { return new(ListQueuesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListQueuesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListQueues", in)
-			}
-			return api.Result(impl.ListQueues(ctx, v))
-		}},
-		"PurgeQueue": {Name: "PurgeQueue", NewInput: func() any { return new(PurgeQueueInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PurgeQueueInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PurgeQueue", in)
-			}
-			return api.Result(impl.PurgeQueue(ctx, v))
-		}},
-		"ReceiveMessage": {Name: "ReceiveMessage", NewInput: func() any { return new(ReceiveMessageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ReceiveMessageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ReceiveMessage", in)
-			}
-			return api.Result(impl.ReceiveMessage(ctx, v))
-		}},
-		"RemovePermission": {Name: "RemovePermission", NewInput: func() any { return new(RemovePermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemovePermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemovePermission", in)
-			}
-			return api.Result(impl.RemovePermission(ctx, v))
-		}},
-		"SendMessage": {Name: "SendMessage", NewInput: func() any { return new(SendMessageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendMessageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendMessage", in)
-			}
-			return api.Result(impl.SendMessage(ctx, v))
-		}},
-		"SendMessageBatch": {Name: "SendMessageBatch", NewInput: func() any { return new(SendMessageBatchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendMessageBatchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendMessageBatch", in)
-			}
-			return api.Result(impl.SendMessageBatch(ctx, v))
-		}},
-		"SetQueueAttributes": {Name: "SetQueueAttributes", NewInput: func() any { return new(SetQueueAttributesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SetQueueAttributesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SetQueueAttributes", in)
-			}
-			return api.Result(impl.SetQueueAttributes(ctx, v))
-		}},
-		"StartMessageMoveTask": {Name: "StartMessageMoveTask", NewInput: func() any { return new(StartMessageMoveTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartMessageMoveTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartMessageMoveTask", in)
-			}
-			return api.Result(impl.StartMessageMoveTask(ctx, v))
-		}},
-		"TagQueue": {Name: "TagQueue", NewInput: func() any { return new(TagQueueInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TagQueueInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TagQueue", in)
-			}
-			return api.Result(impl.TagQueue(ctx, v))
-		}},
-		"UntagQueue": {Name: "UntagQueue", NewInput: func() any { return new(UntagQueueInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UntagQueueInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UntagQueue", in)
-			}
-			return api.Result(impl.UntagQueue(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

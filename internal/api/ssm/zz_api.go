@@ -1075,1030 +1075,1034 @@ func (Unimplemented) UpdateServiceSetting(context.Context, *UpdateServiceSetting
 	return nil, awserr.NotImplemented(ServiceID, "UpdateServiceSetting")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AddTagsToResource", NewInput: func() any { return new(AddTagsToResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AddTagsToResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AddTagsToResource", in)
+		}
+		return api.Result(impl.(API).AddTagsToResource(ctx, v))
+	}},
+	{Name: "AssociateOpsItemRelatedItem", NewInput: func() any { return new(AssociateOpsItemRelatedItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssociateOpsItemRelatedItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssociateOpsItemRelatedItem", in)
+		}
+		return api.Result(impl.(API).AssociateOpsItemRelatedItem(ctx, v))
+	}},
+	{Name: "CancelCommand", NewInput: func() any { return new(CancelCommandInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelCommandInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelCommand", in)
+		}
+		return api.Result(impl.(API).CancelCommand(ctx, v))
+	}},
+	{Name: "CancelMaintenanceWindowExecution", NewInput: func() any { return new(CancelMaintenanceWindowExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CancelMaintenanceWindowExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CancelMaintenanceWindowExecution", in)
+		}
+		return api.Result(impl.(API).CancelMaintenanceWindowExecution(ctx, v))
+	}},
+	{Name: "CreateActivation", NewInput: func() any { return new(CreateActivationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateActivationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateActivation", in)
+		}
+		return api.Result(impl.(API).CreateActivation(ctx, v))
+	}},
+	{Name: "CreateAssociation", NewInput: func() any { return new(CreateAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAssociation", in)
+		}
+		return api.Result(impl.(API).CreateAssociation(ctx, v))
+	}},
+	{Name: "CreateAssociationBatch", NewInput: func() any { return new(CreateAssociationBatchInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateAssociationBatchInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateAssociationBatch", in)
+		}
+		return api.Result(impl.(API).CreateAssociationBatch(ctx, v))
+	}},
+	{Name: "CreateDocument", NewInput: func() any { return new(CreateDocumentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateDocumentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateDocument", in)
+		}
+		return api.Result(impl.(API).CreateDocument(ctx, v))
+	}},
+	{Name: "CreateMaintenanceWindow", NewInput: func() any { return new(CreateMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).CreateMaintenanceWindow(ctx, v))
+	}},
+	{Name: "CreateOpsItem", NewInput: func() any { return new(CreateOpsItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateOpsItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateOpsItem", in)
+		}
+		return api.Result(impl.(API).CreateOpsItem(ctx, v))
+	}},
+	{Name: "CreateOpsMetadata", NewInput: func() any { return new(CreateOpsMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateOpsMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateOpsMetadata", in)
+		}
+		return api.Result(impl.(API).CreateOpsMetadata(ctx, v))
+	}},
+	{Name: "CreatePatchBaseline", NewInput: func() any { return new(CreatePatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreatePatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreatePatchBaseline", in)
+		}
+		return api.Result(impl.(API).CreatePatchBaseline(ctx, v))
+	}},
+	{Name: "CreateResourceDataSync", NewInput: func() any { return new(CreateResourceDataSyncInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*CreateResourceDataSyncInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "CreateResourceDataSync", in)
+		}
+		return api.Result(impl.(API).CreateResourceDataSync(ctx, v))
+	}},
+	{Name: "DeleteActivation", NewInput: func() any { return new(DeleteActivationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteActivationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteActivation", in)
+		}
+		return api.Result(impl.(API).DeleteActivation(ctx, v))
+	}},
+	{Name: "DeleteAssociation", NewInput: func() any { return new(DeleteAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteAssociation", in)
+		}
+		return api.Result(impl.(API).DeleteAssociation(ctx, v))
+	}},
+	{Name: "DeleteDocument", NewInput: func() any { return new(DeleteDocumentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteDocumentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteDocument", in)
+		}
+		return api.Result(impl.(API).DeleteDocument(ctx, v))
+	}},
+	{Name: "DeleteInventory", NewInput: func() any { return new(DeleteInventoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteInventoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteInventory", in)
+		}
+		return api.Result(impl.(API).DeleteInventory(ctx, v))
+	}},
+	{Name: "DeleteMaintenanceWindow", NewInput: func() any { return new(DeleteMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).DeleteMaintenanceWindow(ctx, v))
+	}},
+	{Name: "DeleteOpsItem", NewInput: func() any { return new(DeleteOpsItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteOpsItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteOpsItem", in)
+		}
+		return api.Result(impl.(API).DeleteOpsItem(ctx, v))
+	}},
+	{Name: "DeleteOpsMetadata", NewInput: func() any { return new(DeleteOpsMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteOpsMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteOpsMetadata", in)
+		}
+		return api.Result(impl.(API).DeleteOpsMetadata(ctx, v))
+	}},
+	{Name: "DeleteParameter", NewInput: func() any { return new(DeleteParameterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteParameterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteParameter", in)
+		}
+		return api.Result(impl.(API).DeleteParameter(ctx, v))
+	}},
+	{Name: "DeleteParameters", NewInput: func() any { return new(DeleteParametersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteParametersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteParameters", in)
+		}
+		return api.Result(impl.(API).DeleteParameters(ctx, v))
+	}},
+	{Name: "DeletePatchBaseline", NewInput: func() any { return new(DeletePatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeletePatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeletePatchBaseline", in)
+		}
+		return api.Result(impl.(API).DeletePatchBaseline(ctx, v))
+	}},
+	{Name: "DeleteResourceDataSync", NewInput: func() any { return new(DeleteResourceDataSyncInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteResourceDataSyncInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteResourceDataSync", in)
+		}
+		return api.Result(impl.(API).DeleteResourceDataSync(ctx, v))
+	}},
+	{Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeleteResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
+		}
+		return api.Result(impl.(API).DeleteResourcePolicy(ctx, v))
+	}},
+	{Name: "DeregisterManagedInstance", NewInput: func() any { return new(DeregisterManagedInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterManagedInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterManagedInstance", in)
+		}
+		return api.Result(impl.(API).DeregisterManagedInstance(ctx, v))
+	}},
+	{Name: "DeregisterPatchBaselineForPatchGroup", NewInput: func() any { return new(DeregisterPatchBaselineForPatchGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterPatchBaselineForPatchGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterPatchBaselineForPatchGroup", in)
+		}
+		return api.Result(impl.(API).DeregisterPatchBaselineForPatchGroup(ctx, v))
+	}},
+	{Name: "DeregisterTargetFromMaintenanceWindow", NewInput: func() any { return new(DeregisterTargetFromMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterTargetFromMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterTargetFromMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).DeregisterTargetFromMaintenanceWindow(ctx, v))
+	}},
+	{Name: "DeregisterTaskFromMaintenanceWindow", NewInput: func() any { return new(DeregisterTaskFromMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DeregisterTaskFromMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DeregisterTaskFromMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).DeregisterTaskFromMaintenanceWindow(ctx, v))
+	}},
+	{Name: "DescribeActivations", NewInput: func() any { return new(DescribeActivationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeActivationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeActivations", in)
+		}
+		return api.Result(impl.(API).DescribeActivations(ctx, v))
+	}},
+	{Name: "DescribeAssociation", NewInput: func() any { return new(DescribeAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAssociation", in)
+		}
+		return api.Result(impl.(API).DescribeAssociation(ctx, v))
+	}},
+	{Name: "DescribeAssociationExecutionTargets", NewInput: func() any { return new(DescribeAssociationExecutionTargetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAssociationExecutionTargetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAssociationExecutionTargets", in)
+		}
+		return api.Result(impl.(API).DescribeAssociationExecutionTargets(ctx, v))
+	}},
+	{Name: "DescribeAssociationExecutions", NewInput: func() any { return new(DescribeAssociationExecutionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAssociationExecutionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAssociationExecutions", in)
+		}
+		return api.Result(impl.(API).DescribeAssociationExecutions(ctx, v))
+	}},
+	{Name: "DescribeAutomationExecutions", NewInput: func() any { return new(DescribeAutomationExecutionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAutomationExecutionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAutomationExecutions", in)
+		}
+		return api.Result(impl.(API).DescribeAutomationExecutions(ctx, v))
+	}},
+	{Name: "DescribeAutomationStepExecutions", NewInput: func() any { return new(DescribeAutomationStepExecutionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAutomationStepExecutionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAutomationStepExecutions", in)
+		}
+		return api.Result(impl.(API).DescribeAutomationStepExecutions(ctx, v))
+	}},
+	{Name: "DescribeAvailablePatches", NewInput: func() any { return new(DescribeAvailablePatchesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeAvailablePatchesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeAvailablePatches", in)
+		}
+		return api.Result(impl.(API).DescribeAvailablePatches(ctx, v))
+	}},
+	{Name: "DescribeDocument", NewInput: func() any { return new(DescribeDocumentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDocumentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDocument", in)
+		}
+		return api.Result(impl.(API).DescribeDocument(ctx, v))
+	}},
+	{Name: "DescribeDocumentPermission", NewInput: func() any { return new(DescribeDocumentPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeDocumentPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeDocumentPermission", in)
+		}
+		return api.Result(impl.(API).DescribeDocumentPermission(ctx, v))
+	}},
+	{Name: "DescribeEffectiveInstanceAssociations", NewInput: func() any { return new(DescribeEffectiveInstanceAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeEffectiveInstanceAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeEffectiveInstanceAssociations", in)
+		}
+		return api.Result(impl.(API).DescribeEffectiveInstanceAssociations(ctx, v))
+	}},
+	{Name: "DescribeEffectivePatchesForPatchBaseline", NewInput: func() any { return new(DescribeEffectivePatchesForPatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeEffectivePatchesForPatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeEffectivePatchesForPatchBaseline", in)
+		}
+		return api.Result(impl.(API).DescribeEffectivePatchesForPatchBaseline(ctx, v))
+	}},
+	{Name: "DescribeInstanceAssociationsStatus", NewInput: func() any { return new(DescribeInstanceAssociationsStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceAssociationsStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceAssociationsStatus", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceAssociationsStatus(ctx, v))
+	}},
+	{Name: "DescribeInstanceInformation", NewInput: func() any { return new(DescribeInstanceInformationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstanceInformationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceInformation", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceInformation(ctx, v))
+	}},
+	{Name: "DescribeInstancePatchStates", NewInput: func() any { return new(DescribeInstancePatchStatesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstancePatchStatesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstancePatchStates", in)
+		}
+		return api.Result(impl.(API).DescribeInstancePatchStates(ctx, v))
+	}},
+	{Name: "DescribeInstancePatchStatesForPatchGroup", NewInput: func() any { return new(DescribeInstancePatchStatesForPatchGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstancePatchStatesForPatchGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstancePatchStatesForPatchGroup", in)
+		}
+		return api.Result(impl.(API).DescribeInstancePatchStatesForPatchGroup(ctx, v))
+	}},
+	{Name: "DescribeInstancePatches", NewInput: func() any { return new(DescribeInstancePatchesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstancePatchesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstancePatches", in)
+		}
+		return api.Result(impl.(API).DescribeInstancePatches(ctx, v))
+	}},
+	{Name: "DescribeInstanceProperties", NewInput: func() any { return new(DescribeInstancePropertiesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInstancePropertiesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInstanceProperties", in)
+		}
+		return api.Result(impl.(API).DescribeInstanceProperties(ctx, v))
+	}},
+	{Name: "DescribeInventoryDeletions", NewInput: func() any { return new(DescribeInventoryDeletionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeInventoryDeletionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeInventoryDeletions", in)
+		}
+		return api.Result(impl.(API).DescribeInventoryDeletions(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowExecutionTaskInvocations", NewInput: func() any { return new(DescribeMaintenanceWindowExecutionTaskInvocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowExecutionTaskInvocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowExecutionTaskInvocations", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowExecutionTaskInvocations(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowExecutionTasks", NewInput: func() any { return new(DescribeMaintenanceWindowExecutionTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowExecutionTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowExecutionTasks", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowExecutionTasks(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowExecutions", NewInput: func() any { return new(DescribeMaintenanceWindowExecutionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowExecutionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowExecutions", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowExecutions(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowSchedule", NewInput: func() any { return new(DescribeMaintenanceWindowScheduleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowScheduleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowSchedule", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowSchedule(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowTargets", NewInput: func() any { return new(DescribeMaintenanceWindowTargetsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowTargetsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowTargets", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowTargets(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowTasks", NewInput: func() any { return new(DescribeMaintenanceWindowTasksInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowTasksInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowTasks", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowTasks(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindows", NewInput: func() any { return new(DescribeMaintenanceWindowsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindows", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindows(ctx, v))
+	}},
+	{Name: "DescribeMaintenanceWindowsForTarget", NewInput: func() any { return new(DescribeMaintenanceWindowsForTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeMaintenanceWindowsForTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowsForTarget", in)
+		}
+		return api.Result(impl.(API).DescribeMaintenanceWindowsForTarget(ctx, v))
+	}},
+	{Name: "DescribeOpsItems", NewInput: func() any { return new(DescribeOpsItemsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeOpsItemsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeOpsItems", in)
+		}
+		return api.Result(impl.(API).DescribeOpsItems(ctx, v))
+	}},
+	{Name: "DescribeParameters", NewInput: func() any { return new(DescribeParametersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeParametersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeParameters", in)
+		}
+		return api.Result(impl.(API).DescribeParameters(ctx, v))
+	}},
+	{Name: "DescribePatchBaselines", NewInput: func() any { return new(DescribePatchBaselinesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePatchBaselinesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePatchBaselines", in)
+		}
+		return api.Result(impl.(API).DescribePatchBaselines(ctx, v))
+	}},
+	{Name: "DescribePatchGroupState", NewInput: func() any { return new(DescribePatchGroupStateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePatchGroupStateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePatchGroupState", in)
+		}
+		return api.Result(impl.(API).DescribePatchGroupState(ctx, v))
+	}},
+	{Name: "DescribePatchGroups", NewInput: func() any { return new(DescribePatchGroupsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePatchGroupsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePatchGroups", in)
+		}
+		return api.Result(impl.(API).DescribePatchGroups(ctx, v))
+	}},
+	{Name: "DescribePatchProperties", NewInput: func() any { return new(DescribePatchPropertiesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribePatchPropertiesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribePatchProperties", in)
+		}
+		return api.Result(impl.(API).DescribePatchProperties(ctx, v))
+	}},
+	{Name: "DescribeSessions", NewInput: func() any { return new(DescribeSessionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DescribeSessionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DescribeSessions", in)
+		}
+		return api.Result(impl.(API).DescribeSessions(ctx, v))
+	}},
+	{Name: "DisassociateOpsItemRelatedItem", NewInput: func() any { return new(DisassociateOpsItemRelatedItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DisassociateOpsItemRelatedItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DisassociateOpsItemRelatedItem", in)
+		}
+		return api.Result(impl.(API).DisassociateOpsItemRelatedItem(ctx, v))
+	}},
+	{Name: "GetAccessToken", NewInput: func() any { return new(GetAccessTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessToken", in)
+		}
+		return api.Result(impl.(API).GetAccessToken(ctx, v))
+	}},
+	{Name: "GetAutomationExecution", NewInput: func() any { return new(GetAutomationExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAutomationExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAutomationExecution", in)
+		}
+		return api.Result(impl.(API).GetAutomationExecution(ctx, v))
+	}},
+	{Name: "GetCalendarState", NewInput: func() any { return new(GetCalendarStateInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCalendarStateInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCalendarState", in)
+		}
+		return api.Result(impl.(API).GetCalendarState(ctx, v))
+	}},
+	{Name: "GetCommandInvocation", NewInput: func() any { return new(GetCommandInvocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCommandInvocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCommandInvocation", in)
+		}
+		return api.Result(impl.(API).GetCommandInvocation(ctx, v))
+	}},
+	{Name: "GetConnectionStatus", NewInput: func() any { return new(GetConnectionStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetConnectionStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetConnectionStatus", in)
+		}
+		return api.Result(impl.(API).GetConnectionStatus(ctx, v))
+	}},
+	{Name: "GetDefaultPatchBaseline", NewInput: func() any { return new(GetDefaultPatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDefaultPatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDefaultPatchBaseline", in)
+		}
+		return api.Result(impl.(API).GetDefaultPatchBaseline(ctx, v))
+	}},
+	{Name: "GetDeployablePatchSnapshotForInstance", NewInput: func() any { return new(GetDeployablePatchSnapshotForInstanceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDeployablePatchSnapshotForInstanceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDeployablePatchSnapshotForInstance", in)
+		}
+		return api.Result(impl.(API).GetDeployablePatchSnapshotForInstance(ctx, v))
+	}},
+	{Name: "GetDocument", NewInput: func() any { return new(GetDocumentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDocumentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDocument", in)
+		}
+		return api.Result(impl.(API).GetDocument(ctx, v))
+	}},
+	{Name: "GetExecutionPreview", NewInput: func() any { return new(GetExecutionPreviewInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetExecutionPreviewInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetExecutionPreview", in)
+		}
+		return api.Result(impl.(API).GetExecutionPreview(ctx, v))
+	}},
+	{Name: "GetInventory", NewInput: func() any { return new(GetInventoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInventoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInventory", in)
+		}
+		return api.Result(impl.(API).GetInventory(ctx, v))
+	}},
+	{Name: "GetInventorySchema", NewInput: func() any { return new(GetInventorySchemaInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetInventorySchemaInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetInventorySchema", in)
+		}
+		return api.Result(impl.(API).GetInventorySchema(ctx, v))
+	}},
+	{Name: "GetMaintenanceWindow", NewInput: func() any { return new(GetMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).GetMaintenanceWindow(ctx, v))
+	}},
+	{Name: "GetMaintenanceWindowExecution", NewInput: func() any { return new(GetMaintenanceWindowExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMaintenanceWindowExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowExecution", in)
+		}
+		return api.Result(impl.(API).GetMaintenanceWindowExecution(ctx, v))
+	}},
+	{Name: "GetMaintenanceWindowExecutionTask", NewInput: func() any { return new(GetMaintenanceWindowExecutionTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMaintenanceWindowExecutionTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowExecutionTask", in)
+		}
+		return api.Result(impl.(API).GetMaintenanceWindowExecutionTask(ctx, v))
+	}},
+	{Name: "GetMaintenanceWindowExecutionTaskInvocation", NewInput: func() any { return new(GetMaintenanceWindowExecutionTaskInvocationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMaintenanceWindowExecutionTaskInvocationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowExecutionTaskInvocation", in)
+		}
+		return api.Result(impl.(API).GetMaintenanceWindowExecutionTaskInvocation(ctx, v))
+	}},
+	{Name: "GetMaintenanceWindowTask", NewInput: func() any { return new(GetMaintenanceWindowTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetMaintenanceWindowTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowTask", in)
+		}
+		return api.Result(impl.(API).GetMaintenanceWindowTask(ctx, v))
+	}},
+	{Name: "GetOpsItem", NewInput: func() any { return new(GetOpsItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOpsItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOpsItem", in)
+		}
+		return api.Result(impl.(API).GetOpsItem(ctx, v))
+	}},
+	{Name: "GetOpsMetadata", NewInput: func() any { return new(GetOpsMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOpsMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOpsMetadata", in)
+		}
+		return api.Result(impl.(API).GetOpsMetadata(ctx, v))
+	}},
+	{Name: "GetOpsSummary", NewInput: func() any { return new(GetOpsSummaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetOpsSummaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetOpsSummary", in)
+		}
+		return api.Result(impl.(API).GetOpsSummary(ctx, v))
+	}},
+	{Name: "GetParameter", NewInput: func() any { return new(GetParameterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetParameterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetParameter", in)
+		}
+		return api.Result(impl.(API).GetParameter(ctx, v))
+	}},
+	{Name: "GetParameterHistory", NewInput: func() any { return new(GetParameterHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetParameterHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetParameterHistory", in)
+		}
+		return api.Result(impl.(API).GetParameterHistory(ctx, v))
+	}},
+	{Name: "GetParameters", NewInput: func() any { return new(GetParametersInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetParametersInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetParameters", in)
+		}
+		return api.Result(impl.(API).GetParameters(ctx, v))
+	}},
+	{Name: "GetParametersByPath", NewInput: func() any { return new(GetParametersByPathInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetParametersByPathInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetParametersByPath", in)
+		}
+		return api.Result(impl.(API).GetParametersByPath(ctx, v))
+	}},
+	{Name: "GetPatchBaseline", NewInput: func() any { return new(GetPatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPatchBaseline", in)
+		}
+		return api.Result(impl.(API).GetPatchBaseline(ctx, v))
+	}},
+	{Name: "GetPatchBaselineForPatchGroup", NewInput: func() any { return new(GetPatchBaselineForPatchGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetPatchBaselineForPatchGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetPatchBaselineForPatchGroup", in)
+		}
+		return api.Result(impl.(API).GetPatchBaselineForPatchGroup(ctx, v))
+	}},
+	{Name: "GetResourcePolicies", NewInput: func() any { return new(GetResourcePoliciesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetResourcePoliciesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetResourcePolicies", in)
+		}
+		return api.Result(impl.(API).GetResourcePolicies(ctx, v))
+	}},
+	{Name: "GetServiceSetting", NewInput: func() any { return new(GetServiceSettingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetServiceSettingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetServiceSetting", in)
+		}
+		return api.Result(impl.(API).GetServiceSetting(ctx, v))
+	}},
+	{Name: "LabelParameterVersion", NewInput: func() any { return new(LabelParameterVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*LabelParameterVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "LabelParameterVersion", in)
+		}
+		return api.Result(impl.(API).LabelParameterVersion(ctx, v))
+	}},
+	{Name: "ListAssociationVersions", NewInput: func() any { return new(ListAssociationVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAssociationVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAssociationVersions", in)
+		}
+		return api.Result(impl.(API).ListAssociationVersions(ctx, v))
+	}},
+	{Name: "ListAssociations", NewInput: func() any { return new(ListAssociationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListAssociationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListAssociations", in)
+		}
+		return api.Result(impl.(API).ListAssociations(ctx, v))
+	}},
+	{Name: "ListCommandInvocations", NewInput: func() any { return new(ListCommandInvocationsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCommandInvocationsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCommandInvocations", in)
+		}
+		return api.Result(impl.(API).ListCommandInvocations(ctx, v))
+	}},
+	{Name: "ListCommands", NewInput: func() any { return new(ListCommandsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListCommandsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListCommands", in)
+		}
+		return api.Result(impl.(API).ListCommands(ctx, v))
+	}},
+	{Name: "ListComplianceItems", NewInput: func() any { return new(ListComplianceItemsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListComplianceItemsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListComplianceItems", in)
+		}
+		return api.Result(impl.(API).ListComplianceItems(ctx, v))
+	}},
+	{Name: "ListComplianceSummaries", NewInput: func() any { return new(ListComplianceSummariesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListComplianceSummariesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListComplianceSummaries", in)
+		}
+		return api.Result(impl.(API).ListComplianceSummaries(ctx, v))
+	}},
+	{Name: "ListDocumentMetadataHistory", NewInput: func() any { return new(ListDocumentMetadataHistoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDocumentMetadataHistoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDocumentMetadataHistory", in)
+		}
+		return api.Result(impl.(API).ListDocumentMetadataHistory(ctx, v))
+	}},
+	{Name: "ListDocumentVersions", NewInput: func() any { return new(ListDocumentVersionsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDocumentVersionsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDocumentVersions", in)
+		}
+		return api.Result(impl.(API).ListDocumentVersions(ctx, v))
+	}},
+	{Name: "ListDocuments", NewInput: func() any { return new(ListDocumentsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListDocumentsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListDocuments", in)
+		}
+		return api.Result(impl.(API).ListDocuments(ctx, v))
+	}},
+	{Name: "ListInventoryEntries", NewInput: func() any { return new(ListInventoryEntriesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListInventoryEntriesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListInventoryEntries", in)
+		}
+		return api.Result(impl.(API).ListInventoryEntries(ctx, v))
+	}},
+	{Name: "ListNodes", NewInput: func() any { return new(ListNodesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListNodesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListNodes", in)
+		}
+		return api.Result(impl.(API).ListNodes(ctx, v))
+	}},
+	{Name: "ListNodesSummary", NewInput: func() any { return new(ListNodesSummaryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListNodesSummaryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListNodesSummary", in)
+		}
+		return api.Result(impl.(API).ListNodesSummary(ctx, v))
+	}},
+	{Name: "ListOpsItemEvents", NewInput: func() any { return new(ListOpsItemEventsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOpsItemEventsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOpsItemEvents", in)
+		}
+		return api.Result(impl.(API).ListOpsItemEvents(ctx, v))
+	}},
+	{Name: "ListOpsItemRelatedItems", NewInput: func() any { return new(ListOpsItemRelatedItemsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOpsItemRelatedItemsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOpsItemRelatedItems", in)
+		}
+		return api.Result(impl.(API).ListOpsItemRelatedItems(ctx, v))
+	}},
+	{Name: "ListOpsMetadata", NewInput: func() any { return new(ListOpsMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListOpsMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListOpsMetadata", in)
+		}
+		return api.Result(impl.(API).ListOpsMetadata(ctx, v))
+	}},
+	{Name: "ListResourceComplianceSummaries", NewInput: func() any { return new(ListResourceComplianceSummariesInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListResourceComplianceSummariesInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListResourceComplianceSummaries", in)
+		}
+		return api.Result(impl.(API).ListResourceComplianceSummaries(ctx, v))
+	}},
+	{Name: "ListResourceDataSync", NewInput: func() any { return new(ListResourceDataSyncInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListResourceDataSyncInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListResourceDataSync", in)
+		}
+		return api.Result(impl.(API).ListResourceDataSync(ctx, v))
+	}},
+	{Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ListTagsForResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
+		}
+		return api.Result(impl.(API).ListTagsForResource(ctx, v))
+	}},
+	{Name: "ModifyDocumentPermission", NewInput: func() any { return new(ModifyDocumentPermissionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ModifyDocumentPermissionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ModifyDocumentPermission", in)
+		}
+		return api.Result(impl.(API).ModifyDocumentPermission(ctx, v))
+	}},
+	{Name: "PutComplianceItems", NewInput: func() any { return new(PutComplianceItemsInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutComplianceItemsInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutComplianceItems", in)
+		}
+		return api.Result(impl.(API).PutComplianceItems(ctx, v))
+	}},
+	{Name: "PutInventory", NewInput: func() any { return new(PutInventoryInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutInventoryInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutInventory", in)
+		}
+		return api.Result(impl.(API).PutInventory(ctx, v))
+	}},
+	{Name: "PutParameter", NewInput: func() any { return new(PutParameterInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutParameterInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutParameter", in)
+		}
+		return api.Result(impl.(API).PutParameter(ctx, v))
+	}},
+	{Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*PutResourcePolicyInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
+		}
+		return api.Result(impl.(API).PutResourcePolicy(ctx, v))
+	}},
+	{Name: "RegisterDefaultPatchBaseline", NewInput: func() any { return new(RegisterDefaultPatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterDefaultPatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterDefaultPatchBaseline", in)
+		}
+		return api.Result(impl.(API).RegisterDefaultPatchBaseline(ctx, v))
+	}},
+	{Name: "RegisterPatchBaselineForPatchGroup", NewInput: func() any { return new(RegisterPatchBaselineForPatchGroupInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterPatchBaselineForPatchGroupInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterPatchBaselineForPatchGroup", in)
+		}
+		return api.Result(impl.(API).RegisterPatchBaselineForPatchGroup(ctx, v))
+	}},
+	{Name: "RegisterTargetWithMaintenanceWindow", NewInput: func() any { return new(RegisterTargetWithMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterTargetWithMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterTargetWithMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).RegisterTargetWithMaintenanceWindow(ctx, v))
+	}},
+	{Name: "RegisterTaskWithMaintenanceWindow", NewInput: func() any { return new(RegisterTaskWithMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RegisterTaskWithMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RegisterTaskWithMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).RegisterTaskWithMaintenanceWindow(ctx, v))
+	}},
+	{Name: "RemoveTagsFromResource", NewInput: func() any { return new(RemoveTagsFromResourceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*RemoveTagsFromResourceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "RemoveTagsFromResource", in)
+		}
+		return api.Result(impl.(API).RemoveTagsFromResource(ctx, v))
+	}},
+	{Name: "ResetServiceSetting", NewInput: func() any { return new(ResetServiceSettingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResetServiceSettingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResetServiceSetting", in)
+		}
+		return api.Result(impl.(API).ResetServiceSetting(ctx, v))
+	}},
+	{Name: "ResumeSession", NewInput: func() any { return new(ResumeSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*ResumeSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "ResumeSession", in)
+		}
+		return api.Result(impl.(API).ResumeSession(ctx, v))
+	}},
+	{Name: "SendAutomationSignal", NewInput: func() any { return new(SendAutomationSignalInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendAutomationSignalInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendAutomationSignal", in)
+		}
+		return api.Result(impl.(API).SendAutomationSignal(ctx, v))
+	}},
+	{Name: "SendCommand", NewInput: func() any { return new(SendCommandInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*SendCommandInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "SendCommand", in)
+		}
+		return api.Result(impl.(API).SendCommand(ctx, v))
+	}},
+	{Name: "StartAccessRequest", NewInput: func() any { return new(StartAccessRequestInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartAccessRequestInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartAccessRequest", in)
+		}
+		return api.Result(impl.(API).StartAccessRequest(ctx, v))
+	}},
+	{Name: "StartAssociationsOnce", NewInput: func() any { return new(StartAssociationsOnceInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartAssociationsOnceInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartAssociationsOnce", in)
+		}
+		return api.Result(impl.(API).StartAssociationsOnce(ctx, v))
+	}},
+	{Name: "StartAutomationExecution", NewInput: func() any { return new(StartAutomationExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartAutomationExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartAutomationExecution", in)
+		}
+		return api.Result(impl.(API).StartAutomationExecution(ctx, v))
+	}},
+	{Name: "StartChangeRequestExecution", NewInput: func() any { return new(StartChangeRequestExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartChangeRequestExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartChangeRequestExecution", in)
+		}
+		return api.Result(impl.(API).StartChangeRequestExecution(ctx, v))
+	}},
+	{Name: "StartExecutionPreview", NewInput: func() any { return new(StartExecutionPreviewInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartExecutionPreviewInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartExecutionPreview", in)
+		}
+		return api.Result(impl.(API).StartExecutionPreview(ctx, v))
+	}},
+	{Name: "StartSession", NewInput: func() any { return new(StartSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StartSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StartSession", in)
+		}
+		return api.Result(impl.(API).StartSession(ctx, v))
+	}},
+	{Name: "StopAutomationExecution", NewInput: func() any { return new(StopAutomationExecutionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*StopAutomationExecutionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "StopAutomationExecution", in)
+		}
+		return api.Result(impl.(API).StopAutomationExecution(ctx, v))
+	}},
+	{Name: "TerminateSession", NewInput: func() any { return new(TerminateSessionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*TerminateSessionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "TerminateSession", in)
+		}
+		return api.Result(impl.(API).TerminateSession(ctx, v))
+	}},
+	{Name: "UnlabelParameterVersion", NewInput: func() any { return new(UnlabelParameterVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UnlabelParameterVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UnlabelParameterVersion", in)
+		}
+		return api.Result(impl.(API).UnlabelParameterVersion(ctx, v))
+	}},
+	{Name: "UpdateAssociation", NewInput: func() any { return new(UpdateAssociationInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAssociationInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAssociation", in)
+		}
+		return api.Result(impl.(API).UpdateAssociation(ctx, v))
+	}},
+	{Name: "UpdateAssociationStatus", NewInput: func() any { return new(UpdateAssociationStatusInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateAssociationStatusInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateAssociationStatus", in)
+		}
+		return api.Result(impl.(API).UpdateAssociationStatus(ctx, v))
+	}},
+	{Name: "UpdateDocument", NewInput: func() any { return new(UpdateDocumentInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateDocumentInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateDocument", in)
+		}
+		return api.Result(impl.(API).UpdateDocument(ctx, v))
+	}},
+	{Name: "UpdateDocumentDefaultVersion", NewInput: func() any { return new(UpdateDocumentDefaultVersionInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateDocumentDefaultVersionInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateDocumentDefaultVersion", in)
+		}
+		return api.Result(impl.(API).UpdateDocumentDefaultVersion(ctx, v))
+	}},
+	{Name: "UpdateDocumentMetadata", NewInput: func() any { return new(UpdateDocumentMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateDocumentMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateDocumentMetadata", in)
+		}
+		return api.Result(impl.(API).UpdateDocumentMetadata(ctx, v))
+	}},
+	{Name: "UpdateMaintenanceWindow", NewInput: func() any { return new(UpdateMaintenanceWindowInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateMaintenanceWindowInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateMaintenanceWindow", in)
+		}
+		return api.Result(impl.(API).UpdateMaintenanceWindow(ctx, v))
+	}},
+	{Name: "UpdateMaintenanceWindowTarget", NewInput: func() any { return new(UpdateMaintenanceWindowTargetInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateMaintenanceWindowTargetInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateMaintenanceWindowTarget", in)
+		}
+		return api.Result(impl.(API).UpdateMaintenanceWindowTarget(ctx, v))
+	}},
+	{Name: "UpdateMaintenanceWindowTask", NewInput: func() any { return new(UpdateMaintenanceWindowTaskInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateMaintenanceWindowTaskInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateMaintenanceWindowTask", in)
+		}
+		return api.Result(impl.(API).UpdateMaintenanceWindowTask(ctx, v))
+	}},
+	{Name: "UpdateManagedInstanceRole", NewInput: func() any { return new(UpdateManagedInstanceRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateManagedInstanceRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateManagedInstanceRole", in)
+		}
+		return api.Result(impl.(API).UpdateManagedInstanceRole(ctx, v))
+	}},
+	{Name: "UpdateOpsItem", NewInput: func() any { return new(UpdateOpsItemInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateOpsItemInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateOpsItem", in)
+		}
+		return api.Result(impl.(API).UpdateOpsItem(ctx, v))
+	}},
+	{Name: "UpdateOpsMetadata", NewInput: func() any { return new(UpdateOpsMetadataInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateOpsMetadataInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateOpsMetadata", in)
+		}
+		return api.Result(impl.(API).UpdateOpsMetadata(ctx, v))
+	}},
+	{Name: "UpdatePatchBaseline", NewInput: func() any { return new(UpdatePatchBaselineInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdatePatchBaselineInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdatePatchBaseline", in)
+		}
+		return api.Result(impl.(API).UpdatePatchBaseline(ctx, v))
+	}},
+	{Name: "UpdateResourceDataSync", NewInput: func() any { return new(UpdateResourceDataSyncInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateResourceDataSyncInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateResourceDataSync", in)
+		}
+		return api.Result(impl.(API).UpdateResourceDataSync(ctx, v))
+	}},
+	{Name: "UpdateServiceSetting", NewInput: func() any { return new(UpdateServiceSettingInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*UpdateServiceSettingInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "UpdateServiceSetting", in)
+		}
+		return api.Result(impl.(API).UpdateServiceSetting(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AddTagsToResource": {Name: "AddTagsToResource", NewInput: func() any { return new(AddTagsToResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AddTagsToResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AddTagsToResource", in)
-			}
-			return api.Result(impl.AddTagsToResource(ctx, v))
-		}},
-		"AssociateOpsItemRelatedItem": {Name: "AssociateOpsItemRelatedItem", NewInput: func() any { return new(AssociateOpsItemRelatedItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssociateOpsItemRelatedItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssociateOpsItemRelatedItem", in)
-			}
-			return api.Result(impl.AssociateOpsItemRelatedItem(ctx, v))
-		}},
-		"CancelCommand": {Name: "CancelCommand", NewInput: func() any { return new(CancelCommandInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelCommandInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelCommand", in)
-			}
-			return api.Result(impl.CancelCommand(ctx, v))
-		}},
-		"CancelMaintenanceWindowExecution": {Name: "CancelMaintenanceWindowExecution", NewInput: func() any { return new(CancelMaintenanceWindowExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CancelMaintenanceWindowExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CancelMaintenanceWindowExecution", in)
-			}
-			return api.Result(impl.CancelMaintenanceWindowExecution(ctx, v))
-		}},
-		"CreateActivation": {Name: "CreateActivation", NewInput: func() any { return new(CreateActivationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateActivationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateActivation", in)
-			}
-			return api.Result(impl.CreateActivation(ctx, v))
-		}},
-		"CreateAssociation": {Name: "CreateAssociation", NewInput: func() any { return new(CreateAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAssociation", in)
-			}
-			return api.Result(impl.CreateAssociation(ctx, v))
-		}},
-		"CreateAssociationBatch": {Name: "CreateAssociationBatch", NewInput: func() any { return new(CreateAssociationBatchInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateAssociationBatchInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateAssociationBatch", in)
-			}
-			return api.Result(impl.CreateAssociationBatch(ctx, v))
-		}},
-		"CreateDocument": {Name: "CreateDocument", NewInput: func() any { return new(CreateDocumentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateDocumentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateDocument", in)
-			}
-			return api.Result(impl.CreateDocument(ctx, v))
-		}},
-		"CreateMaintenanceWindow": {Name: "CreateMaintenanceWindow", NewInput: func() any { return new(CreateMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateMaintenanceWindow", in)
-			}
-			return api.Result(impl.CreateMaintenanceWindow(ctx, v))
-		}},
-		"CreateOpsItem": {Name: "CreateOpsItem", NewInput: func() any { return new(CreateOpsItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateOpsItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateOpsItem", in)
-			}
-			return api.Result(impl.CreateOpsItem(ctx, v))
-		}},
-		"CreateOpsMetadata": {Name: "CreateOpsMetadata", NewInput: func() any { return new(CreateOpsMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateOpsMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateOpsMetadata", in)
-			}
-			return api.Result(impl.CreateOpsMetadata(ctx, v))
-		}},
-		"CreatePatchBaseline": {Name: "CreatePatchBaseline", NewInput: func() any { return new(CreatePatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreatePatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreatePatchBaseline", in)
-			}
-			return api.Result(impl.CreatePatchBaseline(ctx, v))
-		}},
-		"CreateResourceDataSync": {Name: "CreateResourceDataSync", NewInput: func() any { return new(CreateResourceDataSyncInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*CreateResourceDataSyncInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "CreateResourceDataSync", in)
-			}
-			return api.Result(impl.CreateResourceDataSync(ctx, v))
-		}},
-		"DeleteActivation": {Name: "DeleteActivation", NewInput: func() any { return new(DeleteActivationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteActivationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteActivation", in)
-			}
-			return api.Result(impl.DeleteActivation(ctx, v))
-		}},
-		"DeleteAssociation": {Name: "DeleteAssociation", NewInput: func() any { return new(DeleteAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteAssociation", in)
-			}
-			return api.Result(impl.DeleteAssociation(ctx, v))
-		}},
-		"DeleteDocument": {Name: "DeleteDocument", NewInput: func() any { return new(DeleteDocumentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteDocumentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteDocument", in)
-			}
-			return api.Result(impl.DeleteDocument(ctx, v))
-		}},
-		"DeleteInventory": {Name: "DeleteInventory", NewInput: func() any { return new(DeleteInventoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteInventoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteInventory", in)
-			}
-			return api.Result(impl.DeleteInventory(ctx, v))
-		}},
-		"DeleteMaintenanceWindow": {Name: "DeleteMaintenanceWindow", NewInput: func() any { return new(DeleteMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteMaintenanceWindow", in)
-			}
-			return api.Result(impl.DeleteMaintenanceWindow(ctx, v))
-		}},
-		"DeleteOpsItem": {Name: "DeleteOpsItem", NewInput: func() any { return new(DeleteOpsItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteOpsItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteOpsItem", in)
-			}
-			return api.Result(impl.DeleteOpsItem(ctx, v))
-		}},
-		"DeleteOpsMetadata": {Name: "DeleteOpsMetadata", NewInput: func() any { return new(DeleteOpsMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteOpsMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteOpsMetadata", in)
-			}
-			return api.Result(impl.DeleteOpsMetadata(ctx, v))
-		}},
-		"DeleteParameter": {Name: "DeleteParameter", NewInput: func() any { return new(DeleteParameterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteParameterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteParameter", in)
-			}
-			return api.Result(impl.DeleteParameter(ctx, v))
-		}},
-		"DeleteParameters": {Name: "DeleteParameters", NewInput: func() any { return new(DeleteParametersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteParametersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteParameters", in)
-			}
-			return api.Result(impl.DeleteParameters(ctx, v))
-		}},
-		"DeletePatchBaseline": {Name: "DeletePatchBaseline", NewInput: func() any { return new(DeletePatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeletePatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeletePatchBaseline", in)
-			}
-			return api.Result(impl.DeletePatchBaseline(ctx, v))
-		}},
-		"DeleteResourceDataSync": {Name: "DeleteResourceDataSync", NewInput: func() any { return new(DeleteResourceDataSyncInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteResourceDataSyncInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteResourceDataSync", in)
-			}
-			return api.Result(impl.DeleteResourceDataSync(ctx, v))
-		}},
-		"DeleteResourcePolicy": {Name: "DeleteResourcePolicy", NewInput: func() any { return new(DeleteResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeleteResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeleteResourcePolicy", in)
-			}
-			return api.Result(impl.DeleteResourcePolicy(ctx, v))
-		}},
-		"DeregisterManagedInstance": {Name: "DeregisterManagedInstance", NewInput: func() any { return new(DeregisterManagedInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterManagedInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterManagedInstance", in)
-			}
-			return api.Result(impl.DeregisterManagedInstance(ctx, v))
-		}},
-		"DeregisterPatchBaselineForPatchGroup": {Name: "DeregisterPatchBaselineForPatchGroup", NewInput: func() any { return new(DeregisterPatchBaselineForPatchGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterPatchBaselineForPatchGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterPatchBaselineForPatchGroup", in)
-			}
-			return api.Result(impl.DeregisterPatchBaselineForPatchGroup(ctx, v))
-		}},
-		"DeregisterTargetFromMaintenanceWindow": {Name: "DeregisterTargetFromMaintenanceWindow", NewInput: func() any { return new(DeregisterTargetFromMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterTargetFromMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterTargetFromMaintenanceWindow", in)
-			}
-			return api.Result(impl.DeregisterTargetFromMaintenanceWindow(ctx, v))
-		}},
-		"DeregisterTaskFromMaintenanceWindow": {Name: "DeregisterTaskFromMaintenanceWindow", NewInput: func() any { return new(DeregisterTaskFromMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DeregisterTaskFromMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DeregisterTaskFromMaintenanceWindow", in)
-			}
-			return api.Result(impl.DeregisterTaskFromMaintenanceWindow(ctx, v))
-		}},
-		"DescribeActivations": {Name: "DescribeActivations", NewInput: func() any { return new(DescribeActivationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeActivationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeActivations", in)
-			}
-			return api.Result(impl.DescribeActivations(ctx, v))
-		}},
-		"DescribeAssociation": {Name: "DescribeAssociation", NewInput: func() any { return new(DescribeAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAssociation", in)
-			}
-			return api.Result(impl.DescribeAssociation(ctx, v))
-		}},
-		"DescribeAssociationExecutionTargets": {Name: "DescribeAssociationExecutionTargets", NewInput: func() any { return new(DescribeAssociationExecutionTargetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAssociationExecutionTargetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAssociationExecutionTargets", in)
-			}
-			return api.Result(impl.DescribeAssociationExecutionTargets(ctx, v))
-		}},
-		"DescribeAssociationExecutions": {Name: "DescribeAssociationExecutions", NewInput: func() any { return new(DescribeAssociationExecutionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAssociationExecutionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAssociationExecutions", in)
-			}
-			return api.Result(impl.DescribeAssociationExecutions(ctx, v))
-		}},
-		"DescribeAutomationExecutions": {Name: "DescribeAutomationExecutions", NewInput: func() any { return new(DescribeAutomationExecutionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAutomationExecutionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAutomationExecutions", in)
-			}
-			return api.Result(impl.DescribeAutomationExecutions(ctx, v))
-		}},
-		"DescribeAutomationStepExecutions": {Name: "DescribeAutomationStepExecutions", NewInput: func() any { return new(DescribeAutomationStepExecutionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAutomationStepExecutionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAutomationStepExecutions", in)
-			}
-			return api.Result(impl.DescribeAutomationStepExecutions(ctx, v))
-		}},
-		"DescribeAvailablePatches": {Name: "DescribeAvailablePatches", NewInput: func() any { return new(DescribeAvailablePatchesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeAvailablePatchesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeAvailablePatches", in)
-			}
-			return api.Result(impl.DescribeAvailablePatches(ctx, v))
-		}},
-		"DescribeDocument": {Name: "DescribeDocument", NewInput: func() any { return new(DescribeDocumentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDocumentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDocument", in)
-			}
-			return api.Result(impl.DescribeDocument(ctx, v))
-		}},
-		"DescribeDocumentPermission": {Name: "DescribeDocumentPermission", NewInput: func() any { return new(DescribeDocumentPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeDocumentPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeDocumentPermission", in)
-			}
-			return api.Result(impl.DescribeDocumentPermission(ctx, v))
-		}},
-		"DescribeEffectiveInstanceAssociations": {Name: "DescribeEffectiveInstanceAssociations", NewInput: func() any { return new(DescribeEffectiveInstanceAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeEffectiveInstanceAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeEffectiveInstanceAssociations", in)
-			}
-			return api.Result(impl.DescribeEffectiveInstanceAssociations(ctx, v))
-		}},
-		"DescribeEffectivePatchesForPatchBaseline": {Name: "DescribeEffectivePatchesForPatchBaseline", NewInput: func() any { return new(DescribeEffectivePatchesForPatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeEffectivePatchesForPatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeEffectivePatchesForPatchBaseline", in)
-			}
-			return api.Result(impl.DescribeEffectivePatchesForPatchBaseline(ctx, v))
-		}},
-		"DescribeInstanceAssociationsStatus": {Name: "DescribeInstanceAssociationsStatus", NewInput: func() any { return new(DescribeInstanceAssociationsStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceAssociationsStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceAssociationsStatus", in)
-			}
-			return api.Result(impl.DescribeInstanceAssociationsStatus(ctx, v))
-		}},
-		"DescribeInstanceInformation": {Name: "DescribeInstanceInformation", NewInput: func() any { return new(DescribeInstanceInformationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstanceInformationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceInformation", in)
-			}
-			return api.Result(impl.DescribeInstanceInformation(ctx, v))
-		}},
-		"DescribeInstancePatchStates": {Name: "DescribeInstancePatchStates", NewInput: func() any { return new(DescribeInstancePatchStatesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstancePatchStatesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstancePatchStates", in)
-			}
-			return api.Result(impl.DescribeInstancePatchStates(ctx, v))
-		}},
-		"DescribeInstancePatchStatesForPatchGroup": {Name: "DescribeInstancePatchStatesForPatchGroup", NewInput: func() any { return new(DescribeInstancePatchStatesForPatchGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstancePatchStatesForPatchGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstancePatchStatesForPatchGroup", in)
-			}
-			return api.Result(impl.DescribeInstancePatchStatesForPatchGroup(ctx, v))
-		}},
-		"DescribeInstancePatches": {Name: "DescribeInstancePatches", NewInput: func() any { return new(DescribeInstancePatchesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstancePatchesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstancePatches", in)
-			}
-			return api.Result(impl.DescribeInstancePatches(ctx, v))
-		}},
-		"DescribeInstanceProperties": {Name: "DescribeInstanceProperties", NewInput: func() any { return new(DescribeInstancePropertiesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInstancePropertiesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInstanceProperties", in)
-			}
-			return api.Result(impl.DescribeInstanceProperties(ctx, v))
-		}},
-		"DescribeInventoryDeletions": {Name: "DescribeInventoryDeletions", NewInput: func() any { return new(DescribeInventoryDeletionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeInventoryDeletionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeInventoryDeletions", in)
-			}
-			return api.Result(impl.DescribeInventoryDeletions(ctx, v))
-		}},
-		"DescribeMaintenanceWindowExecutionTaskInvocations": {Name: "DescribeMaintenanceWindowExecutionTaskInvocations", NewInput: func() any { return new(DescribeMaintenanceWindowExecutionTaskInvocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowExecutionTaskInvocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowExecutionTaskInvocations", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowExecutionTaskInvocations(ctx, v))
-		}},
-		"DescribeMaintenanceWindowExecutionTasks": {Name: "DescribeMaintenanceWindowExecutionTasks", NewInput: func() any { return new(DescribeMaintenanceWindowExecutionTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowExecutionTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowExecutionTasks", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowExecutionTasks(ctx, v))
-		}},
-		"DescribeMaintenanceWindowExecutions": {Name: "DescribeMaintenanceWindowExecutions", NewInput: func() any { return new(DescribeMaintenanceWindowExecutionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowExecutionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowExecutions", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowExecutions(ctx, v))
-		}},
-		"DescribeMaintenanceWindowSchedule": {Name: "DescribeMaintenanceWindowSchedule", NewInput: func() any { return new(DescribeMaintenanceWindowScheduleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowScheduleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowSchedule", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowSchedule(ctx, v))
-		}},
-		"DescribeMaintenanceWindowTargets": {Name: "DescribeMaintenanceWindowTargets", NewInput: func() any { return new(DescribeMaintenanceWindowTargetsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowTargetsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowTargets", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowTargets(ctx, v))
-		}},
-		"DescribeMaintenanceWindowTasks": {Name: "DescribeMaintenanceWindowTasks", NewInput: func() any { return new(DescribeMaintenanceWindowTasksInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowTasksInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowTasks", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowTasks(ctx, v))
-		}},
-		"DescribeMaintenanceWindows": {Name: "DescribeMaintenanceWindows", NewInput: func() any { return new(DescribeMaintenanceWindowsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindows", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindows(ctx, v))
-		}},
-		"DescribeMaintenanceWindowsForTarget": {Name: "DescribeMaintenanceWindowsForTarget", NewInput: func() any { return new(DescribeMaintenanceWindowsForTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeMaintenanceWindowsForTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeMaintenanceWindowsForTarget", in)
-			}
-			return api.Result(impl.DescribeMaintenanceWindowsForTarget(ctx, v))
-		}},
-		"DescribeOpsItems": {Name: "DescribeOpsItems", NewInput: func() any { return new(DescribeOpsItemsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeOpsItemsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeOpsItems", in)
-			}
-			return api.Result(impl.DescribeOpsItems(ctx, v))
-		}},
-		"DescribeParameters": {Name: "DescribeParameters", NewInput: func() any { return new(DescribeParametersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeParametersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeParameters", in)
-			}
-			return api.Result(impl.DescribeParameters(ctx, v))
-		}},
-		"DescribePatchBaselines": {Name: "DescribePatchBaselines", NewInput: func() any { return new(DescribePatchBaselinesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePatchBaselinesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePatchBaselines", in)
-			}
-			return api.Result(impl.DescribePatchBaselines(ctx, v))
-		}},
-		"DescribePatchGroupState": {Name: "DescribePatchGroupState", NewInput: func() any { return new(DescribePatchGroupStateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePatchGroupStateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePatchGroupState", in)
-			}
-			return api.Result(impl.DescribePatchGroupState(ctx, v))
-		}},
-		"DescribePatchGroups": {Name: "DescribePatchGroups", NewInput: func() any { return new(DescribePatchGroupsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePatchGroupsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePatchGroups", in)
-			}
-			return api.Result(impl.DescribePatchGroups(ctx, v))
-		}},
-		"DescribePatchProperties": {Name: "DescribePatchProperties", NewInput: func() any { return new(DescribePatchPropertiesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribePatchPropertiesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribePatchProperties", in)
-			}
-			return api.Result(impl.DescribePatchProperties(ctx, v))
-		}},
-		"DescribeSessions": {Name: "DescribeSessions", NewInput: func() any { return new(DescribeSessionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DescribeSessionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DescribeSessions", in)
-			}
-			return api.Result(impl.DescribeSessions(ctx, v))
-		}},
-		"DisassociateOpsItemRelatedItem": {Name: "DisassociateOpsItemRelatedItem", NewInput: func() any { return new(DisassociateOpsItemRelatedItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DisassociateOpsItemRelatedItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DisassociateOpsItemRelatedItem", in)
-			}
-			return api.Result(impl.DisassociateOpsItemRelatedItem(ctx, v))
-		}},
-		"GetAccessToken": {Name: "GetAccessToken", NewInput: func() any { return new(GetAccessTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessToken", in)
-			}
-			return api.Result(impl.GetAccessToken(ctx, v))
-		}},
-		"GetAutomationExecution": {Name: "GetAutomationExecution", NewInput: func() any { return new(GetAutomationExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAutomationExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAutomationExecution", in)
-			}
-			return api.Result(impl.GetAutomationExecution(ctx, v))
-		}},
-		"GetCalendarState": {Name: "GetCalendarState", NewInput: func() any { return new(GetCalendarStateInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCalendarStateInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCalendarState", in)
-			}
-			return api.Result(impl.GetCalendarState(ctx, v))
-		}},
-		"GetCommandInvocation": {Name: "GetCommandInvocation", NewInput: func() any { return new(GetCommandInvocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCommandInvocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCommandInvocation", in)
-			}
-			return api.Result(impl.GetCommandInvocation(ctx, v))
-		}},
-		"GetConnectionStatus": {Name: "GetConnectionStatus", NewInput: func() any { return new(GetConnectionStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetConnectionStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetConnectionStatus", in)
-			}
-			return api.Result(impl.GetConnectionStatus(ctx, v))
-		}},
-		"GetDefaultPatchBaseline": {Name: "GetDefaultPatchBaseline", NewInput: func() any { return new(GetDefaultPatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDefaultPatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDefaultPatchBaseline", in)
-			}
-			return api.Result(impl.GetDefaultPatchBaseline(ctx, v))
-		}},
-		"GetDeployablePatchSnapshotForInstance": {Name: "GetDeployablePatchSnapshotForInstance", NewInput: func() any { return new(GetDeployablePatchSnapshotForInstanceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDeployablePatchSnapshotForInstanceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDeployablePatchSnapshotForInstance", in)
-			}
-			return api.Result(impl.GetDeployablePatchSnapshotForInstance(ctx, v))
-		}},
-		"GetDocument": {Name: "GetDocument", NewInput: func() any { return new(GetDocumentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDocumentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDocument", in)
-			}
-			return api.Result(impl.GetDocument(ctx, v))
-		}},
-		"GetExecutionPreview": {Name: "GetExecutionPreview", NewInput: func() any { return new(GetExecutionPreviewInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetExecutionPreviewInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetExecutionPreview", in)
-			}
-			return api.Result(impl.GetExecutionPreview(ctx, v))
-		}},
-		"GetInventory": {Name: "GetInventory", NewInput: func() any { return new(GetInventoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInventoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInventory", in)
-			}
-			return api.Result(impl.GetInventory(ctx, v))
-		}},
-		"GetInventorySchema": {Name: "GetInventorySchema", NewInput: func() any { return new(GetInventorySchemaInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetInventorySchemaInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetInventorySchema", in)
-			}
-			return api.Result(impl.GetInventorySchema(ctx, v))
-		}},
-		"GetMaintenanceWindow": {Name: "GetMaintenanceWindow", NewInput: func() any { return new(GetMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindow", in)
-			}
-			return api.Result(impl.GetMaintenanceWindow(ctx, v))
-		}},
-		"GetMaintenanceWindowExecution": {Name: "GetMaintenanceWindowExecution", NewInput: func() any { return new(GetMaintenanceWindowExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMaintenanceWindowExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowExecution", in)
-			}
-			return api.Result(impl.GetMaintenanceWindowExecution(ctx, v))
-		}},
-		"GetMaintenanceWindowExecutionTask": {Name: "GetMaintenanceWindowExecutionTask", NewInput: func() any { return new(GetMaintenanceWindowExecutionTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMaintenanceWindowExecutionTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowExecutionTask", in)
-			}
-			return api.Result(impl.GetMaintenanceWindowExecutionTask(ctx, v))
-		}},
-		"GetMaintenanceWindowExecutionTaskInvocation": {Name: "GetMaintenanceWindowExecutionTaskInvocation", NewInput: func() any { return new(GetMaintenanceWindowExecutionTaskInvocationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMaintenanceWindowExecutionTaskInvocationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowExecutionTaskInvocation", in)
-			}
-			return api.Result(impl.GetMaintenanceWindowExecutionTaskInvocation(ctx, v))
-		}},
-		"GetMaintenanceWindowTask": {Name: "GetMaintenanceWindowTask", NewInput: func() any { return new(GetMaintenanceWindowTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetMaintenanceWindowTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetMaintenanceWindowTask", in)
-			}
-			return api.Result(impl.GetMaintenanceWindowTask(ctx, v))
-		}},
-		"GetOpsItem": {Name: "GetOpsItem", NewInput: func() any { return new(GetOpsItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOpsItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOpsItem", in)
-			}
-			return api.Result(impl.GetOpsItem(ctx, v))
-		}},
-		"GetOpsMetadata": {Name: "GetOpsMetadata", NewInput: func() any { return new(GetOpsMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOpsMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOpsMetadata", in)
-			}
-			return api.Result(impl.GetOpsMetadata(ctx, v))
-		}},
-		"GetOpsSummary": {Name: "GetOpsSummary", NewInput: func() any { return new(GetOpsSummaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetOpsSummaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetOpsSummary", in)
-			}
-			return api.Result(impl.GetOpsSummary(ctx, v))
-		}},
-		"GetParameter": {Name: "GetParameter", NewInput: func() any { return new(GetParameterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetParameterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetParameter", in)
-			}
-			return api.Result(impl.GetParameter(ctx, v))
-		}},
-		"GetParameterHistory": {Name: "GetParameterHistory", NewInput: func() any { return new(GetParameterHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetParameterHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetParameterHistory", in)
-			}
-			return api.Result(impl.GetParameterHistory(ctx, v))
-		}},
-		"GetParameters": {Name: "GetParameters", NewInput: func() any { return new(GetParametersInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetParametersInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetParameters", in)
-			}
-			return api.Result(impl.GetParameters(ctx, v))
-		}},
-		"GetParametersByPath": {Name: "GetParametersByPath", NewInput: func() any { return new(GetParametersByPathInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetParametersByPathInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetParametersByPath", in)
-			}
-			return api.Result(impl.GetParametersByPath(ctx, v))
-		}},
-		"GetPatchBaseline": {Name: "GetPatchBaseline", NewInput: func() any { return new(GetPatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPatchBaseline", in)
-			}
-			return api.Result(impl.GetPatchBaseline(ctx, v))
-		}},
-		"GetPatchBaselineForPatchGroup": {Name: "GetPatchBaselineForPatchGroup", NewInput: func() any { return new(GetPatchBaselineForPatchGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetPatchBaselineForPatchGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetPatchBaselineForPatchGroup", in)
-			}
-			return api.Result(impl.GetPatchBaselineForPatchGroup(ctx, v))
-		}},
-		"GetResourcePolicies": {Name: "GetResourcePolicies", NewInput: func() any { return new(GetResourcePoliciesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetResourcePoliciesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetResourcePolicies", in)
-			}
-			return api.Result(impl.GetResourcePolicies(ctx, v))
-		}},
-		"GetServiceSetting": {Name: "GetServiceSetting", NewInput: func() any { return new(GetServiceSettingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetServiceSettingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetServiceSetting", in)
-			}
-			return api.Result(impl.GetServiceSetting(ctx, v))
-		}},
-		"LabelParameterVersion": {Name: "LabelParameterVersion", NewInput: func() any { return new(LabelParameterVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*LabelParameterVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "LabelParameterVersion", in)
-			}
-			return api.Result(impl.LabelParameterVersion(ctx, v))
-		}},
-		"ListAssociationVersions": {Name: "ListAssociationVersions", NewInput: func() any { return new(ListAssociationVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAssociationVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAssociationVersions", in)
-			}
-			return api.Result(impl.ListAssociationVersions(ctx, v))
-		}},
-		"ListAssociations": {Name: "ListAssociations", NewInput: func() any { return new(ListAssociationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListAssociationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListAssociations", in)
-			}
-			return api.Result(impl.ListAssociations(ctx, v))
-		}},
-		"ListCommandInvocations": {Name: "ListCommandInvocations", NewInput: func() any { return new(ListCommandInvocationsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCommandInvocationsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCommandInvocations", in)
-			}
-			return api.Result(impl.ListCommandInvocations(ctx, v))
-		}},
-		"ListCommands": {Name: "ListCommands", NewInput: func() any { return new(ListCommandsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListCommandsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListCommands", in)
-			}
-			return api.Result(impl.ListCommands(ctx, v))
-		}},
-		"ListComplianceItems": {Name: "ListComplianceItems", NewInput: func() any { return new(ListComplianceItemsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListComplianceItemsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListComplianceItems", in)
-			}
-			return api.Result(impl.ListComplianceItems(ctx, v))
-		}},
-		"ListComplianceSummaries": {Name: "ListComplianceSummaries", NewInput: func() any { return new(ListComplianceSummariesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListComplianceSummariesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListComplianceSummaries", in)
-			}
-			return api.Result(impl.ListComplianceSummaries(ctx, v))
-		}},
-		"ListDocumentMetadataHistory": {Name: "ListDocumentMetadataHistory", NewInput: func() any { return new(ListDocumentMetadataHistoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDocumentMetadataHistoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDocumentMetadataHistory", in)
-			}
-			return api.Result(impl.ListDocumentMetadataHistory(ctx, v))
-		}},
-		"ListDocumentVersions": {Name: "ListDocumentVersions", NewInput: func() any { return new(ListDocumentVersionsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDocumentVersionsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDocumentVersions", in)
-			}
-			return api.Result(impl.ListDocumentVersions(ctx, v))
-		}},
-		"ListDocuments": {Name: "ListDocuments", NewInput: func() any { return new(ListDocumentsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListDocumentsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListDocuments", in)
-			}
-			return api.Result(impl.ListDocuments(ctx, v))
-		}},
-		"ListInventoryEntries": {Name: "ListInventoryEntries", NewInput: func() any { return new(ListInventoryEntriesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListInventoryEntriesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListInventoryEntries", in)
-			}
-			return api.Result(impl.ListInventoryEntries(ctx, v))
-		}},
-		"ListNodes": {Name: "ListNodes", NewInput: func() any { return new(ListNodesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListNodesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListNodes", in)
-			}
-			return api.Result(impl.ListNodes(ctx, v))
-		}},
-		"ListNodesSummary": {Name: "ListNodesSummary", NewInput: func() any { return new(ListNodesSummaryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListNodesSummaryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListNodesSummary", in)
-			}
-			return api.Result(impl.ListNodesSummary(ctx, v))
-		}},
-		"ListOpsItemEvents": {Name: "ListOpsItemEvents", NewInput: func() any { return new(ListOpsItemEventsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOpsItemEventsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOpsItemEvents", in)
-			}
-			return api.Result(impl.ListOpsItemEvents(ctx, v))
-		}},
-		"ListOpsItemRelatedItems": {Name: "ListOpsItemRelatedItems", NewInput: func() any { return new(ListOpsItemRelatedItemsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOpsItemRelatedItemsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOpsItemRelatedItems", in)
-			}
-			return api.Result(impl.ListOpsItemRelatedItems(ctx, v))
-		}},
-		"ListOpsMetadata": {Name: "ListOpsMetadata", NewInput: func() any { return new(ListOpsMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListOpsMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListOpsMetadata", in)
-			}
-			return api.Result(impl.ListOpsMetadata(ctx, v))
-		}},
-		"ListResourceComplianceSummaries": {Name: "ListResourceComplianceSummaries", NewInput: func() any { return new(ListResourceComplianceSummariesInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListResourceComplianceSummariesInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListResourceComplianceSummaries", in)
-			}
-			return api.Result(impl.ListResourceComplianceSummaries(ctx, v))
-		}},
-		"ListResourceDataSync": {Name: "ListResourceDataSync", NewInput: func() any { return new(ListResourceDataSyncInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListResourceDataSyncInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListResourceDataSync", in)
-			}
-			return api.Result(impl.ListResourceDataSync(ctx, v))
-		}},
-		"ListTagsForResource": {Name: "ListTagsForResource", NewInput: func() any { return new(ListTagsForResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ListTagsForResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ListTagsForResource", in)
-			}
-			return api.Result(impl.ListTagsForResource(ctx, v))
-		}},
-		"ModifyDocumentPermission": {Name: "ModifyDocumentPermission", NewInput: func() any { return new(ModifyDocumentPermissionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ModifyDocumentPermissionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ModifyDocumentPermission", in)
-			}
-			return api.Result(impl.ModifyDocumentPermission(ctx, v))
-		}},
-		"PutComplianceItems": {Name: "PutComplianceItems", NewInput: func() any { return new(PutComplianceItemsInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutComplianceItemsInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutComplianceItems", in)
-			}
-			return api.Result(impl.PutComplianceItems(ctx, v))
-		}},
-		"PutInventory": {Name: "PutInventory", NewInput: func() any { return new(PutInventoryInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutInventoryInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutInventory", in)
-			}
-			return api.Result(impl.PutInventory(ctx, v))
-		}},
-		"PutParameter": {Name: "PutParameter", NewInput: func() any { return new(PutParameterInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutParameterInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutParameter", in)
-			}
-			return api.Result(impl.PutParameter(ctx, v))
-		}},
-		"PutResourcePolicy": {Name: "PutResourcePolicy", NewInput: func() any { return new(PutResourcePolicyInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*PutResourcePolicyInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "PutResourcePolicy", in)
-			}
-			return api.Result(impl.PutResourcePolicy(ctx, v))
-		}},
-		"RegisterDefaultPatchBaseline": {Name: "RegisterDefaultPatchBaseline", NewInput: func() any { return new(RegisterDefaultPatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterDefaultPatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterDefaultPatchBaseline", in)
-			}
-			return api.Result(impl.RegisterDefaultPatchBaseline(ctx, v))
-		}},
-		"RegisterPatchBaselineForPatchGroup": {Name: "RegisterPatchBaselineForPatchGroup", NewInput: func() any { return new(RegisterPatchBaselineForPatchGroupInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterPatchBaselineForPatchGroupInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterPatchBaselineForPatchGroup", in)
-			}
-			return api.Result(impl.RegisterPatchBaselineForPatchGroup(ctx, v))
-		}},
-		"RegisterTargetWithMaintenanceWindow": {Name: "RegisterTargetWithMaintenanceWindow", NewInput: func() any { return new(RegisterTargetWithMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterTargetWithMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterTargetWithMaintenanceWindow", in)
-			}
-			return api.Result(impl.RegisterTargetWithMaintenanceWindow(ctx, v))
-		}},
-		"RegisterTaskWithMaintenanceWindow": {Name: "RegisterTaskWithMaintenanceWindow", NewInput: func() any { return new(RegisterTaskWithMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RegisterTaskWithMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RegisterTaskWithMaintenanceWindow", in)
-			}
-			return api.Result(impl.RegisterTaskWithMaintenanceWindow(ctx, v))
-		}},
-		"RemoveTagsFromResource": {Name: "RemoveTagsFromResource", NewInput: func() any { return new(RemoveTagsFromResourceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*RemoveTagsFromResourceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "RemoveTagsFromResource", in)
-			}
-			return api.Result(impl.RemoveTagsFromResource(ctx, v))
-		}},
-		"ResetServiceSetting": {Name: "ResetServiceSetting", NewInput: func() any { return new(ResetServiceSettingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResetServiceSettingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResetServiceSetting", in)
-			}
-			return api.Result(impl.ResetServiceSetting(ctx, v))
-		}},
-		"ResumeSession": {Name: "ResumeSession", NewInput: func() any { return new(ResumeSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*ResumeSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "ResumeSession", in)
-			}
-			return api.Result(impl.ResumeSession(ctx, v))
-		}},
-		"SendAutomationSignal": {Name: "SendAutomationSignal", NewInput: func() any { return new(SendAutomationSignalInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendAutomationSignalInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendAutomationSignal", in)
-			}
-			return api.Result(impl.SendAutomationSignal(ctx, v))
-		}},
-		"SendCommand": {Name: "SendCommand", NewInput: func() any { return new(SendCommandInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*SendCommandInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "SendCommand", in)
-			}
-			return api.Result(impl.SendCommand(ctx, v))
-		}},
-		"StartAccessRequest": {Name: "StartAccessRequest", NewInput: func() any { return new(StartAccessRequestInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartAccessRequestInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartAccessRequest", in)
-			}
-			return api.Result(impl.StartAccessRequest(ctx, v))
-		}},
-		"StartAssociationsOnce": {Name: "StartAssociationsOnce", NewInput: func() any { return new(StartAssociationsOnceInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartAssociationsOnceInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartAssociationsOnce", in)
-			}
-			return api.Result(impl.StartAssociationsOnce(ctx, v))
-		}},
-		"StartAutomationExecution": {Name: "StartAutomationExecution", NewInput: func() any { return new(StartAutomationExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartAutomationExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartAutomationExecution", in)
-			}
-			return api.Result(impl.StartAutomationExecution(ctx, v))
-		}},
-		"StartChangeRequestExecution": {Name: "StartChangeRequestExecution", NewInput: func() any { return new(StartChangeRequestExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartChangeRequestExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartChangeRequestExecution", in)
-			}
-			return api.Result(impl.StartChangeRequestExecution(ctx, v))
-		}},
-		"StartExecutionPreview": {Name: "StartExecutionPreview", NewInput: func() any { return new(StartExecutionPreviewInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartExecutionPreviewInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartExecutionPreview", in)
-			}
-			return api.Result(impl.StartExecutionPreview(ctx, v))
-		}},
-		"StartSession": {Name: "StartSession", NewInput: func() any { return new(StartSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StartSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StartSession", in)
-			}
-			return api.Result(impl.StartSession(ctx, v))
-		}},
-		"StopAutomationExecution": {Name: "StopAutomationExecution", NewInput: func() any { return new(StopAutomationExecutionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*StopAutomationExecutionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "StopAutomationExecution", in)
-			}
-			return api.Result(impl.StopAutomationExecution(ctx, v))
-		}},
-		"TerminateSession": {Name: "TerminateSession", NewInput: func() any { return new(TerminateSessionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*TerminateSessionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "TerminateSession", in)
-			}
-			return api.Result(impl.TerminateSession(ctx, v))
-		}},
-		"UnlabelParameterVersion": {Name: "UnlabelParameterVersion", NewInput: func() any { return new(UnlabelParameterVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UnlabelParameterVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UnlabelParameterVersion", in)
-			}
-			return api.Result(impl.UnlabelParameterVersion(ctx, v))
-		}},
-		"UpdateAssociation": {Name: "UpdateAssociation", NewInput: func() any { return new(UpdateAssociationInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAssociationInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAssociation", in)
-			}
-			return api.Result(impl.UpdateAssociation(ctx, v))
-		}},
-		"UpdateAssociationStatus": {Name: "UpdateAssociationStatus", NewInput: func() any { return new(UpdateAssociationStatusInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateAssociationStatusInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateAssociationStatus", in)
-			}
-			return api.Result(impl.UpdateAssociationStatus(ctx, v))
-		}},
-		"UpdateDocument": {Name: "UpdateDocument", NewInput: func() any { return new(UpdateDocumentInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateDocumentInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateDocument", in)
-			}
-			return api.Result(impl.UpdateDocument(ctx, v))
-		}},
-		"UpdateDocumentDefaultVersion": {Name: "UpdateDocumentDefaultVersion", NewInput: func() any { return new(UpdateDocumentDefaultVersionInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateDocumentDefaultVersionInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateDocumentDefaultVersion", in)
-			}
-			return api.Result(impl.UpdateDocumentDefaultVersion(ctx, v))
-		}},
-		"UpdateDocumentMetadata": {Name: "UpdateDocumentMetadata", NewInput: func() any { return new(UpdateDocumentMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateDocumentMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateDocumentMetadata", in)
-			}
-			return api.Result(impl.UpdateDocumentMetadata(ctx, v))
-		}},
-		"UpdateMaintenanceWindow": {Name: "UpdateMaintenanceWindow", NewInput: func() any { return new(UpdateMaintenanceWindowInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateMaintenanceWindowInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateMaintenanceWindow", in)
-			}
-			return api.Result(impl.UpdateMaintenanceWindow(ctx, v))
-		}},
-		"UpdateMaintenanceWindowTarget": {Name: "UpdateMaintenanceWindowTarget", NewInput: func() any { return new(UpdateMaintenanceWindowTargetInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateMaintenanceWindowTargetInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateMaintenanceWindowTarget", in)
-			}
-			return api.Result(impl.UpdateMaintenanceWindowTarget(ctx, v))
-		}},
-		"UpdateMaintenanceWindowTask": {Name: "UpdateMaintenanceWindowTask", NewInput: func() any { return new(UpdateMaintenanceWindowTaskInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateMaintenanceWindowTaskInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateMaintenanceWindowTask", in)
-			}
-			return api.Result(impl.UpdateMaintenanceWindowTask(ctx, v))
-		}},
-		"UpdateManagedInstanceRole": {Name: "UpdateManagedInstanceRole", NewInput: func() any { return new(UpdateManagedInstanceRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateManagedInstanceRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateManagedInstanceRole", in)
-			}
-			return api.Result(impl.UpdateManagedInstanceRole(ctx, v))
-		}},
-		"UpdateOpsItem": {Name: "UpdateOpsItem", NewInput: func() any { return new(UpdateOpsItemInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateOpsItemInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateOpsItem", in)
-			}
-			return api.Result(impl.UpdateOpsItem(ctx, v))
-		}},
-		"UpdateOpsMetadata": {Name: "UpdateOpsMetadata", NewInput: func() any { return new(UpdateOpsMetadataInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateOpsMetadataInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateOpsMetadata", in)
-			}
-			return api.Result(impl.UpdateOpsMetadata(ctx, v))
-		}},
-		"UpdatePatchBaseline": {Name: "UpdatePatchBaseline", NewInput: func() any { return new(UpdatePatchBaselineInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdatePatchBaselineInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdatePatchBaseline", in)
-			}
-			return api.Result(impl.UpdatePatchBaseline(ctx, v))
-		}},
-		"UpdateResourceDataSync": {Name: "UpdateResourceDataSync", NewInput: func() any { return new(UpdateResourceDataSyncInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateResourceDataSyncInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateResourceDataSync", in)
-			}
-			return api.Result(impl.UpdateResourceDataSync(ctx, v))
-		}},
-		"UpdateServiceSetting": {Name: "UpdateServiceSetting", NewInput: func() any { return new(UpdateServiceSettingInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*UpdateServiceSettingInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "UpdateServiceSetting", in)
-			}
-			return api.Result(impl.UpdateServiceSetting(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }

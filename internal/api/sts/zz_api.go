@@ -130,85 +130,89 @@ func (Unimplemented) GetWebIdentityToken(context.Context, *GetWebIdentityTokenIn
 	return nil, awserr.NotImplemented(ServiceID, "GetWebIdentityToken")
 }
 
-// Bind returns impl's operation table, keyed by operation name.
+// operations is the operation table, sorted by name. Its handlers capture
+// nothing, so the linker lays the table out and a start builds none of it.
+var operations = [...]api.Operation{
+	{Name: "AssumeRole", NewInput: func() any { return new(AssumeRoleInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssumeRoleInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssumeRole", in)
+		}
+		return api.Result(impl.(API).AssumeRole(ctx, v))
+	}},
+	{Name: "AssumeRoleWithSAML", NewInput: func() any { return new(AssumeRoleWithSAMLInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssumeRoleWithSAMLInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssumeRoleWithSAML", in)
+		}
+		return api.Result(impl.(API).AssumeRoleWithSAML(ctx, v))
+	}},
+	{Name: "AssumeRoleWithWebIdentity", NewInput: func() any { return new(AssumeRoleWithWebIdentityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssumeRoleWithWebIdentityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssumeRoleWithWebIdentity", in)
+		}
+		return api.Result(impl.(API).AssumeRoleWithWebIdentity(ctx, v))
+	}},
+	{Name: "AssumeRoot", NewInput: func() any { return new(AssumeRootInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*AssumeRootInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "AssumeRoot", in)
+		}
+		return api.Result(impl.(API).AssumeRoot(ctx, v))
+	}},
+	{Name: "DecodeAuthorizationMessage", NewInput: func() any { return new(DecodeAuthorizationMessageInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*DecodeAuthorizationMessageInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "DecodeAuthorizationMessage", in)
+		}
+		return api.Result(impl.(API).DecodeAuthorizationMessage(ctx, v))
+	}},
+	{Name: "GetAccessKeyInfo", NewInput: func() any { return new(GetAccessKeyInfoInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetAccessKeyInfoInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetAccessKeyInfo", in)
+		}
+		return api.Result(impl.(API).GetAccessKeyInfo(ctx, v))
+	}},
+	{Name: "GetCallerIdentity", NewInput: func() any { return new(GetCallerIdentityInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetCallerIdentityInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetCallerIdentity", in)
+		}
+		return api.Result(impl.(API).GetCallerIdentity(ctx, v))
+	}},
+	{Name: "GetDelegatedAccessToken", NewInput: func() any { return new(GetDelegatedAccessTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetDelegatedAccessTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetDelegatedAccessToken", in)
+		}
+		return api.Result(impl.(API).GetDelegatedAccessToken(ctx, v))
+	}},
+	{Name: "GetFederationToken", NewInput: func() any { return new(GetFederationTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetFederationTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetFederationToken", in)
+		}
+		return api.Result(impl.(API).GetFederationToken(ctx, v))
+	}},
+	{Name: "GetSessionToken", NewInput: func() any { return new(GetSessionTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetSessionTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetSessionToken", in)
+		}
+		return api.Result(impl.(API).GetSessionToken(ctx, v))
+	}},
+	{Name: "GetWebIdentityToken", NewInput: func() any { return new(GetWebIdentityTokenInput) }, Handler: func(impl any, ctx context.Context, in any) (any, error) {
+		v, ok := in.(*GetWebIdentityTokenInput)
+		if !ok {
+			return nil, api.InputTypeError(ServiceID, "GetWebIdentityToken", in)
+		}
+		return api.Result(impl.(API).GetWebIdentityToken(ctx, v))
+	}},
+}
+
+// Bind returns impl bound to the operation table.
 func Bind(impl API) *api.Binding {
-	return &api.Binding{ID: ServiceID, Model: loadModel, Operations: map[string]api.Operation{
-		"AssumeRole": {Name: "AssumeRole", NewInput: func() any { return new(AssumeRoleInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssumeRoleInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssumeRole", in)
-			}
-			return api.Result(impl.AssumeRole(ctx, v))
-		}},
-		"AssumeRoleWithSAML": {Name: "AssumeRoleWithSAML", NewInput: func() any { return new(AssumeRoleWithSAMLInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssumeRoleWithSAMLInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssumeRoleWithSAML", in)
-			}
-			return api.Result(impl.AssumeRoleWithSAML(ctx, v))
-		}},
-		"AssumeRoleWithWebIdentity": {Name: "AssumeRoleWithWebIdentity", NewInput: func() any { return new(AssumeRoleWithWebIdentityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssumeRoleWithWebIdentityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssumeRoleWithWebIdentity", in)
-			}
-			return api.Result(impl.AssumeRoleWithWebIdentity(ctx, v))
-		}},
-		"AssumeRoot": {Name: "AssumeRoot", NewInput: func() any { return new(AssumeRootInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*AssumeRootInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "AssumeRoot", in)
-			}
-			return api.Result(impl.AssumeRoot(ctx, v))
-		}},
-		"DecodeAuthorizationMessage": {Name: "DecodeAuthorizationMessage", NewInput: func() any { return new(DecodeAuthorizationMessageInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*DecodeAuthorizationMessageInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "DecodeAuthorizationMessage", in)
-			}
-			return api.Result(impl.DecodeAuthorizationMessage(ctx, v))
-		}},
-		"GetAccessKeyInfo": {Name: "GetAccessKeyInfo", NewInput: func() any { return new(GetAccessKeyInfoInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetAccessKeyInfoInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetAccessKeyInfo", in)
-			}
-			return api.Result(impl.GetAccessKeyInfo(ctx, v))
-		}},
-		"GetCallerIdentity": {Name: "GetCallerIdentity", NewInput: func() any { return new(GetCallerIdentityInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetCallerIdentityInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetCallerIdentity", in)
-			}
-			return api.Result(impl.GetCallerIdentity(ctx, v))
-		}},
-		"GetDelegatedAccessToken": {Name: "GetDelegatedAccessToken", NewInput: func() any { return new(GetDelegatedAccessTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetDelegatedAccessTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetDelegatedAccessToken", in)
-			}
-			return api.Result(impl.GetDelegatedAccessToken(ctx, v))
-		}},
-		"GetFederationToken": {Name: "GetFederationToken", NewInput: func() any { return new(GetFederationTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetFederationTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetFederationToken", in)
-			}
-			return api.Result(impl.GetFederationToken(ctx, v))
-		}},
-		"GetSessionToken": {Name: "GetSessionToken", NewInput: func() any { return new(GetSessionTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetSessionTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetSessionToken", in)
-			}
-			return api.Result(impl.GetSessionToken(ctx, v))
-		}},
-		"GetWebIdentityToken": {Name: "GetWebIdentityToken", NewInput: func() any { return new(GetWebIdentityTokenInput) }, Handler: func(ctx context.Context, in any) (any, error) {
-			v, ok := in.(*GetWebIdentityTokenInput)
-			if !ok {
-				return nil, api.InputTypeError(ServiceID, "GetWebIdentityToken", in)
-			}
-			return api.Result(impl.GetWebIdentityToken(ctx, v))
-		}},
-	}}
+	return &api.Binding{ID: ServiceID, Model: loadModel, Impl: impl, Operations: operations[:]}
 }
