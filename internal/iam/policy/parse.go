@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/awserr"
 )
@@ -451,7 +452,7 @@ func checkResourceFormat(r string) string {
 	return ""
 }
 
-var vendorRE = regexp.MustCompile(`^[a-zA-Z0-9\-.]*$`)
+var vendorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9\-.]*$`) })
 
 func checkAction(a string) string {
 	if a == "*" {
@@ -463,7 +464,7 @@ func checkAction(a string) string {
 		return msgVendor
 	case len(parts) > 2:
 		return msgOneColon
-	case !vendorRE.MatchString(parts[0]):
+	case !vendorRE().MatchString(parts[0]):
 		return fmt.Sprintf("Vendor %s is not valid", parts[0])
 	}
 	return ""

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // principalSet is a compiled Principal or NotPrincipal element ("IAM JSON
@@ -19,11 +20,13 @@ type principalSet struct {
 }
 
 var (
-	accountRE  = regexp.MustCompile(`^\d{12}$`)
-	uniqueIDRE = regexp.MustCompile(`^A[A-Z]{3}[A-Z0-9]{12,}$`)
+	accountRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+	uniqueIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^A[A-Z]{3}[A-Z0-9]{12,}$`) })
 	// principalARNRE accepts IAM and STS principal ARNs; the account field
 	// is a 12-digit id, or "cloudfront" for origin access identities.
-	principalARNRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):(iam|sts)::(\d{12}|cloudfront):.+$`)
+	principalARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):(iam|sts)::(\d{12}|cloudfront):.+$`)
+	})
 )
 
 func compilePrincipals(v any) (principalSet, error) {
@@ -50,15 +53,15 @@ func compilePrincipals(v any) (principalSet, error) {
 				switch {
 				case val == "*":
 					ps.any = true
-				case accountRE.MatchString(val):
+				case accountRE().MatchString(val):
 					ps.accounts = append(ps.accounts, val)
-				case principalARNRE.MatchString(val):
+				case principalARNRE().MatchString(val):
 					if acct, ok := rootAccount(val); ok {
 						ps.accounts = append(ps.accounts, acct)
 					} else {
 						ps.arns = append(ps.arns, val)
 					}
-				case uniqueIDRE.MatchString(val):
+				case uniqueIDRE().MatchString(val):
 					// IAM rewrites the ARN of a deleted principal to its
 					// unique id; such a policy must still load.
 					ps.arns = append(ps.arns, val)
@@ -93,7 +96,7 @@ func rootAccount(arn string) (string, bool) {
 		return "", false
 	}
 	i := strings.LastIndexByte(rest, ':')
-	if i < 0 || !strings.HasSuffix(rest[:i], ":iam:") || !accountRE.MatchString(rest[i+1:]) {
+	if i < 0 || !strings.HasSuffix(rest[:i], ":iam:") || !accountRE().MatchString(rest[i+1:]) {
 		return "", false
 	}
 	return rest[i+1:], true

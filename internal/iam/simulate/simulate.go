@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/iam/actions"
@@ -454,29 +455,31 @@ func principalOf(in *Input) (policy.Principal, error) {
 	return p, nil
 }
 
-var userARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):user/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)$`)
+var userARNRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):user/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)$`)
+})
 
 // userARN splits an IAM user ARN into its account and user name.
 func userARN(arn string) (account, name string, ok bool) {
-	m := userARNRE.FindStringSubmatch(arn)
+	m := userARNRE().FindStringSubmatch(arn)
 	if m == nil {
 		return "", "", false
 	}
 	return m[1], m[2], true
 }
 
-var accountRE = regexp.MustCompile(`^\d{12}$`)
+var accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
 
 // ownerOf resolves ResourceOwner: an account id or the account's root ARN.
 func ownerOf(owner, fallback string) (string, error) {
 	if owner == "" {
 		return fallback, nil
 	}
-	if accountRE.MatchString(owner) {
+	if accountRE().MatchString(owner) {
 		return owner, nil
 	}
 	if acct, ok := strings.CutPrefix(owner, "arn:aws:iam::"); ok {
-		if acct, ok := strings.CutSuffix(acct, ":root"); ok && accountRE.MatchString(acct) {
+		if acct, ok := strings.CutSuffix(acct, ":root"); ok && accountRE().MatchString(acct) {
 			return acct, nil
 		}
 	}
@@ -487,7 +490,7 @@ func ownerOf(owner, fallback string) (string, error) {
 // ARNs name none: ResourceOwner owns them).
 func arnAccount(arn string) string {
 	f := strings.SplitN(arn, ":", 6)
-	if len(f) == 6 && accountRE.MatchString(f[4]) {
+	if len(f) == 6 && accountRE().MatchString(f[4]) {
 		return f[4]
 	}
 	return ""

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/awsdata/images"
@@ -15,7 +16,7 @@ import (
 	ec2api "hakoniwa/internal/api/ec2"
 )
 
-var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+var accountIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
 
 func notAuthorizedForImage(id string) error {
 	return errf(http.StatusBadRequest, "AuthFailure", "Not authorized for image:%s", id)
@@ -81,7 +82,7 @@ func (s *Service) DescribeImages(ctx context.Context, in *ec2api.DescribeImagesI
 		switch {
 		case o == "self":
 			owners[sc.account] = true
-		case o == "amazon", o == "aws-marketplace", o == "aws-backup-vault", accountIDRE.MatchString(o):
+		case o == "amazon", o == "aws-marketplace", o == "aws-backup-vault", accountIDRE().MatchString(o):
 			owners[o] = true
 		default:
 			return nil, errf(http.StatusBadRequest, "InvalidUserID.Malformed", "Invalid user id: \"%s\"", o)
@@ -92,7 +93,7 @@ func (s *Service) DescribeImages(ctx context.Context, in *ec2api.DescribeImagesI
 		switch {
 		case u == "self":
 			users[sc.account] = true
-		case u == "all", accountIDRE.MatchString(u):
+		case u == "all", accountIDRE().MatchString(u):
 			users[u] = true
 		default:
 			return nil, errf(http.StatusBadRequest, "InvalidUserID.Malformed", "Invalid user id: \"%s\"", u)
@@ -164,7 +165,9 @@ func executableBy(v *imageView, users map[string]bool) bool {
 }
 
 var (
-	deviceNameRE  = regexp.MustCompile(`^/dev/(sd[a-z][0-9]{0,2}|xvd[a-z]{1,2}[0-9]{0,2})$|^xvd[a-z]{1,2}$`)
+	deviceNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^/dev/(sd[a-z][0-9]{0,2}|xvd[a-z]{1,2}[0-9]{0,2})$|^xvd[a-z]{1,2}$`)
+	})
 	volumeTypes   = []string{"standard", "gp2", "gp3", "io1", "io2", "st1", "sc1"}
 	architectures = []string{"i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"}
 )
@@ -174,7 +177,7 @@ func (s *Service) devicesFrom(tx store.Tx, sc scope, in []ec2api.BlockDeviceMapp
 	var out []imageDevice
 	for _, m := range in {
 		name := deref(m.DeviceName)
-		if !deviceNameRE.MatchString(name) {
+		if !deviceNameRE().MatchString(name) {
 			return nil, invalidParam("Invalid device name %s", name)
 		}
 		d := imageDevice{DeviceName: name, VirtualName: deref(m.VirtualName), NoDevice: m.NoDevice != nil}
@@ -529,7 +532,7 @@ func (s *Service) ModifyImageAttribute(ctx context.Context, in *ec2api.ModifyIma
 		attr = "description"
 	}
 	for _, p := range append(slices.Clone(add), remove...) {
-		if u := deref(p.UserId); u != "" && !accountIDRE.MatchString(u) {
+		if u := deref(p.UserId); u != "" && !accountIDRE().MatchString(u) {
 			return nil, errf(http.StatusBadRequest, "InvalidUserID.Malformed", "Invalid user id: \"%s\"", u)
 		}
 		if g := deref(p.Group); g != "" && g != "all" {

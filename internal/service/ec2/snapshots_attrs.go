@@ -111,7 +111,7 @@ func snapshotPermissionChange(in *ec2api.ModifySnapshotAttributeInput) (permissi
 		return nil
 	}
 	user := func(u string, list *[]string) error {
-		if !accountIDRE.MatchString(u) {
+		if !accountIDRE().MatchString(u) {
 			return invalidParam("Value (%s) for parameter userId is invalid. Expecting a 12-digit AWS account id.", u)
 		}
 		*list = append(*list, u)

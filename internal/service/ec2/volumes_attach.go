@@ -151,7 +151,7 @@ func attachableInstance(tx store.Tx, sc scope, id string, now time.Time) (*insta
 // AttachVolume attaches a volume to an instance of its zone as a device.
 func (s *Service) AttachVolume(ctx context.Context, in *ec2api.AttachVolumeInput) (*ec2api.AttachVolumeOutput, error) {
 	dev := deref(in.Device)
-	if !deviceNameRE.MatchString(dev) {
+	if !deviceNameRE().MatchString(dev) {
 		return nil, invalidParam("Value (%s) for parameter device is invalid. %s is not a valid EBS device name.", dev, dev)
 	}
 	sc, _, err := s.scope(ctx)

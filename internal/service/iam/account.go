@@ -8,6 +8,7 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 	"unicode"
 
@@ -16,13 +17,13 @@ import (
 	iamapi "hakoniwa/internal/api/iam"
 )
 
-var aliasPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
+var aliasPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`) })
 
 // CreateAccountAlias sets the account's alias. An account has at most one,
 // so a new alias replaces the old; aliases are unique across accounts.
 func (s *Service) CreateAccountAlias(ctx context.Context, in *iamapi.CreateAccountAliasInput) (*iamapi.CreateAccountAliasOutput, error) {
 	alias := deref(in.AccountAlias)
-	if len(alias) < 3 || len(alias) > 63 || !aliasPattern.MatchString(alias) {
+	if len(alias) < 3 || len(alias) > 63 || !aliasPattern().MatchString(alias) {
 		return nil, validationError("1 validation error detected: Value '%s' at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$", alias)
 	}
 	err := s.update(ctx, func(a *acct) error {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/iam/policy"
@@ -19,7 +20,7 @@ import (
 const maxRenderedPolicy = 2048
 
 // placeholder is a template parameter reference: @{name}.
-var placeholder = regexp.MustCompile(`@\{([^{}]*)\}`)
+var placeholder = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@\{([^{}]*)\}`) })
 
 // renderedPermissions is a request's permissions, validated.
 type renderedPermissions struct {
@@ -152,7 +153,7 @@ func stringEnd(s string, i int) int {
 func expandPlaceholders(s string, values map[string][]string, used map[string]bool) ([]string, error) {
 	out := []string{""}
 	last := 0
-	for _, m := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range placeholder().FindAllStringSubmatchIndex(s, -1) {
 		name := s[m[2]:m[3]]
 		vals, ok := values[name]
 		if !ok {

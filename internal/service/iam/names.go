@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	iamapi "hakoniwa/internal/api/iam"
 )
@@ -13,9 +14,9 @@ import (
 // before a handler runs; the handlers check again so that a direct call
 // (another service, a test) cannot store what AWS would refuse.
 var (
-	pathPattern       = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
-	pathPrefixPattern = regexp.MustCompile(`^/[\x21-\x7F]*$`)
-	namePattern       = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	pathPattern       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`) })
+	pathPrefixPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[\x21-\x7F]*$`) })
+	namePattern       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]+$`) })
 )
 
 // checkPath validates an entity path, defaulting it to "/".
@@ -26,7 +27,7 @@ func checkPath(p *string, member string) (string, error) {
 	if len(*p) > 512 {
 		return "", validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 512", *p, member)
 	}
-	if !pathPattern.MatchString(*p) {
+	if !pathPattern().MatchString(*p) {
 		return "", validationError(`1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`, *p, member)
 	}
 	return *p, nil
@@ -37,7 +38,7 @@ func checkPathPrefix(p *string) (string, error) {
 	if p == nil {
 		return "/", nil
 	}
-	if !pathPrefixPattern.MatchString(*p) {
+	if !pathPrefixPattern().MatchString(*p) {
 		return "", validationError(`1 validation error detected: Value '%s' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*`, *p)
 	}
 	return *p, nil
@@ -50,7 +51,7 @@ func checkName(name, member string, max int) error {
 		return validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must not be null", member)
 	case len(name) > max:
 		return validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", name, member, max)
-	case !namePattern.MatchString(name):
+	case !namePattern().MatchString(name):
 		return validationError(`1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+`, name, member)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	iamapi "hakoniwa/internal/api/iam"
@@ -17,7 +18,7 @@ const (
 	maxPolicyVersions = 5
 )
 
-var policyPathPattern = regexp.MustCompile(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`)
+var policyPathPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`) })
 
 // resolved is a managed policy named by ARN: AWS's or the account's own.
 type resolved struct {
@@ -207,7 +208,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in *iamapi.CreatePolicyInput
 	path := "/"
 	if in.Path != nil {
 		path = *in.Path
-		if !policyPathPattern.MatchString(path) || len(path) > 512 {
+		if !policyPathPattern().MatchString(path) || len(path) > 512 {
 			return nil, validationError(`1 validation error detected: Value '%s' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: ((/[A-Za-z0-9\.,\+@=_-]+)*)/`, path)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/store"
@@ -362,7 +363,7 @@ func checkSAMLMetadata(doc string) (*time.Time, error) {
 	}
 }
 
-var samlNamePattern = regexp.MustCompile(`^[\w._-]+$`)
+var samlNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w._-]+$`) })
 
 func samlNotFound(arn string) error { return noSuchEntity("Manifest not found for arn %s", arn) }
 
@@ -416,7 +417,7 @@ func (s *Service) addSAMLKey(p *samlProvider, pemKey string) error {
 // CreateSAMLProvider registers a SAML 2.0 identity provider.
 func (s *Service) CreateSAMLProvider(ctx context.Context, in *iamapi.CreateSAMLProviderInput) (*iamapi.CreateSAMLProviderOutput, error) {
 	name := deref(in.Name)
-	if name == "" || len(name) > 128 || !samlNamePattern.MatchString(name) {
+	if name == "" || len(name) > 128 || !samlNamePattern().MatchString(name) {
 		return nil, validationError(`1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w._-]+`, name)
 	}
 	doc := deref(in.SAMLMetadataDocument)

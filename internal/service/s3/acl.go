@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/store"
@@ -84,7 +85,7 @@ type aclInput struct {
 var headerPerms = [5]string{"FULL_CONTROL", "READ", "READ_ACP", "WRITE", "WRITE_ACP"}
 
 // grantee is one `type="value"` item of an x-amz-grant-* header.
-var granteeItem = regexp.MustCompile(`^\s*(id|uri|emailAddress)\s*=\s*"?([^",]*)"?\s*$`)
+var granteeItem = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(id|uri|emailAddress)\s*=\s*"?([^",]*)"?\s*$`) })
 
 // grants turns one ACL request into grants, as S3 reads it: one of a
 // canned ACL, grant headers or a body.
@@ -116,7 +117,7 @@ func headerGrants(headers [5]*string) ([]grantRec, error) {
 			continue
 		}
 		for item := range strings.SplitSeq(*h, ",") {
-			m := granteeItem.FindStringSubmatch(item)
+			m := granteeItem().FindStringSubmatch(item)
 			if m == nil {
 				return nil, errInvalidArgument("Invalid grant header", "x-amz-grant-"+strings.ToLower(strings.ReplaceAll(headerPerms[i], "_", "-")), *h)
 			}
@@ -130,12 +131,12 @@ func headerGrants(headers [5]*string) ([]grantRec, error) {
 	return out, nil
 }
 
-var canonicalIDForm = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var canonicalIDForm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 func granteeOf(kind, value, perm string) (grantRec, error) {
 	switch kind {
 	case "id":
-		if !canonicalIDForm.MatchString(value) {
+		if !canonicalIDForm().MatchString(value) {
 			return grantRec{}, errInvalidArgument("Invalid id", "CanonicalUser/ID", value)
 		}
 		return grantRec{ID: value, Perm: perm}, nil

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/awsdata/images"
 	"hakoniwa/internal/store"
@@ -15,7 +16,7 @@ import (
 	ssmapi "hakoniwa/internal/api/ssm"
 )
 
-var amiIDRE = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+var amiIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`) })
 
 // PutParameter creates a parameter or, with Overwrite, adds a version.
 func (s *Service) PutParameter(ctx context.Context, in *ssmapi.PutParameterInput) (*ssmapi.PutParameterOutput, error) {
@@ -36,7 +37,7 @@ func (s *Service) PutParameter(ctx context.Context, in *ssmapi.PutParameterInput
 		if typ != "" && typ != "String" {
 			return nil, validation("The data type aws:ec2:image is only supported for the String parameter type.")
 		}
-		if !amiIDRE.MatchString(value) {
+		if !amiIDRE().MatchString(value) {
 			return nil, validation("Parameter value, %s, is not a valid AMI ID for the aws:ec2:image data type.", value)
 		}
 	default:

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/awserr"
@@ -162,7 +163,7 @@ func isPublic(name string) bool {
 	return name == "/aws" || strings.HasPrefix(name, "/aws/")
 }
 
-var segmentRE = regexp.MustCompile(`^[a-zA-Z0-9_.\-]+$`)
+var segmentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_.\-]+$`) })
 
 const nameRules = `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`
 
@@ -180,7 +181,7 @@ func checkName(name string) error {
 		return validation("%s", nameRules)
 	}
 	for _, s := range segs {
-		if !segmentRE.MatchString(s) {
+		if !segmentRE().MatchString(s) {
 			return validation("%s", nameRules)
 		}
 	}
