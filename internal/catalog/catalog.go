@@ -7,6 +7,7 @@ package catalog
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"hakoniwa/internal/model"
@@ -33,20 +34,19 @@ type Entry struct {
 }
 
 type index struct {
-	byID      map[string]int
 	bySigning map[string][]int
 	byTarget  map[string]int
 }
 
-// idx is built on first lookup; the table it indexes never changes.
+// idx is built on first lookup; the table it indexes never changes. Only
+// requests for services hakoniwa does not serve need it: ByID, which every
+// start calls once per bound service, searches the sorted table instead.
 var idx = sync.OnceValue(func() *index {
 	x := &index{
-		byID:      make(map[string]int, len(entries)),
 		bySigning: map[string][]int{},
 		byTarget:  map[string]int{},
 	}
 	for i, e := range entries {
-		x.byID[e.ID] = i
 		x.bySigning[e.SigningName] = append(x.bySigning[e.SigningName], i)
 		if e.TargetPrefix != "" {
 			// Entries are sorted by ID, so the first claim is stable. Smithy
@@ -67,7 +67,7 @@ func All() []Entry { return slices.Clone(entries) }
 
 // ByID finds a service by its botocore directory name.
 func ByID(id string) (Entry, bool) {
-	i, ok := idx().byID[id]
+	i, ok := slices.BinarySearchFunc(entries, id, func(e Entry, id string) int { return strings.Compare(e.ID, id) })
 	if !ok {
 		return Entry{}, false
 	}
