@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -200,5 +201,99 @@ func TestNetworkInterfacesAndEndpoints(t *testing.T) {
 	}
 	if _, err := c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: sg.GroupId}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestInterfacePublicDNSNameSDK: DescribeNetworkInterfaces and
+// DescribeInstances name an interface's public address (launch-time or
+// Elastic) only where the VPC has enableDnsHostnames, and the
+// association.public-dns-name filter finds the interface by that name.
+func TestInterfacePublicDNSNameSDK(t *testing.T) {
+	s := StartServer(t)
+	ctx := context.Background()
+	c := ec2.NewFromConfig(s.DefaultConfig())
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	hostName := func(ip *string) string {
+		return "ec2-" + strings.ReplaceAll(aws.ToString(ip), ".", "-") + ".compute-1.amazonaws.com"
+	}
+	byName := func(name string, more ...types.Filter) []string {
+		t.Helper()
+		out, err := c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{
+			Filters: append([]types.Filter{{Name: aws.String("association.public-dns-name"), Values: []string{name}}}, more...)})
+		must(err)
+		var ids []string
+		for _, n := range out.NetworkInterfaces {
+			ids = append(ids, aws.ToString(n.NetworkInterfaceId))
+		}
+		return ids
+	}
+	dnsOf := func(id string) string {
+		t.Helper()
+		a := describeENI(t, c, id).Association
+		if a == nil {
+			t.Fatalf("%s has no association", id)
+		}
+		return aws.ToString(a.PublicDnsName)
+	}
+
+	// The default VPC (DNS hostnames on) names the launch-time address.
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("resolve:ssm:" + al2023Param), InstanceType: types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	must(err)
+	id := aws.ToString(run.Instances[0].InstanceId)
+	waitRunning(t, c, id)
+	inst := describeInstance(t, c, id)
+	primary, want := aws.ToString(inst.NetworkInterfaces[0].NetworkInterfaceId), hostName(inst.PublicIpAddress)
+	if got := aws.ToString(inst.PublicDnsName); got != want {
+		t.Errorf("instance PublicDnsName %q, want %q", got, want)
+	}
+	if got := inst.NetworkInterfaces[0].Association; got == nil || aws.ToString(got.PublicDnsName) != want {
+		t.Errorf("instance interface association %+v, want %s", got, want)
+	}
+	if got := dnsOf(primary); got != want {
+		t.Errorf("interface PublicDnsName %q, want %q", got, want)
+	}
+	if got := byName(want); len(got) != 1 || got[0] != primary {
+		t.Errorf("filter %s: %v, want %s", want, got, primary)
+	}
+
+	// A new VPC starts with DNS hostnames off: its Elastic IP has no name
+	// until the attribute is turned on.
+	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.3.0.0/16")})
+	must(err)
+	vpcID := aws.ToString(vpc.Vpc.VpcId)
+	sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &vpcID, CidrBlock: aws.String("10.3.0.0/24")})
+	must(err)
+	ni, err := c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: sn.Subnet.SubnetId})
+	must(err)
+	eni := aws.ToString(ni.NetworkInterface.NetworkInterfaceId)
+	igw, err := c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
+	must(err)
+	_, err = c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: &vpcID})
+	must(err)
+	eip, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
+	must(err)
+	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, NetworkInterfaceId: &eni})
+	must(err)
+	inVPC := types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}}
+	if got := dnsOf(eni); got != "" {
+		t.Errorf("PublicDnsName without DNS hostnames: %q", got)
+	}
+	if got := byName("ec2-*", inVPC); len(got) != 0 {
+		t.Errorf("filter without DNS hostnames: %v", got)
+	}
+	_, err = c.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: &vpcID, EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
+	must(err)
+	want = hostName(eip.PublicIp)
+	if got := dnsOf(eni); got != want {
+		t.Errorf("PublicDnsName with DNS hostnames: %q, want %q", got, want)
+	}
+	if got := byName("ec2-*", inVPC); len(got) != 1 || got[0] != eni {
+		t.Errorf("filter with DNS hostnames: %v, want %s", got, eni)
 	}
 }

@@ -65,11 +65,12 @@ type eniView struct {
 	sc     scope
 	groups map[string]string                 // group id → name
 	eips   map[string]map[string]*addressRec // vpc → "eni/privateIp" → address
+	dns    map[string]bool                   // vpc → enableDnsHostnames
 	err    error
 }
 
 func newENIView(tx store.Tx, sc scope) *eniView {
-	return &eniView{tx: tx, sc: sc, groups: map[string]string{}, eips: map[string]map[string]*addressRec{}}
+	return &eniView{tx: tx, sc: sc, groups: map[string]string{}, eips: map[string]map[string]*addressRec{}, dns: map[string]bool{}}
 }
 
 func (v *eniView) fail(err error) {
@@ -111,12 +112,36 @@ func (v *eniView) eip(r *eniRec, ip string) *addressRec {
 	return m[r.ID+"/"+ip]
 }
 
+func (v *eniView) dnsHostnames(vpcID string) bool {
+	if on, ok := v.dns[vpcID]; ok {
+		return on
+	}
+	vp, err := vpcs.get(v.tx, v.sc, vpcID)
+	if err != nil && !isNotFound(err) {
+		v.fail(err)
+	}
+	on := vp != nil && vp.DNSHostname
+	v.dns[vpcID] = on
+	return on
+}
+
+// publicName is the public host name of a public address in vpcID: EC2
+// names public addresses only in VPCs with enableDnsHostnames (the
+// default VPC has it; a new VPC does not), and answers "" otherwise.
+func (v *eniView) publicName(vpcID, ip string) string {
+	if ip == "" || !v.dnsHostnames(vpcID) {
+		return ""
+	}
+	return publicDNSName(v.sc.region, ip)
+}
+
 func (v *eniView) association(r *eniRec, ip string) *ec2api.NetworkInterfaceAssociation {
 	a := v.eip(r, ip)
 	if a == nil {
 		return v.launchAssociation(r, ip) // instances_view.go
 	}
-	return &ec2api.NetworkInterfaceAssociation{AllocationId: ptr(a.ID), AssociationId: ptr(a.AssocID), IpOwnerId: ptr(a.Owner), PublicIp: ptr(a.PublicIP)}
+	return &ec2api.NetworkInterfaceAssociation{AllocationId: ptr(a.ID), AssociationId: ptr(a.AssocID), IpOwnerId: ptr(a.Owner),
+		PublicIp: ptr(a.PublicIP), PublicDnsName: ptr(v.publicName(r.VpcID, a.PublicIP))}
 }
 
 func (v *eniView) api(r *eniRec) ec2api.NetworkInterface {
@@ -222,13 +247,21 @@ func (v *eniView) filters() filterDefs[*eniRec] {
 		"requester-id":                 func(r *eniRec) []string { return nonEmpty(r.RequesterID) },
 		"source-dest-check":            func(r *eniRec) []string { return boolValue(r.sourceDestCheck()) },
 		// No interface here has IPv6 addresses or a managing operator.
-		"ipv6-addresses.ipv6-address":     func(*eniRec) []string { return nil },
-		"operator.managed":                func(*eniRec) []string { return boolValue(false) },
-		"operator.principal":              func(*eniRec) []string { return nil },
-		"association.public-ip":           primaryAssoc(func(a *addressRec) string { return a.PublicIP }),
-		"association.allocation-id":       primaryAssoc(func(a *addressRec) string { return a.ID }),
-		"association.association-id":      primaryAssoc(func(a *addressRec) string { return a.AssocID }),
-		"association.ip-owner-id":         primaryAssoc(func(a *addressRec) string { return a.Owner }),
+		"ipv6-addresses.ipv6-address": func(*eniRec) []string { return nil },
+		"operator.managed":            func(*eniRec) []string { return boolValue(false) },
+		"operator.principal":          func(*eniRec) []string { return nil },
+		"association.public-ip":       primaryAssoc(func(a *addressRec) string { return a.PublicIP }),
+		"association.allocation-id":   primaryAssoc(func(a *addressRec) string { return a.ID }),
+		"association.association-id":  primaryAssoc(func(a *addressRec) string { return a.AssocID }),
+		"association.ip-owner-id":     primaryAssoc(func(a *addressRec) string { return a.Owner }),
+		// The name of whichever public address the primary address has,
+		// Elastic or launch-time, as the Association element shows it.
+		"association.public-dns-name": func(r *eniRec) []string {
+			if a := v.association(r, r.PrivateIP); a != nil {
+				return nonEmpty(deref(a.PublicDnsName))
+			}
+			return nil
+		},
 		"addresses.association.public-ip": assoc(func(a *addressRec) string { return a.PublicIP }),
 		"addresses.association.owner-id":  assoc(func(a *addressRec) string { return a.Owner }),
 		"addresses.primary": func(r *eniRec) []string {

@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	ec2api "hakoniwa/internal/api/ec2"
@@ -320,5 +321,77 @@ func TestENIBesideNAT(t *testing.T) {
 	})
 	if got := availableIPs(t, s, ctx, n.private); got != 251-2 {
 		t.Errorf("available: %d", got)
+	}
+}
+
+// TestENIPublicDNSName: an interface's public address has EC2's public host
+// name only in a VPC with enableDnsHostnames (the default VPC's launch-time
+// address; an Elastic IP once the new VPC turns the attribute on), and the
+// association.public-dns-name filter finds it by that name.
+func TestENIPublicDNSName(t *testing.T) {
+	s, ctx := newTestService(t, DefaultQuotas())
+	byName := func(name string, more ...string) []string {
+		t.Helper()
+		out, err := s.DescribeNetworkInterfaces(ctx, &ec2api.DescribeNetworkInterfacesInput{Filters: filters(append([]string{"association.public-dns-name", name}, more...)...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, n := range out.NetworkInterfaces {
+			ids = append(ids, *n.NetworkInterfaceId)
+		}
+		return ids
+	}
+	dnsOf := func(id string) string {
+		t.Helper()
+		a := describeENI(t, s, ctx, id).Association
+		if a == nil || a.PublicDnsName == nil {
+			t.Fatalf("%s: association %+v without PublicDnsName", id, a)
+		}
+		return *a.PublicDnsName
+	}
+
+	// The default VPC names the launch-time address.
+	inst := run(t, s, ctx, ec2api.RunInstancesInput{ImageId: ptr(al2023(t))}).Instances[0]
+	primary := *inst.NetworkInterfaces[0].NetworkInterfaceId
+	want := "ec2-" + strings.ReplaceAll(*inst.PublicIpAddress, ".", "-") + ".compute-1.amazonaws.com"
+	if got := dnsOf(primary); got != want {
+		t.Errorf("launch-time address: %q, want %q", got, want)
+	}
+	if got := describeOne(t, s, ctx, *inst.InstanceId).NetworkInterfaces[0].Association; got == nil || deref(got.PublicDnsName) != want {
+		t.Errorf("DescribeInstances interface association: %+v, want %s", got, want)
+	}
+	if got := byName(want); len(got) != 1 || got[0] != primary {
+		t.Errorf("filter %s: %v, want %s", want, got, primary)
+	}
+
+	// A new VPC has enableDnsHostnames off: the Elastic IP has no name.
+	n := mustNetwork(t, s, ctx)
+	x := *mustENI(t, s, ctx, &ec2api.CreateNetworkInterfaceInput{SubnetId: &n.public}).NetworkInterfaceId
+	eip, err := s.AllocateAddress(ctx, &ec2api.AllocateAddressInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AssociateAddress(ctx, &ec2api.AssociateAddressInput{AllocationId: eip.AllocationId, NetworkInterfaceId: &x}); err != nil {
+		t.Fatal(err)
+	}
+	if got := dnsOf(x); got != "" {
+		t.Errorf("without DNS hostnames: %q", got)
+	}
+	if got := byName("ec2-*", "vpc-id", n.vpc); len(got) != 0 {
+		t.Errorf("filter without DNS hostnames: %v", got)
+	}
+	if _, err := s.ModifyVpcAttribute(ctx, &ec2api.ModifyVpcAttributeInput{VpcId: &n.vpc, EnableDnsHostnames: &ec2api.AttributeBooleanValue{Value: ptr(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	want = "ec2-" + strings.ReplaceAll(*eip.PublicIp, ".", "-") + ".compute-1.amazonaws.com"
+	if got := dnsOf(x); got != want {
+		t.Errorf("with DNS hostnames: %q, want %q", got, want)
+	}
+	if got := byName("ec2-*", "vpc-id", n.vpc); len(got) != 1 || got[0] != x {
+		t.Errorf("filter with DNS hostnames: %v, want %s", got, x)
+	}
+	if got := byName(want); len(got) != 1 || got[0] != x {
+		t.Errorf("filter %s: %v, want %s", want, got, x)
 	}
 }

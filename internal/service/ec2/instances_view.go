@@ -23,11 +23,10 @@ type instView struct {
 	now    time.Time
 	devs   map[string][]ec2api.InstanceBlockDeviceMapping // instance id → its volumes
 	ifaces map[string][]*eniRec                           // instance id → attached interfaces, primary first
-	dns    map[string]bool                                // vpc id → DNS hostnames enabled
 }
 
 func (s *Service) newInstView(tx store.Tx, sc scope, now time.Time) *instView {
-	return &instView{eniView: newENIView(tx, sc), s: s, now: now, ifaces: map[string][]*eniRec{}, dns: map[string]bool{},
+	return &instView{eniView: newENIView(tx, sc), s: s, now: now, ifaces: map[string][]*eniRec{},
 		devs: map[string][]ec2api.InstanceBlockDeviceMapping{}}
 }
 
@@ -92,25 +91,7 @@ func (v *instView) publicIP(r *instanceRec) string {
 	return r.PublicIP
 }
 
-func (v *instView) dnsHostnames(vpcID string) bool {
-	if on, ok := v.dns[vpcID]; ok {
-		return on
-	}
-	vp, err := vpcs.get(v.tx, v.sc, vpcID)
-	if err != nil && !isNotFound(err) {
-		v.fail(err)
-	}
-	on := vp != nil && vp.DNSHostname
-	v.dns[vpcID] = on
-	return on
-}
-
-func (v *instView) publicDNS(r *instanceRec, ip string) string {
-	if ip == "" || !v.dnsHostnames(r.VpcID) {
-		return ""
-	}
-	return publicDNSName(v.sc.region, ip)
-}
+func (v *instView) publicDNS(r *instanceRec, ip string) string { return v.publicName(r.VpcID, ip) }
 
 func (v *instView) groups(r *instanceRec) []ec2api.GroupIdentifier {
 	out := []ec2api.GroupIdentifier{}
@@ -391,11 +372,7 @@ func (v *eniView) launchAssociation(r *eniRec, ip string) *ec2api.NetworkInterfa
 	if !found || pub == "" || rawString(fields, "eni") != r.ID {
 		return nil
 	}
-	out := &ec2api.NetworkInterfaceAssociation{IpOwnerId: ptr("amazon"), PublicIp: ptr(pub)}
-	if vp, err := vpcs.get(v.tx, v.sc, r.VpcID); err == nil && vp.DNSHostname {
-		out.PublicDnsName = ptr(publicDNSName(v.sc.region, pub))
-	}
-	return out
+	return &ec2api.NetworkInterfaceAssociation{IpOwnerId: ptr("amazon"), PublicIp: ptr(pub), PublicDnsName: ptr(v.publicName(r.VpcID, pub))}
 }
 
 // indexedLiteral reports whether describe answers fs through a table
