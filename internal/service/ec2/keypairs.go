@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"hakoniwa/internal/store"
 
 	ec2api "hakoniwa/internal/api/ec2"
@@ -144,7 +142,7 @@ func (s *Service) putKeyPair(ctx context.Context, sc scope, rec *keyPairRec) err
 // PKCS#1 PEM, Ed25519 as an OpenSSH private key, or either as PuTTY's
 // .ppk. The fingerprint of a created RSA key is the SHA-1 of its PKCS#8
 // DER; of an Ed25519 key the SHA-256 of its public key blob.
-func newKey(keyType, format, comment string) (material string, pub ssh.PublicKey, fingerprint string, err error) {
+func newKey(keyType, format, comment string) (material string, pub *sshKey, fingerprint string, err error) {
 	switch keyType {
 	case "rsa":
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -157,7 +155,7 @@ func newKey(keyType, format, comment string) (material string, pub ssh.PublicKey
 		}
 		sum := sha1.Sum(der)
 		fingerprint = colonHex(sum[:])
-		if pub, err = ssh.NewPublicKey(&k.PublicKey); err != nil {
+		if pub, err = newSSHKey(&k.PublicKey); err != nil {
 			return "", nil, "", err
 		}
 		if format == "ppk" {
@@ -169,14 +167,14 @@ func newKey(keyType, format, comment string) (material string, pub ssh.PublicKey
 		if err != nil {
 			return "", nil, "", err
 		}
-		if pub, err = ssh.NewPublicKey(pubKey); err != nil {
+		if pub, err = newSSHKey(pubKey); err != nil {
 			return "", nil, "", err
 		}
 		fingerprint = sha256Fingerprint(pub)
 		if format == "ppk" {
 			return ppkEd25519(priv, pub, comment), pub, fingerprint, nil
 		}
-		block, err := ssh.MarshalPrivateKey(priv, "")
+		block, err := openSSHPrivateKey(priv)
 		if err != nil {
 			return "", nil, "", err
 		}
@@ -197,14 +195,12 @@ func colonHex(b []byte) string {
 	return sb.String()
 }
 
-func sha256Fingerprint(pub ssh.PublicKey) string {
+func sha256Fingerprint(pub *sshKey) string {
 	sum := sha256.Sum256(pub.Marshal())
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-func authorizedKey(pub ssh.PublicKey) string {
-	return strings.TrimSuffix(string(ssh.MarshalAuthorizedKey(pub)), "\n")
-}
+func authorizedKey(pub *sshKey) string { return pub.authorizedKey() }
 
 // ImportKeyPair stores the public key of a key pair made elsewhere.
 func (s *Service) ImportKeyPair(ctx context.Context, in *ec2api.ImportKeyPairInput) (*ec2api.ImportKeyPairOutput, error) {
@@ -230,11 +226,10 @@ func (s *Service) ImportKeyPair(ctx context.Context, in *ec2api.ImportKeyPairInp
 	rec := &keyPairRec{meta: meta{ID: s.ids.Resource("key"), Tags: tags}, Name: name, PublicKey: authorizedKey(pub),
 		Created: s.clock.Now().UTC()}
 	switch pub.Type() {
-	case ssh.KeyAlgoRSA:
+	case algoRSA:
 		// An imported RSA key's fingerprint is the MD5 of its public key
 		// (SubjectPublicKeyInfo DER), not SHA-1 as for created ones.
-		cpk := pub.(ssh.CryptoPublicKey).CryptoPublicKey()
-		der, err := x509.MarshalPKIXPublicKey(cpk)
+		der, err := x509.MarshalPKIXPublicKey(pub.key)
 		if err != nil {
 			return nil, invalidKeyFormat()
 		}
@@ -258,17 +253,17 @@ func invalidKeyFormat() error {
 // key line, base64-encoded DER, and the SSH public key file format of
 // RFC 4716. Only RSA keys of 1024 to 4096 bits and Ed25519 keys are
 // accepted.
-func parseImportedKey(material []byte) (ssh.PublicKey, error) {
+func parseImportedKey(material []byte) (*sshKey, error) {
 	text := bytes.TrimSpace(material)
-	var pub ssh.PublicKey
-	if k, _, _, _, err := ssh.ParseAuthorizedKey(text); err == nil {
+	var pub *sshKey
+	if k, err := parseAuthorizedKey(text); err == nil {
 		pub = k
 	} else if body, ok := rfc4716Body(string(text)); ok {
 		raw, err := base64.StdEncoding.DecodeString(body)
 		if err != nil {
 			return nil, invalidKeyFormat()
 		}
-		if pub, err = ssh.ParsePublicKey(raw); err != nil {
+		if pub, err = parseSSHKey(raw); err != nil {
 			return nil, invalidKeyFormat()
 		}
 	} else {
@@ -282,20 +277,20 @@ func parseImportedKey(material []byte) (ssh.PublicKey, error) {
 				return nil, invalidKeyFormat()
 			}
 		}
-		if pub, err = ssh.NewPublicKey(cpk); err != nil {
+		if pub, err = newSSHKey(cpk); err != nil {
 			return nil, invalidKeyFormat()
 		}
 	}
 	switch pub.Type() {
-	case ssh.KeyAlgoRSA:
-		k, ok := pub.(ssh.CryptoPublicKey).CryptoPublicKey().(*rsa.PublicKey)
+	case algoRSA:
+		k, ok := pub.key.(*rsa.PublicKey)
 		if !ok {
 			return nil, invalidKeyFormat()
 		}
 		if bits := k.N.BitLen(); bits < 1024 || bits > 4096 {
 			return nil, invalidKeyFormat()
 		}
-	case ssh.KeyAlgoED25519:
+	case algoEd25519:
 	default:
 		return nil, invalidKeyFormat()
 	}

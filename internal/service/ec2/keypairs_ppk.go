@@ -11,8 +11,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // PuTTY's key file format, version 3 (PuTTY manual, appendix C), for the
@@ -21,17 +19,17 @@ import (
 // HMAC-SHA-256 keyed with the empty string over the algorithm, encryption,
 // comment, public blob and private blob, each as an SSH string.
 
-func ppkRSA(k *rsa.PrivateKey, pub ssh.PublicKey, comment string) string {
+func ppkRSA(k *rsa.PrivateKey, pub *sshKey, comment string) string {
 	p, q := k.Primes[0], k.Primes[1]
 	iqmp := new(big.Int).ModInverse(q, p)
 	var priv []byte
 	for _, n := range []*big.Int{k.D, p, q, iqmp} {
 		priv = appendMpint(priv, n)
 	}
-	return ppk(ssh.KeyAlgoRSA, comment, pub.Marshal(), priv)
+	return ppk(algoRSA, comment, pub.Marshal(), priv)
 }
 
-func ppkEd25519(k ed25519.PrivateKey, pub ssh.PublicKey, comment string) string {
+func ppkEd25519(k ed25519.PrivateKey, pub *sshKey, comment string) string {
 	// PuTTY stores the private scalar source, the 32-byte seed, as an
 	// unsigned little-endian integer: trailing zero bytes are dropped.
 	seed := k.Seed()
@@ -39,7 +37,7 @@ func ppkEd25519(k ed25519.PrivateKey, pub ssh.PublicKey, comment string) string 
 	for n > 0 && seed[n-1] == 0 {
 		n--
 	}
-	return ppk(ssh.KeyAlgoED25519, comment, pub.Marshal(), appendString(nil, seed[:n]))
+	return ppk(algoEd25519, comment, pub.Marshal(), appendString(nil, seed[:n]))
 }
 
 func ppk(algo, comment string, pub, priv []byte) string {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -52,7 +53,7 @@ func TestCreateKeyPair(t *testing.T) {
 	}
 	kp := desc.KeyPairs[0]
 	pub, _ := ssh.NewPublicKey(&k.PublicKey)
-	if *kp.PublicKey != authorizedKey(pub) || *kp.KeyType != "rsa" || *kp.KeyFingerprint != *out.KeyFingerprint || len(kp.Tags) != 1 {
+	if *kp.PublicKey != refAuthorizedKey(pub) || *kp.KeyType != "rsa" || *kp.KeyFingerprint != *out.KeyFingerprint || len(kp.Tags) != 1 {
 		t.Errorf("described %+v", kp)
 	}
 	if d, _ := s.DescribeKeyPairs(ctx, &ec2api.DescribeKeyPairsInput{}); d.KeyPairs[0].PublicKey != nil {
@@ -60,7 +61,7 @@ func TestCreateKeyPair(t *testing.T) {
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		rec, err := s.findKeyPair(tx, scope{testAccount, "us-east-1"}, "k")
-		if err == nil && rec.PublicKey != authorizedKey(pub) {
+		if err == nil && rec.PublicKey != refAuthorizedKey(pub) {
 			t.Errorf("findKeyPair = %+v", rec)
 		}
 		if _, err := s.findKeyPair(tx, scope{testAccount, "us-east-1"}, "nope"); code(err) != "InvalidKeyPair.NotFound" {
@@ -81,7 +82,7 @@ func TestCreateKeyPair(t *testing.T) {
 		t.Fatalf("ed25519 material: %v", err)
 	}
 	edPub, _ := ssh.NewPublicKey(raw.(*ed25519.PrivateKey).Public())
-	if *ed.KeyFingerprint != sha256Fingerprint(edPub) || len(*ed.KeyFingerprint) != 44 {
+	if *ed.KeyFingerprint != refFingerprint(edPub) || len(*ed.KeyFingerprint) != 44 {
 		t.Errorf("ed25519 fingerprint %s", *ed.KeyFingerprint)
 	}
 
@@ -138,7 +139,7 @@ func TestImportKeyPair(t *testing.T) {
 		name, material, code, fingerprint string
 	}{
 		{"openssh rsa", string(ssh.MarshalAuthorizedKey(rpub)), "", wantRSA},
-		{"openssh ed25519 with comment", strings.TrimSpace(string(ssh.MarshalAuthorizedKey(esh))) + " me@example.com", "", sha256Fingerprint(esh)},
+		{"openssh ed25519 with comment", strings.TrimSpace(string(ssh.MarshalAuthorizedKey(esh))) + " me@example.com", "", refFingerprint(esh)},
 		{"base64 DER", base64.StdEncoding.EncodeToString(spki), "", wantRSA},
 		{"RFC 4716", rfc4716, "", wantRSA},
 		{"garbage", "not a key", "InvalidKey.Format", ""},
@@ -201,4 +202,15 @@ func TestPPK(t *testing.T) {
 			t.Errorf("%s: puttygen says %q, want %q", typ, got, want)
 		}
 	}
+}
+
+// refAuthorizedKey and refFingerprint are the reference encodings, by
+// golang.org/x/crypto/ssh, that the handlers' own must match.
+func refAuthorizedKey(pub ssh.PublicKey) string {
+	return strings.TrimSuffix(string(ssh.MarshalAuthorizedKey(pub)), "\n")
+}
+
+func refFingerprint(pub ssh.PublicKey) string {
+	sum := sha256.Sum256(pub.Marshal())
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
