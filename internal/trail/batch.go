@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/s2"
+	"hakoniwa/internal/s2block"
 )
 
 // A batch is the events of one write for one account and region, oldest
@@ -45,14 +45,14 @@ func encodeBatch(evs []*Event, scratch []byte) (key string, val, _ []byte, err e
 			return "", nil, buf, err
 		}
 	}
-	return batchKey(evs[len(evs)-1].EventTime, evs[0].EventID), s2.Encode(nil, buf), buf, nil
+	return batchKey(evs[len(evs)-1].EventTime, evs[0].EventID), s2block.Encode(buf), buf, nil
 }
 
 // batchLines decompresses a batch into its JSON lines, oldest first, so a
 // lookup decodes only the events it reads (JSON escapes newlines inside
 // strings, so every newline ends an event).
 func batchLines(val []byte) ([][]byte, error) {
-	raw, err := s2.Decode(nil, val)
+	raw, err := s2block.Decode(val)
 	if err != nil {
 		return nil, fmt.Errorf("trail: damaged event batch: %w", err)
 	}
