@@ -181,7 +181,7 @@ func TestRoutingScenario(t *testing.T) {
 	_, err = c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &otherRtb, DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: &igw})
 	ec2Refusal(t, "other network", err, "InvalidParameterValue", "route table "+otherRtb+" and network gateway "+igw+" belong to different networks")
 	_, err = c.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: &pubRtb, DestinationCidrBlock: aws.String("192.0.2.0/24"), GatewayId: &igw})
-	ec2Refusal(t, "replace missing", err, "InvalidRoute.NotFound", "no route with destination-cidr-block 192.0.2.0/24 in route table "+pubRtb)
+	ec2Refusal(t, "replace missing", err, "InvalidParameterValue", "There is no route defined for '192.0.2.0/24' in the route table. Use CreateRoute instead.")
 	_, err = c.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: &pubRtb, DestinationCidrBlock: aws.String("10.0.0.0/16")})
 	ec2Refusal(t, "local route", err, "InvalidParameterValue", "cannot remove local route 10.0.0.0/16 in route table "+pubRtb)
 	_, err = c.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: &privRtb, SubnetId: &public[0]})

@@ -324,7 +324,9 @@ func (s *Service) ReplaceRoute(ctx context.Context, in *ec2api.ReplaceRouteInput
 			}
 		}
 		if i < 0 {
-			return routeNotFound(rt.ID, dest)
+			// Not DeleteRoute's InvalidRoute.NotFound: AWS answers a
+			// replacement of a missing route with this advice.
+			return invalidParam("There is no route defined for '%s' in the route table. Use CreateRoute instead.", dest.key())
 		}
 		target, err := s.resolveTarget(tx, sc, rt, sp, now)
 		if err != nil {

@@ -176,7 +176,7 @@ func TestRouteTables(t *testing.T) {
 		{"unknown nat", unknownNAT, "NatGatewayNotFound", "NAT gateway nat-0123456789abcdef0 was not found"},
 		{"unknown eni", unknownENI, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID 'eni-0123456789abcdef0' does not exist"},
 		{"delete local", delLocal, "InvalidParameterValue", "cannot remove local route 10.0.0.0/16 in route table " + pub},
-		{"replace missing", replaceMissing, "InvalidRoute.NotFound", "no route with destination-cidr-block 1.0.0.0/8 in route table " + pub},
+		{"replace missing", replaceMissing, "InvalidParameterValue", "There is no route defined for '1.0.0.0/8' in the route table. Use CreateRoute instead."},
 		{"replace local with igw", replaceLocal, "InvalidParameterValue", ""},
 		{"delete missing", delMissing, "InvalidRoute.NotFound", "no route with destination-cidr-block 1.0.0.0/8 in route table " + pub},
 		{"subnet already associated", assocAgain, "Resource.AlreadyAssociated", "the specified association for route table " + n.mainRtb + " conflicts with an existing association"},
