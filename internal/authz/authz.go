@@ -258,7 +258,7 @@ func (a *Authorizer) inputFor(ctx context.Context, info *reqctx.Info, sess *Sess
 	if sess != nil {
 		principal.Tags = mergeTags(id.Tags, sess.Tags)
 		if id.Type == "Root" && (sess.Kind == KindFederated || len(sess.Policies) > 0) {
-			out.Identity = append(out.Identity, policy.Attached{ID: of, Name: "root", Type: "inline", Policy: allowAll})
+			out.Identity = append(out.Identity, policy.Attached{ID: of, Name: "root", Type: "inline", Policy: allowAll()})
 		}
 	} else {
 		principal.Tags = id.Tags

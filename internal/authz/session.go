@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/awserr"
@@ -174,7 +175,10 @@ func mergeTags(own, session map[string]string) map[string]string {
 
 // allowAll stands for the root user's identity behind a federated
 // session: root may do anything, so only the session policies limit it.
-var allowAll, _ = policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, policy.Identity)
+var allowAll = sync.OnceValue(func() *policy.Policy {
+	p, _ := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, policy.Identity)
+	return p
+})
 
 // sessionPolicies parses a session's policies. A federated session
 // without any holds a policy that grants nothing.
