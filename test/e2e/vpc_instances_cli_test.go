@@ -16,6 +16,12 @@ import (
 // detached with AWS's refusals, and what termination does to the address
 // and the route.
 func TestVPCInstancesCLI(t *testing.T) {
+	eachCLI(t, 3*time.Minute, vpcInstancesCLI)
+}
+
+// eachCLI runs body with each aws CLI, v1 and v2 side by side, each on a
+// server of its own so that neither sees the other's resources.
+func eachCLI(t *testing.T, timeout time.Duration, body func(ctx context.Context, t *testing.T, s *Server, v, path string)) {
 	clis := awsCLIs(t)
 	for _, v := range []string{"v1", "v2"} {
 		t.Run(v, func(t *testing.T) {
@@ -24,9 +30,9 @@ func TestVPCInstancesCLI(t *testing.T) {
 			if !ok {
 				missing(t, "aws CLI "+v)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			vpcInstancesCLI(ctx, t, StartServer(t), v, path)
+			body(ctx, t, StartServer(t), v, path)
 		})
 	}
 }

@@ -18,19 +18,7 @@ import (
 // first, with routes both ways. Then it tears everything down, first trying
 // each step out of order and checking AWS's refusal.
 func TestVPCScenarioCLI(t *testing.T) {
-	clis := awsCLIs(t)
-	for _, v := range []string{"v1", "v2"} {
-		t.Run(v, func(t *testing.T) {
-			t.Parallel()
-			path, ok := clis[v]
-			if !ok {
-				missing(t, "aws CLI "+v)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			vpcScenarioCLI(ctx, t, StartServer(t), v, path)
-		})
-	}
+	eachCLI(t, 5*time.Minute, vpcScenarioCLI)
 }
 
 // scenarioCLI runs one aws CLI's ec2 commands in JSON output: do decodes
