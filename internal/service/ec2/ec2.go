@@ -45,6 +45,9 @@ type Quotas struct {
 	NATGatewaysPerAZ    int // 5
 	RouteTablesPerVPC   int // 200
 	RoutesPerRouteTable int // 50, besides the local routes
+	// VPC peering connections per VPC (pcx.go); zero means AWS's default.
+	ActivePeeringsPerVPC      int // 50
+	OutstandingPeeringsPerVPC int // 25: pending requests a VPC has made
 	// Launch templates (launchtemplates.go); zero means AWS's default.
 	LaunchTemplatesPerRegion  int // 5000
 	VersionsPerLaunchTemplate int // 10000
@@ -71,7 +74,8 @@ type Quotas struct {
 func DefaultQuotas() Quotas {
 	return Quotas{VPCsPerRegion: 5, SubnetsPerVPC: 200, IPv4BlocksPerVPC: 5, InternetGatewaysPerRegion: 5, TagsPerResource: 50,
 		SecurityGroupsPerRegion: 2500, RulesPerSecurityGroup: 60, NetworkACLsPerVPC: 200, EntriesPerNetworkACL: 20,
-		ElasticIPsPerRegion: 5, NATGatewaysPerAZ: 5, RouteTablesPerVPC: 200, RoutesPerRouteTable: 50, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000,
+		ElasticIPsPerRegion: 5, NATGatewaysPerAZ: 5, RouteTablesPerVPC: 200, RoutesPerRouteTable: 50,
+		ActivePeeringsPerVPC: 50, OutstandingPeeringsPerVPC: 25, LaunchTemplatesPerRegion: 5000, VersionsPerLaunchTemplate: 10000,
 		StandardVCPUs: 1152, GVCPUs: 64, PVCPUs: 64, XVCPUs: 128, FVCPUs: 128, InfVCPUs: 64, DLVCPUs: 96, TrnVCPUs: 256, HPCVCPUs: 384, HighMemoryVCPUs: 448,
 		SnapshotsPerRegion: 100000, EBSStorageTiB: 50, IO2StorageTiB: 20}
 }

@@ -37,10 +37,6 @@ const (
 	pcxShortRetain  = 2 * time.Hour
 	pcxLongRetain   = 2 * 24 * time.Hour
 	pcxFailedRetain = 2 * time.Hour
-
-	// Amazon VPC quotas for peering, per VPC.
-	activePeeringsPerVPC      = 50
-	outstandingPeeringsPerVPC = 25
 )
 
 // pcxFailureMessage is what AWS reports for a request it could not route:
@@ -368,7 +364,7 @@ func (s *Service) CreateVpcPeeringConnection(ctx context.Context, in *ec2api.Cre
 				outstanding++
 			}
 		}
-		if outstanding >= outstandingPeeringsPerVPC {
+		if outstanding >= orDefault(s.quotas.OutstandingPeeringsPerVPC, 25) {
 			return errf(http.StatusBadRequest, "OutstandingVpcPeeringConnectionLimitExceeded", "The maximum number of outstanding VPC peering connection requests for %s has been reached.", vpcID)
 		}
 		p.Mirrored = true
@@ -418,7 +414,7 @@ func (s *Service) AcceptVpcPeeringConnection(ctx context.Context, in *ec2api.Acc
 			if err != nil {
 				return err
 			}
-			if n >= activePeeringsPerVPC {
+			if n >= orDefault(s.quotas.ActivePeeringsPerVPC, 50) {
 				return errf(http.StatusBadRequest, "ActiveVpcPeeringConnectionPerVpcLimitExceeded", "The maximum number of active VPC peering connections for %s has been reached.", side.VpcID)
 			}
 		}

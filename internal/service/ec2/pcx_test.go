@@ -308,3 +308,44 @@ func TestPeeringExpiryAndDeleteVpc(t *testing.T) {
 		t.Errorf("route over the deleted VPC's connection: %s", st)
 	}
 }
+
+// TestPeeringQuotas provokes both peering quotas, set low as
+// --ec2-quotas would: outstanding requests a VPC has made, and active
+// connections of a VPC, whichever side it is on.
+func TestPeeringQuotas(t *testing.T) {
+	q, err := ParseQuotas("outstanding-peerings-per-vpc=2,active-peerings-per-vpc=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ctx := newTestService(t, q)
+	a := mustVPC(t, s, ctx, "10.0.0.0/16")
+	b := mustVPC(t, s, ctx, "10.1.0.0/16")
+	c := mustVPC(t, s, ctx, "10.2.0.0/16")
+	d := mustVPC(t, s, ctx, "10.3.0.0/16")
+	ab := *mustPeering(t, s, ctx, &ec2api.CreateVpcPeeringConnectionInput{VpcId: &a, PeerVpcId: &b}).VpcPeeringConnectionId
+	ac := *mustPeering(t, s, ctx, &ec2api.CreateVpcPeeringConnectionInput{VpcId: &a, PeerVpcId: &c}).VpcPeeringConnectionId
+	if _, err := s.CreateVpcPeeringConnection(ctx, &ec2api.CreateVpcPeeringConnectionInput{VpcId: &a, PeerVpcId: &d}); code(err) != "OutstandingVpcPeeringConnectionLimitExceeded" {
+		t.Errorf("third request from a: %v", err)
+	}
+	// The quota counts requests a VPC made, not those made to it.
+	db := *mustPeering(t, s, ctx, &ec2api.CreateVpcPeeringConnectionInput{VpcId: &d, PeerVpcId: &b}).VpcPeeringConnectionId
+	if _, err := s.AcceptVpcPeeringConnection(ctx, &ec2api.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: &ab}); err != nil {
+		t.Fatal(err)
+	}
+	// a now has its one active connection; so has b.
+	if _, err := s.AcceptVpcPeeringConnection(ctx, &ec2api.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: &ac}); code(err) != "ActiveVpcPeeringConnectionPerVpcLimitExceeded" {
+		t.Errorf("second active connection of a: %v", err)
+	}
+	if _, err := s.AcceptVpcPeeringConnection(ctx, &ec2api.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: &db}); code(err) != "ActiveVpcPeeringConnectionPerVpcLimitExceeded" {
+		t.Errorf("second active connection of b (the accepter): %v", err)
+	}
+	if c, _ := pcxStatus(t, s, ctx, ac); c != pcxPending {
+		t.Errorf("refused accept left %s, want pending", c)
+	}
+	if _, err := s.DeleteVpcPeeringConnection(ctx, &ec2api.DeleteVpcPeeringConnectionInput{VpcPeeringConnectionId: &ab}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcceptVpcPeeringConnection(ctx, &ec2api.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: &ac}); err != nil {
+		t.Errorf("accept after the delete made room: %v", err)
+	}
+}

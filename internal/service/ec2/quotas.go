@@ -22,6 +22,8 @@ var quotaNames = map[string]func(*Quotas) *int{
 	"nat-gateways-per-az":          func(q *Quotas) *int { return &q.NATGatewaysPerAZ },
 	"route-tables-per-vpc":         func(q *Quotas) *int { return &q.RouteTablesPerVPC },
 	"routes-per-route-table":       func(q *Quotas) *int { return &q.RoutesPerRouteTable },
+	"active-peerings-per-vpc":      func(q *Quotas) *int { return &q.ActivePeeringsPerVPC },
+	"outstanding-peerings-per-vpc": func(q *Quotas) *int { return &q.OutstandingPeeringsPerVPC },
 	"launch-templates-per-region":  func(q *Quotas) *int { return &q.LaunchTemplatesPerRegion },
 	"versions-per-launch-template": func(q *Quotas) *int { return &q.VersionsPerLaunchTemplate },
 	"standard-vcpus":               func(q *Quotas) *int { return &q.StandardVCPUs },
