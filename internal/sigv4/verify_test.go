@@ -433,3 +433,40 @@ func TestScope(t *testing.T) {
 		t.Error("scope found on an unsigned request")
 	}
 }
+
+// TestBodyReadForHash covers how a non-S3 body is read to be hashed: with
+// a known length (read exactly), with an unknown one (chunked transfer),
+// shorter than declared (IncompleteBody), and over the limit.
+func TestBodyReadForHash(t *testing.T) {
+	v := testVerifier(rootCred(testAKID, testSecret))
+	sts := signer{akid: testAKID, secret: testSecret, region: "us-east-1", service: "sts", at: testNow}
+	for _, tt := range []struct {
+		name   string
+		length int64
+		body   string
+		code   string
+	}{
+		{"known length", int64(len(stsBody)), stsBody, ""},
+		{"unknown length", -1, stsBody, ""},
+		{"shorter than declared", int64(len(stsBody)) + 5, stsBody, "IncompleteBody"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := stsRequest()
+			sts.sign(r, "")
+			r.ContentLength = tt.length
+			_, err := v.Verify(r)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, _ := io.ReadAll(r.Body); string(b) != tt.body {
+					t.Errorf("handler reads %q after verification", b)
+				}
+				return
+			}
+			if e := asAWS(t, err); e.Code != tt.code {
+				t.Errorf("got %s, want %s", e.Code, tt.code)
+			}
+		})
+	}
+}
