@@ -5,7 +5,6 @@
 package ec2query
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 
@@ -39,36 +38,34 @@ func (c *codec) Decode(req *protocol.Request, op *model.Operation) (map[string]a
 }
 
 func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.Operation, out map[string]any) error {
-	var b bytes.Buffer
-	b.WriteString(xmlutil.Header)
+	b := xmlutil.Document()
 	root := op.Name + "Response"
-	xmlutil.StartElement(&b, root, query.Namespace(req.Service))
-	xmlutil.TextElement(&b, "requestId", req.RequestID)
+	xmlutil.StartElement(b, root, query.Namespace(req.Service))
+	xmlutil.TextElement(b, "requestId", req.RequestID)
 	if op.Output != nil {
 		enc := xmlutil.Encoder{TimeFormat: rest.ISO8601}
-		if err := enc.Members(&b, op.Output.Shape, out); err != nil {
+		if err := enc.Members(b, op.Output.Shape, out); err != nil {
 			return fmt.Errorf("ec2: encode %s: %w", op.Name, err)
 		}
 	}
-	xmlutil.EndElement(&b, root)
+	xmlutil.EndElement(b, root)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
-	return xmlutil.WriteTo(w, &b)
+	return xmlutil.Send(w, b)
 }
 
 func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *model.Operation, e *awserr.Error) {
-	var b bytes.Buffer
-	b.WriteString(xmlutil.Header)
+	b := xmlutil.Document()
 	b.WriteString("<Response><Errors><Error>")
-	xmlutil.TextElement(&b, "Code", e.Code)
-	xmlutil.TextElement(&b, "Message", e.Message)
-	query.WriteFields(&b, e)
+	xmlutil.TextElement(b, "Code", e.Code)
+	xmlutil.TextElement(b, "Message", e.Message)
+	query.WriteFields(b, e)
 	b.WriteString("</Error></Errors>")
-	xmlutil.TextElement(&b, "RequestID", req.RequestID)
+	xmlutil.TextElement(b, "RequestID", req.RequestID)
 	b.WriteString("</Response>")
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(status(e))
-	_ = xmlutil.WriteTo(w, &b)
+	_ = xmlutil.Send(w, b)
 }
 
 // status maps an error to EC2's statuses: EC2 answers every client fault

@@ -170,29 +170,28 @@ func typeWord(err error) string {
 }
 
 func (c *codec) Encode(w http.ResponseWriter, req *protocol.Request, op *model.Operation, out map[string]any) error {
-	var b bytes.Buffer
-	b.WriteString(xmlutil.Header)
+	b := xmlutil.Document()
 	root := op.Name + "Response"
-	xmlutil.StartElement(&b, root, Namespace(req.Service))
+	xmlutil.StartElement(b, root, Namespace(req.Service))
 	if op.Output != nil {
 		enc := xmlutil.Encoder{TimeFormat: rest.ISO8601}
 		if wrapper := op.Output.ResultWrapper; wrapper != "" {
-			xmlutil.StartElement(&b, wrapper, "")
-			if err := enc.Members(&b, op.Output.Shape, out); err != nil {
+			xmlutil.StartElement(b, wrapper, "")
+			if err := enc.Members(b, op.Output.Shape, out); err != nil {
 				return fmt.Errorf("query: encode %s: %w", op.Name, err)
 			}
-			xmlutil.EndElement(&b, wrapper)
-		} else if err := enc.Members(&b, op.Output.Shape, out); err != nil {
+			xmlutil.EndElement(b, wrapper)
+		} else if err := enc.Members(b, op.Output.Shape, out); err != nil {
 			return fmt.Errorf("query: encode %s: %w", op.Name, err)
 		}
 	}
 	b.WriteString("<ResponseMetadata>")
-	xmlutil.TextElement(&b, "RequestId", req.RequestID)
+	xmlutil.TextElement(b, "RequestId", req.RequestID)
 	b.WriteString("</ResponseMetadata>")
-	xmlutil.EndElement(&b, root)
+	xmlutil.EndElement(b, root)
 	writeHeaders(w, req)
 	w.WriteHeader(http.StatusOK)
-	return xmlutil.WriteTo(w, &b)
+	return xmlutil.Send(w, b)
 }
 
 func writeHeaders(w http.ResponseWriter, req *protocol.Request) {
@@ -204,12 +203,11 @@ func writeHeaders(w http.ResponseWriter, req *protocol.Request) {
 }
 
 func (c *codec) EncodeError(w http.ResponseWriter, req *protocol.Request, op *model.Operation, e *awserr.Error) {
-	var b bytes.Buffer
-	b.WriteString(xmlutil.Header)
-	WriteErrorResponse(&b, Namespace(req.Service), e, req.RequestID, WriteFields)
+	b := xmlutil.Document()
+	WriteErrorResponse(b, Namespace(req.Service), e, req.RequestID, WriteFields)
 	writeHeaders(w, req)
 	w.WriteHeader(Status(e))
-	_ = xmlutil.WriteTo(w, &b)
+	_ = xmlutil.Send(w, b)
 }
 
 // WriteErrorResponse writes the query protocol's <ErrorResponse> document,

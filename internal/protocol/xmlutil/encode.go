@@ -11,6 +11,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/model"
@@ -271,6 +272,34 @@ const Header = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 // call after the whole document encoded without error.
 func WriteTo(w io.Writer, b *bytes.Buffer) error {
 	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// docs pools document buffers: a fresh bytes.Buffer grew four times (64
+// to 512 bytes) for even a GetCallerIdentity answer.
+var docs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooled is the largest buffer kept for reuse, so that one large
+// answer does not stay pinned in the pool.
+const maxPooled = 64 << 10
+
+// Document returns a pooled buffer holding the XML declaration. Give it
+// back with Send once the document is complete; one that is dropped on an
+// error path is simply collected.
+func Document() *bytes.Buffer {
+	b := docs.Get().(*bytes.Buffer)
+	b.Reset()
+	b.WriteString(Header)
+	return b
+}
+
+// Send writes a Document to w and returns its buffer to the pool: w has
+// copied or sent the bytes by the time Write returns.
+func Send(w io.Writer, b *bytes.Buffer) error {
+	_, err := w.Write(b.Bytes())
+	if b.Cap() <= maxPooled {
+		docs.Put(b)
+	}
 	return err
 }
 
