@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -167,67 +168,69 @@ func (v *aclView) assocValues(value func(aclAssoc) string) []string {
 	return out
 }
 
-var aclFilters = filterDefs[*aclView]{
-	"association.association-id": func(v *aclView) []string { return v.assocValues(func(a aclAssoc) string { return a.id }) },
-	"association.network-acl-id": func(v *aclView) []string {
-		return v.assocValues(func(aclAssoc) string { return v.ID })
-	},
-	"association.subnet-id": func(v *aclView) []string { return v.assocValues(func(a aclAssoc) string { return a.subnet }) },
-	"default":               func(v *aclView) []string { return boolValue(v.IsDefault) },
-	"entry.cidr": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) { return e.Cidr, e.Cidr != "" })
-	},
-	"entry.ipv6-cidr": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) { return e.Cidr6, e.Cidr6 != "" })
-	},
-	"entry.icmp.code": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) {
-			if e.ICMP == nil {
-				return "", false
-			}
-			return itoa(e.ICMP.Code), true
-		})
-	},
-	"entry.icmp.type": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) {
-			if e.ICMP == nil {
-				return "", false
-			}
-			return itoa(e.ICMP.Type), true
-		})
-	},
-	"entry.port-range.from": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) {
-			if e.Ports == nil {
-				return "", false
-			}
-			return itoa(e.Ports.From), true
-		})
-	},
-	"entry.port-range.to": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) {
-			if e.Ports == nil {
-				return "", false
-			}
-			return itoa(e.Ports.To), true
-		})
-	},
-	"entry.protocol": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) { return e.Protocol, true })
-	},
-	"entry.rule-action": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) { return e.action(), true })
-	},
-	"entry.egress": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) { return strconv.FormatBool(e.Egress), true })
-	},
-	"entry.rule-number": func(v *aclView) []string {
-		return v.entryValues(func(e aclEntry) (string, bool) { return itoa(e.Number), true })
-	},
-	"network-acl-id": func(v *aclView) []string { return one(v.ID) },
-	"owner-id":       func(v *aclView) []string { return one(v.Owner) },
-	"vpc-id":         func(v *aclView) []string { return one(v.VpcID) },
-}
+var aclFilters = sync.OnceValue(func() filterDefs[*aclView] {
+	return filterDefs[*aclView]{
+		"association.association-id": func(v *aclView) []string { return v.assocValues(func(a aclAssoc) string { return a.id }) },
+		"association.network-acl-id": func(v *aclView) []string {
+			return v.assocValues(func(aclAssoc) string { return v.ID })
+		},
+		"association.subnet-id": func(v *aclView) []string { return v.assocValues(func(a aclAssoc) string { return a.subnet }) },
+		"default":               func(v *aclView) []string { return boolValue(v.IsDefault) },
+		"entry.cidr": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) { return e.Cidr, e.Cidr != "" })
+		},
+		"entry.ipv6-cidr": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) { return e.Cidr6, e.Cidr6 != "" })
+		},
+		"entry.icmp.code": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) {
+				if e.ICMP == nil {
+					return "", false
+				}
+				return itoa(e.ICMP.Code), true
+			})
+		},
+		"entry.icmp.type": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) {
+				if e.ICMP == nil {
+					return "", false
+				}
+				return itoa(e.ICMP.Type), true
+			})
+		},
+		"entry.port-range.from": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) {
+				if e.Ports == nil {
+					return "", false
+				}
+				return itoa(e.Ports.From), true
+			})
+		},
+		"entry.port-range.to": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) {
+				if e.Ports == nil {
+					return "", false
+				}
+				return itoa(e.Ports.To), true
+			})
+		},
+		"entry.protocol": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) { return e.Protocol, true })
+		},
+		"entry.rule-action": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) { return e.action(), true })
+		},
+		"entry.egress": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) { return strconv.FormatBool(e.Egress), true })
+		},
+		"entry.rule-number": func(v *aclView) []string {
+			return v.entryValues(func(e aclEntry) (string, bool) { return itoa(e.Number), true })
+		},
+		"network-acl-id": func(v *aclView) []string { return one(v.ID) },
+		"owner-id":       func(v *aclView) []string { return one(v.Owner) },
+		"vpc-id":         func(v *aclView) []string { return one(v.VpcID) },
+	}
+})
 
 // CreateNetworkAcl creates a network ACL in a VPC, denying everything
 // until entries are added.
@@ -310,7 +313,7 @@ func (s *Service) DescribeNetworkAcls(ctx context.Context, in *ec2api.DescribeNe
 	if err := checkIDs(kindACL, in.NetworkAclIds); err != nil {
 		return nil, err
 	}
-	fs, err := aclFilters.compile(in.Filters)
+	fs, err := aclFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

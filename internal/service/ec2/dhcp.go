@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -114,18 +115,20 @@ func (d *dhcpOptionsRec) api() ec2api.DhcpOptions {
 	return out
 }
 
-var dhcpFilters = filterDefs[*dhcpOptionsRec]{
-	"dhcp-options-id": func(d *dhcpOptionsRec) []string { return one(d.ID) },
-	"key":             func(d *dhcpOptionsRec) []string { return sortedKeys(d.Options) },
-	"value": func(d *dhcpOptionsRec) []string {
-		var out []string
-		for _, k := range sortedKeys(d.Options) {
-			out = append(out, d.Options[k]...)
-		}
-		return out
-	},
-	"owner-id": func(d *dhcpOptionsRec) []string { return one(d.Owner) },
-}
+var dhcpFilters = sync.OnceValue(func() filterDefs[*dhcpOptionsRec] {
+	return filterDefs[*dhcpOptionsRec]{
+		"dhcp-options-id": func(d *dhcpOptionsRec) []string { return one(d.ID) },
+		"key":             func(d *dhcpOptionsRec) []string { return sortedKeys(d.Options) },
+		"value": func(d *dhcpOptionsRec) []string {
+			var out []string
+			for _, k := range sortedKeys(d.Options) {
+				out = append(out, d.Options[k]...)
+			}
+			return out
+		},
+		"owner-id": func(d *dhcpOptionsRec) []string { return one(d.Owner) },
+	}
+})
 
 // CreateDhcpOptions creates a DHCP options set.
 func (s *Service) CreateDhcpOptions(ctx context.Context, in *ec2api.CreateDhcpOptionsInput) (*ec2api.CreateDhcpOptionsOutput, error) {
@@ -160,7 +163,7 @@ func (s *Service) DescribeDhcpOptions(ctx context.Context, in *ec2api.DescribeDh
 	if err := checkIDs(kindDhcp, in.DhcpOptionsIds); err != nil {
 		return nil, err
 	}
-	fs, err := dhcpFilters.compile(in.Filters)
+	fs, err := dhcpFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

@@ -172,7 +172,7 @@ func TestFilterEngine(t *testing.T) {
 		{"missing tag", filters("tag:Owner", "*"), ""},
 	}
 	for _, tc := range tests {
-		fs, err := vpcFilters.compile(tc.filters)
+		fs, err := vpcFilters().compile(tc.filters)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -189,7 +189,7 @@ func TestFilterEngine(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
 		}
 	}
-	_, err := vpcFilters.compile(filters("bogus", "x"))
+	_, err := vpcFilters().compile(filters("bogus", "x"))
 	if code(err) != "InvalidParameterValue" || message(err) != "The filter 'bogus' is invalid" {
 		t.Errorf("unknown filter: %v", err)
 	}

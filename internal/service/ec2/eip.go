@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"net/http"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -38,22 +39,24 @@ func (a *addressRec) api() ec2api.Address {
 	return out
 }
 
-var addressFilters = filterDefs[*addressRec]{
-	"allocation-id":        func(a *addressRec) []string { return one(a.ID) },
-	"association-id":       func(a *addressRec) []string { return nonEmpty(a.AssocID) },
-	"domain":               func(a *addressRec) []string { return one(a.Domain) },
-	"instance-id":          func(a *addressRec) []string { return nonEmpty(a.Instance) },
-	"network-border-group": func(a *addressRec) []string { return one(a.BorderGroup) },
-	"network-interface-id": func(a *addressRec) []string { return nonEmpty(a.ENI) },
-	"network-interface-owner-id": func(a *addressRec) []string {
-		if a.ENI == "" {
-			return nil
-		}
-		return one(a.Owner)
-	},
-	"private-ip-address": func(a *addressRec) []string { return nonEmpty(a.PrivateIP) },
-	"public-ip":          func(a *addressRec) []string { return one(a.PublicIP) },
-}
+var addressFilters = sync.OnceValue(func() filterDefs[*addressRec] {
+	return filterDefs[*addressRec]{
+		"allocation-id":        func(a *addressRec) []string { return one(a.ID) },
+		"association-id":       func(a *addressRec) []string { return nonEmpty(a.AssocID) },
+		"domain":               func(a *addressRec) []string { return one(a.Domain) },
+		"instance-id":          func(a *addressRec) []string { return nonEmpty(a.Instance) },
+		"network-border-group": func(a *addressRec) []string { return one(a.BorderGroup) },
+		"network-interface-id": func(a *addressRec) []string { return nonEmpty(a.ENI) },
+		"network-interface-owner-id": func(a *addressRec) []string {
+			if a.ENI == "" {
+				return nil
+			}
+			return one(a.Owner)
+		},
+		"private-ip-address": func(a *addressRec) []string { return nonEmpty(a.PrivateIP) },
+		"public-ip":          func(a *addressRec) []string { return one(a.PublicIP) },
+	}
+})
 
 func nonEmpty(s string) []string {
 	if s == "" {
@@ -141,7 +144,7 @@ func (s *Service) DescribeAddresses(ctx context.Context, in *ec2api.DescribeAddr
 	if err := checkIDs(kindAddress, in.AllocationIds); err != nil {
 		return nil, err
 	}
-	fs, err := addressFilters.compile(in.Filters)
+	fs, err := addressFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

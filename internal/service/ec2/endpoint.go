@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/regions"
@@ -128,17 +129,19 @@ func (s *Service) endpointAPI(tx store.Tx, sc scope, e *endpointRec) (ec2api.Vpc
 	return out, nil
 }
 
-var endpointFilters = filterDefs[*endpointRec]{
-	"service-name": func(e *endpointRec) []string { return one(e.Service) },
-	"service-region": func(e *endpointRec) []string {
-		return one(e.Service[len("com.amazonaws."):strings.LastIndex(e.Service, ".")])
-	},
-	"vpc-id":             func(e *endpointRec) []string { return one(e.VpcID) },
-	"vpc-endpoint-id":    func(e *endpointRec) []string { return one(e.ID) },
-	"vpc-endpoint-type":  func(e *endpointRec) []string { return one(e.Type) },
-	"vpc-endpoint-state": func(e *endpointRec) []string { return one(e.State) },
-	"ip-address-type":    func(e *endpointRec) []string { return one("ipv4") },
-}
+var endpointFilters = sync.OnceValue(func() filterDefs[*endpointRec] {
+	return filterDefs[*endpointRec]{
+		"service-name": func(e *endpointRec) []string { return one(e.Service) },
+		"service-region": func(e *endpointRec) []string {
+			return one(e.Service[len("com.amazonaws."):strings.LastIndex(e.Service, ".")])
+		},
+		"vpc-id":             func(e *endpointRec) []string { return one(e.VpcID) },
+		"vpc-endpoint-id":    func(e *endpointRec) []string { return one(e.ID) },
+		"vpc-endpoint-type":  func(e *endpointRec) []string { return one(e.Type) },
+		"vpc-endpoint-state": func(e *endpointRec) []string { return one(e.State) },
+		"ip-address-type":    func(e *endpointRec) []string { return one("ipv4") },
+	}
+})
 
 // endpointDependents refuses DeleteVpc while endpoints remain in the VPC.
 func endpointDependents(tx store.Tx, sc scope, vpcID string) error {
@@ -372,7 +375,7 @@ func (s *Service) DescribeVpcEndpoints(ctx context.Context, in *ec2api.DescribeV
 	if err := checkIDs(kindEndpoint, in.VpcEndpointIds); err != nil {
 		return nil, err
 	}
-	fs, err := endpointFilters.compile(in.Filters)
+	fs, err := endpointFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -591,22 +594,24 @@ type endpointServiceRow struct {
 	name, typ string
 }
 
-var endpointServiceFilters = filterDefs[*endpointServiceRow]{
-	"service-name": func(r *endpointServiceRow) []string { return one(r.name) },
-	"service-type": func(r *endpointServiceRow) []string { return one(r.typ) },
-	"service-region": func(r *endpointServiceRow) []string {
-		return one(r.name[len("com.amazonaws."):strings.LastIndex(r.name, ".")])
-	},
-	"owner":                      func(r *endpointServiceRow) []string { return one("amazon") },
-	"supported-ip-address-types": func(r *endpointServiceRow) []string { return one("ipv4") },
-}
+var endpointServiceFilters = sync.OnceValue(func() filterDefs[*endpointServiceRow] {
+	return filterDefs[*endpointServiceRow]{
+		"service-name": func(r *endpointServiceRow) []string { return one(r.name) },
+		"service-type": func(r *endpointServiceRow) []string { return one(r.typ) },
+		"service-region": func(r *endpointServiceRow) []string {
+			return one(r.name[len("com.amazonaws."):strings.LastIndex(r.name, ".")])
+		},
+		"owner":                      func(r *endpointServiceRow) []string { return one("amazon") },
+		"supported-ip-address-types": func(r *endpointServiceRow) []string { return one("ipv4") },
+	}
+})
 
 // DescribeVpcEndpointServices lists the endpoint services of the Region.
 func (s *Service) DescribeVpcEndpointServices(ctx context.Context, in *ec2api.DescribeVpcEndpointServicesInput) (*ec2api.DescribeVpcEndpointServicesOutput, error) {
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
 	}
-	fs, err := endpointServiceFilters.compile(in.Filters)
+	fs, err := endpointServiceFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

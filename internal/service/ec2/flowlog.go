@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/awserr"
 	"hakoniwa/internal/store"
@@ -262,19 +263,21 @@ func (s *Service) CreateFlowLogs(ctx context.Context, in *ec2api.CreateFlowLogsI
 	return out, nil
 }
 
-var flowLogFilters = filterDefs[*flowLogRec]{
-	"deliver-log-status":   func(*flowLogRec) []string { return one("SUCCESS") },
-	"log-destination-type": func(f *flowLogRec) []string { return one(f.DestinationType) },
-	"flow-log-id":          func(f *flowLogRec) []string { return one(f.ID) },
-	"log-group-name": func(f *flowLogRec) []string {
-		if f.LogGroup == "" {
-			return nil
-		}
-		return one(f.LogGroup)
-	},
-	"resource-id":  func(f *flowLogRec) []string { return one(f.ResourceID) },
-	"traffic-type": func(f *flowLogRec) []string { return one(f.TrafficType) },
-}
+var flowLogFilters = sync.OnceValue(func() filterDefs[*flowLogRec] {
+	return filterDefs[*flowLogRec]{
+		"deliver-log-status":   func(*flowLogRec) []string { return one("SUCCESS") },
+		"log-destination-type": func(f *flowLogRec) []string { return one(f.DestinationType) },
+		"flow-log-id":          func(f *flowLogRec) []string { return one(f.ID) },
+		"log-group-name": func(f *flowLogRec) []string {
+			if f.LogGroup == "" {
+				return nil
+			}
+			return one(f.LogGroup)
+		},
+		"resource-id":  func(f *flowLogRec) []string { return one(f.ResourceID) },
+		"traffic-type": func(f *flowLogRec) []string { return one(f.TrafficType) },
+	}
+})
 
 func (f *flowLogRec) api() ec2api.FlowLog {
 	out := ec2api.FlowLog{
@@ -316,7 +319,7 @@ func (s *Service) DescribeFlowLogs(ctx context.Context, in *ec2api.DescribeFlowL
 	if err := checkIDs(kindFlowLog, in.FlowLogIds); err != nil {
 		return nil, err
 	}
-	fs, err := flowLogFilters.compile(in.Filter)
+	fs, err := flowLogFilters().compile(in.Filter)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -20,22 +21,24 @@ func (g *internetGatewayRec) api() ec2api.InternetGateway {
 	return out
 }
 
-var igwFilters = filterDefs[*internetGatewayRec]{
-	"attachment.state": func(g *internetGatewayRec) []string {
-		if g.VpcID == "" {
-			return nil
-		}
-		return one("available")
-	},
-	"attachment.vpc-id": func(g *internetGatewayRec) []string {
-		if g.VpcID == "" {
-			return nil
-		}
-		return one(g.VpcID)
-	},
-	"internet-gateway-id": func(g *internetGatewayRec) []string { return one(g.ID) },
-	"owner-id":            func(g *internetGatewayRec) []string { return one(g.Owner) },
-}
+var igwFilters = sync.OnceValue(func() filterDefs[*internetGatewayRec] {
+	return filterDefs[*internetGatewayRec]{
+		"attachment.state": func(g *internetGatewayRec) []string {
+			if g.VpcID == "" {
+				return nil
+			}
+			return one("available")
+		},
+		"attachment.vpc-id": func(g *internetGatewayRec) []string {
+			if g.VpcID == "" {
+				return nil
+			}
+			return one(g.VpcID)
+		},
+		"internet-gateway-id": func(g *internetGatewayRec) []string { return one(g.ID) },
+		"owner-id":            func(g *internetGatewayRec) []string { return one(g.Owner) },
+	}
+})
 
 // getByKind loads a record of tbl by id, refusing malformed and unknown ids
 // with the kind's codes.
@@ -92,7 +95,7 @@ func (s *Service) DescribeInternetGateways(ctx context.Context, in *ec2api.Descr
 	if err := checkIDs(kindIGW, in.InternetGatewayIds); err != nil {
 		return nil, err
 	}
-	fs, err := igwFilters.compile(in.Filters)
+	fs, err := igwFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -19,11 +20,13 @@ func (g *egressOnlyIGWRec) api() ec2api.EgressOnlyInternetGateway {
 	}
 }
 
-var eigwFilters = filterDefs[*egressOnlyIGWRec]{
-	"egress-only-internet-gateway-id": func(g *egressOnlyIGWRec) []string { return one(g.ID) },
-	"attachment.state":                func(g *egressOnlyIGWRec) []string { return one("attached") },
-	"attachment.vpc-id":               func(g *egressOnlyIGWRec) []string { return one(g.VpcID) },
-}
+var eigwFilters = sync.OnceValue(func() filterDefs[*egressOnlyIGWRec] {
+	return filterDefs[*egressOnlyIGWRec]{
+		"egress-only-internet-gateway-id": func(g *egressOnlyIGWRec) []string { return one(g.ID) },
+		"attachment.state":                func(g *egressOnlyIGWRec) []string { return one("attached") },
+		"attachment.vpc-id":               func(g *egressOnlyIGWRec) []string { return one(g.VpcID) },
+	}
+})
 
 // CreateEgressOnlyInternetGateway creates an egress-only gateway in a VPC.
 func (s *Service) CreateEgressOnlyInternetGateway(ctx context.Context, in *ec2api.CreateEgressOnlyInternetGatewayInput) (*ec2api.CreateEgressOnlyInternetGatewayOutput, error) {
@@ -60,7 +63,7 @@ func (s *Service) DescribeEgressOnlyInternetGateways(ctx context.Context, in *ec
 	if err := checkIDs(kindEIGW, in.EgressOnlyInternetGatewayIds); err != nil {
 		return nil, err
 	}
-	fs, err := eigwFilters.compile(in.Filters)
+	fs, err := eigwFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

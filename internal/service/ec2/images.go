@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/awsdata/images"
@@ -322,43 +323,45 @@ func apiDevices(ds []imageDevice) []ec2api.BlockDeviceMapping {
 	return out
 }
 
-var imageFilters = filterDefs[*imageView]{
-	"architecture":     func(v *imageView) []string { return one(v.Architecture) },
-	"description":      func(v *imageView) []string { return nonEmpty(v.Description) },
-	"ena-support":      func(v *imageView) []string { return boolValue(v.EnaSupport) },
-	"image-id":         func(v *imageView) []string { return one(v.ID) },
-	"image-type":       func(v *imageView) []string { return one("machine") },
-	"is-public":        func(v *imageView) []string { return boolValue(v.Public) },
-	"name":             func(v *imageView) []string { return one(v.Name) },
-	"owner-alias":      func(v *imageView) []string { return nonEmpty(v.OwnerAlias) },
-	"owner-id":         func(v *imageView) []string { return one(v.OwnerID) },
-	"platform":         func(v *imageView) []string { return nonEmpty(v.Platform) },
-	"platform-details": func(v *imageView) []string { return one(v.PlatformDetails) },
-	"usage-operation":  func(v *imageView) []string { return one(v.UsageOperation) },
-	"root-device-name": func(v *imageView) []string { return one(v.RootDeviceName) },
-	"root-device-type": func(v *imageView) []string { return one(v.RootDeviceType) },
-	"state":            func(v *imageView) []string { return one(v.State) },
-	"virtualization-type": func(v *imageView) []string {
-		return one(v.VirtualizationType)
-	},
-	"hypervisor": func(v *imageView) []string { return one("xen") },
-	"boot-mode":  func(v *imageView) []string { return nonEmpty(v.BootMode) },
-	"block-device-mapping.snapshot-id": func(v *imageView) []string {
-		var out []string
-		for _, d := range v.BlockDeviceMappings {
-			if d.SnapshotID != "" {
-				out = append(out, d.SnapshotID)
+var imageFilters = sync.OnceValue(func() filterDefs[*imageView] {
+	return filterDefs[*imageView]{
+		"architecture":     func(v *imageView) []string { return one(v.Architecture) },
+		"description":      func(v *imageView) []string { return nonEmpty(v.Description) },
+		"ena-support":      func(v *imageView) []string { return boolValue(v.EnaSupport) },
+		"image-id":         func(v *imageView) []string { return one(v.ID) },
+		"image-type":       func(v *imageView) []string { return one("machine") },
+		"is-public":        func(v *imageView) []string { return boolValue(v.Public) },
+		"name":             func(v *imageView) []string { return one(v.Name) },
+		"owner-alias":      func(v *imageView) []string { return nonEmpty(v.OwnerAlias) },
+		"owner-id":         func(v *imageView) []string { return one(v.OwnerID) },
+		"platform":         func(v *imageView) []string { return nonEmpty(v.Platform) },
+		"platform-details": func(v *imageView) []string { return one(v.PlatformDetails) },
+		"usage-operation":  func(v *imageView) []string { return one(v.UsageOperation) },
+		"root-device-name": func(v *imageView) []string { return one(v.RootDeviceName) },
+		"root-device-type": func(v *imageView) []string { return one(v.RootDeviceType) },
+		"state":            func(v *imageView) []string { return one(v.State) },
+		"virtualization-type": func(v *imageView) []string {
+			return one(v.VirtualizationType)
+		},
+		"hypervisor": func(v *imageView) []string { return one("xen") },
+		"boot-mode":  func(v *imageView) []string { return nonEmpty(v.BootMode) },
+		"block-device-mapping.snapshot-id": func(v *imageView) []string {
+			var out []string
+			for _, d := range v.BlockDeviceMappings {
+				if d.SnapshotID != "" {
+					out = append(out, d.SnapshotID)
+				}
 			}
-		}
-		return out
-	},
-	"block-device-mapping.volume-type": func(v *imageView) []string {
-		var out []string
-		for _, d := range v.BlockDeviceMappings {
-			if d.VolumeType != "" {
-				out = append(out, d.VolumeType)
+			return out
+		},
+		"block-device-mapping.volume-type": func(v *imageView) []string {
+			var out []string
+			for _, d := range v.BlockDeviceMappings {
+				if d.VolumeType != "" {
+					out = append(out, d.VolumeType)
+				}
 			}
-		}
-		return out
-	},
-}
+			return out
+		},
+	}
+})

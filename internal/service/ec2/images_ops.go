@@ -65,7 +65,7 @@ func (s *Service) DescribeImages(ctx context.Context, in *ec2api.DescribeImagesI
 			return nil, imageMalformed(id)
 		}
 	}
-	fs, err := imageFilters.compile(in.Filters)
+	fs, err := imageFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

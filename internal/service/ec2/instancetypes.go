@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/regions"
 
@@ -21,43 +22,45 @@ type instanceTypeRow struct {
 
 func itoaInt(n int) string { return strconv.Itoa(n) }
 
-var instanceTypeFilters = filterDefs[*instanceTypeRow]{
-	"auto-recovery-supported":            func(r *instanceTypeRow) []string { return boolValue(true) },
-	"bare-metal":                         func(r *instanceTypeRow) []string { return boolValue(r.spec.BareMetal) },
-	"burstable-performance-supported":    func(r *instanceTypeRow) []string { return boolValue(r.spec.Burstable) },
-	"current-generation":                 func(r *instanceTypeRow) []string { return boolValue(r.spec.CurrentGen) },
-	"ebs-info.ebs-optimized-support":     func(r *instanceTypeRow) []string { return one(r.spec.EbsOptimized) },
-	"ebs-info.encryption-support":        func(r *instanceTypeRow) []string { return one("supported") },
-	"ebs-info.nvme-support":              func(r *instanceTypeRow) []string { return one(r.spec.NvmeSupport) },
-	"free-tier-eligible":                 func(r *instanceTypeRow) []string { return boolValue(r.spec.FreeTier) },
-	"hypervisor":                         func(r *instanceTypeRow) []string { return nonEmpty(r.spec.Hypervisor) },
-	"instance-storage-supported":         func(r *instanceTypeRow) []string { return boolValue(false) },
-	"instance-type":                      func(r *instanceTypeRow) []string { return one(r.spec.Name) },
-	"memory-info.size-in-mib":            func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.MemoryMiB)) },
-	"network-info.efa-supported":         func(r *instanceTypeRow) []string { return boolValue(false) },
-	"network-info.ena-support":           func(r *instanceTypeRow) []string { return one(r.spec.EnaSupport) },
-	"network-info.ipv6-supported":        func(r *instanceTypeRow) []string { return boolValue(true) },
-	"network-info.maximum-network-cards": func(r *instanceTypeRow) []string { return one("1") },
-	"network-info.network-performance":   func(r *instanceTypeRow) []string { return one(r.spec.NetworkPerf) },
-	"network-info.ipv4-addresses-per-interface": func(r *instanceTypeRow) []string {
-		return one(itoaInt(r.spec.IPv4PerENI))
-	},
-	"network-info.ipv6-addresses-per-interface": func(r *instanceTypeRow) []string {
-		return one(itoaInt(r.spec.IPv4PerENI))
-	},
-	"network-info.maximum-network-interfaces": func(r *instanceTypeRow) []string {
-		return one(itoaInt(r.spec.MaxENIs))
-	},
-	"processor-info.manufacturer":           func(r *instanceTypeRow) []string { return one(r.spec.Manufacturer) },
-	"processor-info.supported-architecture": func(r *instanceTypeRow) []string { return r.spec.Archs },
-	"supported-boot-mode":                   func(r *instanceTypeRow) []string { return r.spec.BootModes },
-	"supported-root-device-type":            func(r *instanceTypeRow) []string { return one("ebs") },
-	"supported-usage-class":                 func(r *instanceTypeRow) []string { return []string{"on-demand", "spot"} },
-	"supported-virtualization-type":         func(r *instanceTypeRow) []string { return one("hvm") },
-	"vcpu-info.default-cores":               func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.Cores)) },
-	"vcpu-info.default-threads-per-core":    func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.ThreadsPerCore)) },
-	"vcpu-info.default-vcpus":               func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.VCPUs)) },
-}
+var instanceTypeFilters = sync.OnceValue(func() filterDefs[*instanceTypeRow] {
+	return filterDefs[*instanceTypeRow]{
+		"auto-recovery-supported":            func(r *instanceTypeRow) []string { return boolValue(true) },
+		"bare-metal":                         func(r *instanceTypeRow) []string { return boolValue(r.spec.BareMetal) },
+		"burstable-performance-supported":    func(r *instanceTypeRow) []string { return boolValue(r.spec.Burstable) },
+		"current-generation":                 func(r *instanceTypeRow) []string { return boolValue(r.spec.CurrentGen) },
+		"ebs-info.ebs-optimized-support":     func(r *instanceTypeRow) []string { return one(r.spec.EbsOptimized) },
+		"ebs-info.encryption-support":        func(r *instanceTypeRow) []string { return one("supported") },
+		"ebs-info.nvme-support":              func(r *instanceTypeRow) []string { return one(r.spec.NvmeSupport) },
+		"free-tier-eligible":                 func(r *instanceTypeRow) []string { return boolValue(r.spec.FreeTier) },
+		"hypervisor":                         func(r *instanceTypeRow) []string { return nonEmpty(r.spec.Hypervisor) },
+		"instance-storage-supported":         func(r *instanceTypeRow) []string { return boolValue(false) },
+		"instance-type":                      func(r *instanceTypeRow) []string { return one(r.spec.Name) },
+		"memory-info.size-in-mib":            func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.MemoryMiB)) },
+		"network-info.efa-supported":         func(r *instanceTypeRow) []string { return boolValue(false) },
+		"network-info.ena-support":           func(r *instanceTypeRow) []string { return one(r.spec.EnaSupport) },
+		"network-info.ipv6-supported":        func(r *instanceTypeRow) []string { return boolValue(true) },
+		"network-info.maximum-network-cards": func(r *instanceTypeRow) []string { return one("1") },
+		"network-info.network-performance":   func(r *instanceTypeRow) []string { return one(r.spec.NetworkPerf) },
+		"network-info.ipv4-addresses-per-interface": func(r *instanceTypeRow) []string {
+			return one(itoaInt(r.spec.IPv4PerENI))
+		},
+		"network-info.ipv6-addresses-per-interface": func(r *instanceTypeRow) []string {
+			return one(itoaInt(r.spec.IPv4PerENI))
+		},
+		"network-info.maximum-network-interfaces": func(r *instanceTypeRow) []string {
+			return one(itoaInt(r.spec.MaxENIs))
+		},
+		"processor-info.manufacturer":           func(r *instanceTypeRow) []string { return one(r.spec.Manufacturer) },
+		"processor-info.supported-architecture": func(r *instanceTypeRow) []string { return r.spec.Archs },
+		"supported-boot-mode":                   func(r *instanceTypeRow) []string { return r.spec.BootModes },
+		"supported-root-device-type":            func(r *instanceTypeRow) []string { return one("ebs") },
+		"supported-usage-class":                 func(r *instanceTypeRow) []string { return []string{"on-demand", "spot"} },
+		"supported-virtualization-type":         func(r *instanceTypeRow) []string { return one("hvm") },
+		"vcpu-info.default-cores":               func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.Cores)) },
+		"vcpu-info.default-threads-per-core":    func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.ThreadsPerCore)) },
+		"vcpu-info.default-vcpus":               func(r *instanceTypeRow) []string { return one(itoaInt(r.spec.VCPUs)) },
+	}
+})
 
 var instanceTypeLimits = pageLimits{5, 100}
 
@@ -67,7 +70,7 @@ func (s *Service) DescribeInstanceTypes(ctx context.Context, in *ec2api.Describe
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
 	}
-	fs, err := instanceTypeFilters.compile(in.Filters)
+	fs, err := instanceTypeFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -155,10 +158,12 @@ type offeringRow struct {
 	instanceType, location string
 }
 
-var offeringFilters = filterDefs[*offeringRow]{
-	"instance-type": func(r *offeringRow) []string { return one(r.instanceType) },
-	"location":      func(r *offeringRow) []string { return one(r.location) },
-}
+var offeringFilters = sync.OnceValue(func() filterDefs[*offeringRow] {
+	return filterDefs[*offeringRow]{
+		"instance-type": func(r *offeringRow) []string { return one(r.instanceType) },
+		"location":      func(r *offeringRow) []string { return one(r.location) },
+	}
+})
 
 // DescribeInstanceTypeOfferings lists where each type is offered: the
 // Region, or each of its zones by name or by ID. Every catalogue type is
@@ -167,7 +172,7 @@ func (s *Service) DescribeInstanceTypeOfferings(ctx context.Context, in *ec2api.
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
 	}
-	fs, err := offeringFilters.compile(in.Filters)
+	fs, err := offeringFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

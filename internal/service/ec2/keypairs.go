@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/store"
@@ -42,12 +43,14 @@ var (
 	}}
 )
 
-var keyPairFilters = filterDefs[*keyPairRec]{
-	"key-pair-id": func(r *keyPairRec) []string { return one(r.ID) },
-	"key-name":    func(r *keyPairRec) []string { return one(r.Name) },
-	"fingerprint": func(r *keyPairRec) []string { return one(r.Fingerprint) },
-	"key-type":    func(r *keyPairRec) []string { return one(r.KeyType) },
-}
+var keyPairFilters = sync.OnceValue(func() filterDefs[*keyPairRec] {
+	return filterDefs[*keyPairRec]{
+		"key-pair-id": func(r *keyPairRec) []string { return one(r.ID) },
+		"key-name":    func(r *keyPairRec) []string { return one(r.Name) },
+		"fingerprint": func(r *keyPairRec) []string { return one(r.Fingerprint) },
+		"key-type":    func(r *keyPairRec) []string { return one(r.KeyType) },
+	}
+})
 
 func keyPairNotFound(name string) error {
 	return errf(http.StatusBadRequest, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist", name)
@@ -332,7 +335,7 @@ func (s *Service) DescribeKeyPairs(ctx context.Context, in *ec2api.DescribeKeyPa
 	if err := checkIDs(kindKeyPair, in.KeyPairIds); err != nil {
 		return nil, err
 	}
-	fs, err := keyPairFilters.compile(in.Filters)
+	fs, err := keyPairFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

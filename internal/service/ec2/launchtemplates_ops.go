@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hakoniwa/internal/awserr"
@@ -371,10 +372,12 @@ func templateErrorCode(code string) string {
 // awsTime is how EC2 filters compare timestamps.
 func awsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-var launchTemplateFilters = filterDefs[*launchTemplateRec]{
-	"create-time":          func(r *launchTemplateRec) []string { return one(awsTime(r.Created)) },
-	"launch-template-name": func(r *launchTemplateRec) []string { return one(r.Name) },
-}
+var launchTemplateFilters = sync.OnceValue(func() filterDefs[*launchTemplateRec] {
+	return filterDefs[*launchTemplateRec]{
+		"create-time":          func(r *launchTemplateRec) []string { return one(awsTime(r.Created)) },
+		"launch-template-name": func(r *launchTemplateRec) []string { return one(r.Name) },
+	}
+})
 
 // DescribeLaunchTemplates lists templates: by id and by name (each must
 // exist), filtered, paged when neither is given.
@@ -389,7 +392,7 @@ func (s *Service) DescribeLaunchTemplates(ctx context.Context, in *ec2api.Descri
 			return nil, err
 		}
 	}
-	fs, err := launchTemplateFilters.compile(in.Filters)
+	fs, err := launchTemplateFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -464,53 +467,55 @@ func metadataOption(get func(*ec2api.LaunchTemplateInstanceMetadataOptions) *str
 	}
 }
 
-var launchTemplateVersionFilters = filterDefs[*versionRow]{
-	"create-time": func(r *versionRow) []string { return one(awsTime(r.Created)) },
-	"ebs-optimized": func(r *versionRow) []string {
-		if r.data.EbsOptimized == nil {
-			return nil
-		}
-		return boolValue(*r.data.EbsOptimized)
-	},
-	"http-endpoint": metadataOption(func(m *ec2api.LaunchTemplateInstanceMetadataOptions) *string { return m.HttpEndpoint }),
-	// IMDS's IPv4 endpoint is the one HttpEndpoint switches; the response
-	// shape has no member of its own for it.
-	"http-protocol-ipv4": metadataOption(func(m *ec2api.LaunchTemplateInstanceMetadataOptions) *string { return m.HttpEndpoint }),
-	"http-tokens":        metadataOption(func(m *ec2api.LaunchTemplateInstanceMetadataOptions) *string { return m.HttpTokens }),
-	"host-resource-group-arn": func(r *versionRow) []string {
-		if r.data.Placement == nil {
-			return nil
-		}
-		return nonEmpty(deref(r.data.Placement.HostResourceGroupArn))
-	},
-	"iam-instance-profile": func(r *versionRow) []string {
-		if r.data.IamInstanceProfile == nil {
-			return nil
-		}
-		return nonEmpty(deref(r.data.IamInstanceProfile.Arn))
-	},
-	"image-id":           func(r *versionRow) []string { return nonEmpty(deref(r.data.ImageId)) },
-	"instance-type":      func(r *versionRow) []string { return nonEmpty(deref(r.data.InstanceType)) },
-	"is-default-version": func(r *versionRow) []string { return boolValue(r.Number == r.lt.Default) },
-	"kernel-id":          func(r *versionRow) []string { return nonEmpty(deref(r.data.KernelId)) },
-	"ram-disk-id":        func(r *versionRow) []string { return nonEmpty(deref(r.data.RamDiskId)) },
-	"license-configuration-arn": func(r *versionRow) []string {
-		var out []string
-		for _, l := range r.data.LicenseSpecifications {
-			out = append(out, nonEmpty(deref(l.LicenseConfigurationArn))...)
-		}
-		return out
-	},
-	"network-card-index": func(r *versionRow) []string {
-		var out []string
-		for _, ni := range r.data.NetworkInterfaces {
-			if ni.NetworkCardIndex != nil {
-				out = append(out, itoa(*ni.NetworkCardIndex))
+var launchTemplateVersionFilters = sync.OnceValue(func() filterDefs[*versionRow] {
+	return filterDefs[*versionRow]{
+		"create-time": func(r *versionRow) []string { return one(awsTime(r.Created)) },
+		"ebs-optimized": func(r *versionRow) []string {
+			if r.data.EbsOptimized == nil {
+				return nil
 			}
-		}
-		return out
-	},
-}
+			return boolValue(*r.data.EbsOptimized)
+		},
+		"http-endpoint": metadataOption(func(m *ec2api.LaunchTemplateInstanceMetadataOptions) *string { return m.HttpEndpoint }),
+		// IMDS's IPv4 endpoint is the one HttpEndpoint switches; the response
+		// shape has no member of its own for it.
+		"http-protocol-ipv4": metadataOption(func(m *ec2api.LaunchTemplateInstanceMetadataOptions) *string { return m.HttpEndpoint }),
+		"http-tokens":        metadataOption(func(m *ec2api.LaunchTemplateInstanceMetadataOptions) *string { return m.HttpTokens }),
+		"host-resource-group-arn": func(r *versionRow) []string {
+			if r.data.Placement == nil {
+				return nil
+			}
+			return nonEmpty(deref(r.data.Placement.HostResourceGroupArn))
+		},
+		"iam-instance-profile": func(r *versionRow) []string {
+			if r.data.IamInstanceProfile == nil {
+				return nil
+			}
+			return nonEmpty(deref(r.data.IamInstanceProfile.Arn))
+		},
+		"image-id":           func(r *versionRow) []string { return nonEmpty(deref(r.data.ImageId)) },
+		"instance-type":      func(r *versionRow) []string { return nonEmpty(deref(r.data.InstanceType)) },
+		"is-default-version": func(r *versionRow) []string { return boolValue(r.Number == r.lt.Default) },
+		"kernel-id":          func(r *versionRow) []string { return nonEmpty(deref(r.data.KernelId)) },
+		"ram-disk-id":        func(r *versionRow) []string { return nonEmpty(deref(r.data.RamDiskId)) },
+		"license-configuration-arn": func(r *versionRow) []string {
+			var out []string
+			for _, l := range r.data.LicenseSpecifications {
+				out = append(out, nonEmpty(deref(l.LicenseConfigurationArn))...)
+			}
+			return out
+		},
+		"network-card-index": func(r *versionRow) []string {
+			var out []string
+			for _, ni := range r.data.NetworkInterfaces {
+				if ni.NetworkCardIndex != nil {
+					out = append(out, itoa(*ni.NetworkCardIndex))
+				}
+			}
+			return out
+		},
+	}
+})
 
 // DescribeLaunchTemplateVersions lists the versions of one template (all,
 // the ones named, or a range), or the $Latest and/or $Default version of
@@ -532,7 +537,7 @@ func (s *Service) DescribeLaunchTemplateVersions(ctx context.Context, in *ec2api
 	if err != nil {
 		return nil, err
 	}
-	fs, err := launchTemplateVersionFilters.compile(in.Filters)
+	fs, err := launchTemplateVersionFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/regions"
 	"hakoniwa/internal/store"
@@ -136,11 +137,13 @@ func (v *plView) api(region string) ec2api.ManagedPrefixList {
 	return out
 }
 
-var plFilters = filterDefs[*plView]{
-	"owner-id":         func(v *plView) []string { return one(v.owner) },
-	"prefix-list-id":   func(v *plView) []string { return one(v.ID) },
-	"prefix-list-name": func(v *plView) []string { return one(v.name) },
-}
+var plFilters = sync.OnceValue(func() filterDefs[*plView] {
+	return filterDefs[*plView]{
+		"owner-id":         func(v *plView) []string { return one(v.owner) },
+		"prefix-list-id":   func(v *plView) []string { return one(v.ID) },
+		"prefix-list-name": func(v *plView) []string { return one(v.name) },
+	}
+})
 
 // prefixListEntries resolves a prefix list's blocks for routing; an
 // unknown list has none.
@@ -212,7 +215,7 @@ func (s *Service) DescribePrefixLists(ctx context.Context, in *ec2api.DescribePr
 	if err := checkIDs(kindPrefixList, in.PrefixListIds); err != nil {
 		return nil, err
 	}
-	fs, err := plFilters.compile(in.Filters)
+	fs, err := plFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +299,7 @@ func (s *Service) DescribeManagedPrefixLists(ctx context.Context, in *ec2api.Des
 	if err := checkIDs(kindPrefixList, in.PrefixListIds); err != nil {
 		return nil, err
 	}
-	fs, err := plFilters.compile(in.Filters)
+	fs, err := plFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"hakoniwa/internal/regions"
 	"hakoniwa/internal/store"
@@ -22,11 +23,13 @@ type zoneRow struct {
 	region regions.Region
 }
 
-var regionFilters = filterDefs[*regionRow]{
-	"endpoint":      func(r *regionRow) []string { return one(r.endpoint) },
-	"opt-in-status": func(r *regionRow) []string { return one(r.optIn) },
-	"region-name":   func(r *regionRow) []string { return one(r.ID) },
-}
+var regionFilters = sync.OnceValue(func() filterDefs[*regionRow] {
+	return filterDefs[*regionRow]{
+		"endpoint":      func(r *regionRow) []string { return one(r.endpoint) },
+		"opt-in-status": func(r *regionRow) []string { return one(r.optIn) },
+		"region-name":   func(r *regionRow) []string { return one(r.ID) },
+	}
+})
 
 func optInStatus(r regions.Region) string {
 	if r.OptIn {
@@ -41,7 +44,7 @@ func (s *Service) DescribeRegions(ctx context.Context, in *ec2api.DescribeRegion
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
 	}
-	fs, err := regionFilters.compile(in.Filters)
+	fs, err := regionFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -72,20 +75,22 @@ func (s *Service) DescribeRegions(ctx context.Context, in *ec2api.DescribeRegion
 	return out, nil
 }
 
-var zoneFilters = filterDefs[*zoneRow]{
-	"group-name":           func(z *zoneRow) []string { return one(z.region.Name) },
-	"group-long-name":      func(z *zoneRow) []string { return one(z.region.Description) },
-	"message":              func(z *zoneRow) []string { return nil },
-	"opt-in-status":        func(z *zoneRow) []string { return one("opt-in-not-required") },
-	"parent-zone-id":       func(z *zoneRow) []string { return nil },
-	"parent-zone-name":     func(z *zoneRow) []string { return nil },
-	"region-name":          func(z *zoneRow) []string { return one(z.region.Name) },
-	"state":                func(z *zoneRow) []string { return one("available") },
-	"zone-id":              func(z *zoneRow) []string { return one(z.zone.ID) },
-	"zone-name":            func(z *zoneRow) []string { return one(z.zone.Name) },
-	"zone-type":            func(z *zoneRow) []string { return one("availability-zone") },
-	"network-border-group": func(z *zoneRow) []string { return one(z.region.Name) },
-}
+var zoneFilters = sync.OnceValue(func() filterDefs[*zoneRow] {
+	return filterDefs[*zoneRow]{
+		"group-name":           func(z *zoneRow) []string { return one(z.region.Name) },
+		"group-long-name":      func(z *zoneRow) []string { return one(z.region.Description) },
+		"message":              func(z *zoneRow) []string { return nil },
+		"opt-in-status":        func(z *zoneRow) []string { return one("opt-in-not-required") },
+		"parent-zone-id":       func(z *zoneRow) []string { return nil },
+		"parent-zone-name":     func(z *zoneRow) []string { return nil },
+		"region-name":          func(z *zoneRow) []string { return one(z.region.Name) },
+		"state":                func(z *zoneRow) []string { return one("available") },
+		"zone-id":              func(z *zoneRow) []string { return one(z.zone.ID) },
+		"zone-name":            func(z *zoneRow) []string { return one(z.zone.Name) },
+		"zone-type":            func(z *zoneRow) []string { return one("availability-zone") },
+		"network-border-group": func(z *zoneRow) []string { return one(z.region.Name) },
+	}
+})
 
 // DescribeAvailabilityZones lists the Region's Availability Zones. Local
 // and Wavelength Zones do not exist in hakoniwa, so AllAvailabilityZones
@@ -94,7 +99,7 @@ func (s *Service) DescribeAvailabilityZones(ctx context.Context, in *ec2api.Desc
 	if err := dryRun(in.DryRun); err != nil {
 		return nil, err
 	}
-	fs, err := zoneFilters.compile(in.Filters)
+	fs, err := zoneFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

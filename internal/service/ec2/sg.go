@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -333,7 +334,7 @@ func (v *sgView) ruleValues(egress bool, value func(*sgRuleRec) string) []string
 	return out
 }
 
-var sgFilters = func() filterDefs[*sgView] {
+var sgFilters = sync.OnceValue(func() filterDefs[*sgView] {
 	f := filterDefs[*sgView]{
 		"description": func(v *sgView) []string { return one(v.Description) },
 		"group-id":    func(v *sgView) []string { return one(v.ID) },
@@ -357,7 +358,7 @@ var sgFilters = func() filterDefs[*sgView] {
 		f["egress.ip-permission."+name] = func(v *sgView) []string { return v.ruleValues(true, value) }
 	}
 	return f
-}()
+})
 
 // api renders a group, its rules gathered into AWS's IpPermissions: one
 // per protocol and port range, listing its peers.
@@ -429,7 +430,7 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, in *ec2api.Describ
 	if err := checkIDs(kindSG, in.GroupIds); err != nil {
 		return nil, err
 	}
-	fs, err := sgFilters.compile(in.Filters)
+	fs, err := sgFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

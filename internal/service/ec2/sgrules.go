@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -755,10 +756,12 @@ func (s *Service) UpdateSecurityGroupRuleDescriptionsEgress(ctx context.Context,
 	return &ec2api.UpdateSecurityGroupRuleDescriptionsEgressOutput{Return: ptr(true)}, nil
 }
 
-var sgRuleFilters = filterDefs[*sgRuleRec]{
-	"group-id":               func(r *sgRuleRec) []string { return one(r.GroupID) },
-	"security-group-rule-id": func(r *sgRuleRec) []string { return one(r.ID) },
-}
+var sgRuleFilters = sync.OnceValue(func() filterDefs[*sgRuleRec] {
+	return filterDefs[*sgRuleRec]{
+		"group-id":               func(r *sgRuleRec) []string { return one(r.GroupID) },
+		"security-group-rule-id": func(r *sgRuleRec) []string { return one(r.ID) },
+	}
+})
 
 // DescribeSecurityGroupRules lists rules by id and filters.
 func (s *Service) DescribeSecurityGroupRules(ctx context.Context, in *ec2api.DescribeSecurityGroupRulesInput) (*ec2api.DescribeSecurityGroupRulesOutput, error) {
@@ -768,7 +771,7 @@ func (s *Service) DescribeSecurityGroupRules(ctx context.Context, in *ec2api.Des
 	if err := checkIDs(kindSGRule, in.SecurityGroupRuleIds); err != nil {
 		return nil, err
 	}
-	fs, err := sgRuleFilters.compile(in.Filters)
+	fs, err := sgRuleFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/regions"
 	"hakoniwa/internal/store"
@@ -73,7 +74,7 @@ func subnetIPv6(sn *subnetRec, field func(ipv6Assoc) string) []string {
 	return out
 }
 
-var subnetFilters = func() filterDefs[*subnetRec] {
+var subnetFilters = sync.OnceValue(func() filterDefs[*subnetRec] {
 	f := filterDefs[*subnetRec]{
 		"availability-zone":          func(sn *subnetRec) []string { return one(sn.Zone) },
 		"availability-zone-id":       func(sn *subnetRec) []string { return one(sn.ZoneID) },
@@ -116,11 +117,11 @@ var subnetFilters = func() filterDefs[*subnetRec] {
 	f["defaultForAz"] = f["default-for-az"]
 	f["availableIpAddressCount"] = f["available-ip-address-count"]
 	return f
-}()
+})
 
 // subnetFiltersIn adds the one filter that needs the Region, the ARN.
 func subnetFiltersIn(region string) filterDefs[*subnetRec] {
-	f := maps.Clone(subnetFilters)
+	f := maps.Clone(subnetFilters())
 	f["subnet-arn"] = func(sn *subnetRec) []string { return one(sn.arn(region)) }
 	return f
 }

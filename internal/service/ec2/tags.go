@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"hakoniwa/internal/store"
@@ -172,17 +173,19 @@ func (r *tagRow) id() string                { return r.resourceID + "\x00" + r.k
 func (r *tagRow) tagMap() map[string]string { return nil }
 func (r *tagRow) setTags(map[string]string) {}
 
-var tagFilters = filterDefs[*tagRow]{
-	"key":           func(r *tagRow) []string { return one(r.key) },
-	"value":         func(r *tagRow) []string { return one(r.value) },
-	"resource-id":   func(r *tagRow) []string { return one(r.resourceID) },
-	"resource-type": func(r *tagRow) []string { return one(r.resourceType) },
-}
+var tagFilters = sync.OnceValue(func() filterDefs[*tagRow] {
+	return filterDefs[*tagRow]{
+		"key":           func(r *tagRow) []string { return one(r.key) },
+		"value":         func(r *tagRow) []string { return one(r.value) },
+		"resource-id":   func(r *tagRow) []string { return one(r.resourceID) },
+		"resource-type": func(r *tagRow) []string { return one(r.resourceType) },
+	}
+})
 
 // DescribeTags lists the tags of every resource of the account in the
 // Region.
 func (s *Service) DescribeTags(ctx context.Context, in *ec2api.DescribeTagsInput) (*ec2api.DescribeTagsOutput, error) {
-	fs, err := tagFilters.compile(in.Filters)
+	fs, err := tagFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 
 	"hakoniwa/internal/store"
 
@@ -63,55 +64,57 @@ func (c ipv6Assoc) vpcAPI(state, region string) ec2api.VpcIpv6CidrBlockAssociati
 		Ipv6AddressAttribute: ptr("public"), IpSource: ptr("amazon")}
 }
 
-var vpcFilters = filterDefs[*vpcRec]{
-	"cidr": func(v *vpcRec) []string { return one(v.Cidrs[0].Cidr) },
-	"cidr-block-association.cidr-block": func(v *vpcRec) []string {
-		var out []string
-		for _, c := range v.Cidrs {
-			out = append(out, c.Cidr)
-		}
-		return out
-	},
-	"cidr-block-association.association-id": func(v *vpcRec) []string {
-		var out []string
-		for _, c := range v.Cidrs {
-			out = append(out, c.AssocID)
-		}
-		return out
-	},
-	"cidr-block-association.state": func(v *vpcRec) []string { return one("associated") },
-	"dhcp-options-id":              func(v *vpcRec) []string { return one(v.DhcpOptions) },
-	"ipv6-cidr-block-association.ipv6-cidr-block": func(v *vpcRec) []string {
-		var out []string
-		for _, c := range v.Ipv6 {
-			out = append(out, c.Cidr)
-		}
-		return out
-	},
-	"ipv6-cidr-block-association.association-id": func(v *vpcRec) []string {
-		var out []string
-		for _, c := range v.Ipv6 {
-			out = append(out, c.AssocID)
-		}
-		return out
-	},
-	"ipv6-cidr-block-association.ipv6-pool": func(v *vpcRec) []string {
-		if len(v.Ipv6) == 0 {
-			return nil
-		}
-		return one("Amazon")
-	},
-	"ipv6-cidr-block-association.state": func(v *vpcRec) []string {
-		if len(v.Ipv6) == 0 {
-			return nil
-		}
-		return one("associated")
-	},
-	"is-default": func(v *vpcRec) []string { return boolValue(v.IsDefault) },
-	"owner-id":   func(v *vpcRec) []string { return one(v.Owner) },
-	"state":      func(v *vpcRec) []string { return one(v.State) },
-	"vpc-id":     func(v *vpcRec) []string { return one(v.ID) },
-}
+var vpcFilters = sync.OnceValue(func() filterDefs[*vpcRec] {
+	return filterDefs[*vpcRec]{
+		"cidr": func(v *vpcRec) []string { return one(v.Cidrs[0].Cidr) },
+		"cidr-block-association.cidr-block": func(v *vpcRec) []string {
+			var out []string
+			for _, c := range v.Cidrs {
+				out = append(out, c.Cidr)
+			}
+			return out
+		},
+		"cidr-block-association.association-id": func(v *vpcRec) []string {
+			var out []string
+			for _, c := range v.Cidrs {
+				out = append(out, c.AssocID)
+			}
+			return out
+		},
+		"cidr-block-association.state": func(v *vpcRec) []string { return one("associated") },
+		"dhcp-options-id":              func(v *vpcRec) []string { return one(v.DhcpOptions) },
+		"ipv6-cidr-block-association.ipv6-cidr-block": func(v *vpcRec) []string {
+			var out []string
+			for _, c := range v.Ipv6 {
+				out = append(out, c.Cidr)
+			}
+			return out
+		},
+		"ipv6-cidr-block-association.association-id": func(v *vpcRec) []string {
+			var out []string
+			for _, c := range v.Ipv6 {
+				out = append(out, c.AssocID)
+			}
+			return out
+		},
+		"ipv6-cidr-block-association.ipv6-pool": func(v *vpcRec) []string {
+			if len(v.Ipv6) == 0 {
+				return nil
+			}
+			return one("Amazon")
+		},
+		"ipv6-cidr-block-association.state": func(v *vpcRec) []string {
+			if len(v.Ipv6) == 0 {
+				return nil
+			}
+			return one("associated")
+		},
+		"is-default": func(v *vpcRec) []string { return boolValue(v.IsDefault) },
+		"owner-id":   func(v *vpcRec) []string { return one(v.Owner) },
+		"state":      func(v *vpcRec) []string { return one(v.State) },
+		"vpc-id":     func(v *vpcRec) []string { return one(v.ID) },
+	}
+})
 
 // parseVPCBlock validates a VPC's IPv4 block.
 func parseVPCBlock(cidr string) (netip.Prefix, error) {
@@ -201,7 +204,7 @@ func (s *Service) DescribeVpcs(ctx context.Context, in *ec2api.DescribeVpcsInput
 	if err := checkIDs(kindVPC, in.VpcIds); err != nil {
 		return nil, err
 	}
-	fs, err := vpcFilters.compile(in.Filters)
+	fs, err := vpcFilters().compile(in.Filters)
 	if err != nil {
 		return nil, err
 	}
