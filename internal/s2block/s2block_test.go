@@ -132,53 +132,36 @@ func FuzzRoundTrip(f *testing.F) {
 	})
 }
 
-func BenchmarkEncode(b *testing.B) {
-	in := samples()[5]
+// benchBoth runs ours and klauspost's s2 on the same input.
+func benchBoth(b *testing.B, in []byte, ours, ref func()) {
 	b.Run("s2block", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		for b.Loop() {
-			Encode(in)
+			ours()
 		}
 	})
 	b.Run("klauspost-s2", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		for b.Loop() {
-			s2.Encode(nil, in)
+			ref()
 		}
 	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	in := samples()[5]
+	benchBoth(b, in, func() { Encode(in) }, func() { s2.Encode(nil, in) })
 }
 
 func BenchmarkDecode(b *testing.B) {
 	in := samples()[5]
 	enc := Encode(in)
-	b.Run("s2block", func(b *testing.B) {
-		b.SetBytes(int64(len(in)))
-		for b.Loop() {
-			Decode(enc)
-		}
-	})
-	b.Run("klauspost-s2", func(b *testing.B) {
-		b.SetBytes(int64(len(in)))
-		for b.Loop() {
-			s2.Decode(nil, enc)
-		}
-	})
+	benchBoth(b, in, func() { Decode(enc) }, func() { s2.Decode(nil, enc) })
 }
 
 // BenchmarkEncodeEvent is the common trail batch: one event.
 func BenchmarkEncodeEvent(b *testing.B) {
 	in := samples()[5]
 	in = in[:bytes.IndexByte(in, '\n')+1]
-	b.Run("s2block", func(b *testing.B) {
-		b.SetBytes(int64(len(in)))
-		for b.Loop() {
-			Encode(in)
-		}
-	})
-	b.Run("klauspost-s2", func(b *testing.B) {
-		b.SetBytes(int64(len(in)))
-		for b.Loop() {
-			s2.Encode(nil, in)
-		}
-	})
+	benchBoth(b, in, func() { Encode(in) }, func() { s2.Encode(nil, in) })
 }
