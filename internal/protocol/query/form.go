@@ -39,10 +39,13 @@ type trie struct {
 }
 
 func buildTrie(form url.Values) *trie {
-	root := &trie{}
+	root := &trie{children: make(map[string]*trie, len(form))}
 	for k, vals := range form {
 		n := root
-		for _, part := range strings.Split(k, ".") {
+		// strings.Cut rather than Split: no slice per key on every request.
+		for rest, more := k, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, ".")
 			if n.children == nil {
 				n.children = map[string]*trie{}
 			}
@@ -54,8 +57,7 @@ func buildTrie(form url.Values) *trie {
 			n = c
 		}
 		if len(vals) > 0 {
-			v := vals[0]
-			n.value = &v
+			n.value = &vals[0]
 		}
 	}
 	return root
