@@ -16,7 +16,7 @@ import (
 // looked up the caller's file and line for every route, 1.3% of a start.
 func (s *Server) handler() http.Handler {
 	return s.withIMDS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, ok := s.adminRoute(w, r); ok {
+		if h, ok := s.adminRoute(r); ok {
 			h(w, r)
 			return
 		}
@@ -26,7 +26,7 @@ func (s *Server) handler() http.Handler {
 
 // adminRoute finds the admin handler for r. A known admin path asked with
 // the wrong method gets 405 with Allow, as a ServeMux pattern would.
-func (s *Server) adminRoute(w http.ResponseWriter, r *http.Request) (http.HandlerFunc, bool) {
+func (s *Server) adminRoute(r *http.Request) (http.HandlerFunc, bool) {
 	p := r.URL.Path
 	if !strings.HasPrefix(p, "/_localstack/") && !strings.HasPrefix(p, "/_hakoniwa/") {
 		return nil, false
